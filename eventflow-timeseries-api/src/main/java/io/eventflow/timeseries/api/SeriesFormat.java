@@ -1,0 +1,222 @@
+package io.eventflow.timeseries.api;
+
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * The output formats of {@code eventflow series get}: each renders series values as text ending in
+ * a newline. Times are RFC 3339: in UTC for the machine formats (JSON, CSV), in the query's zone
+ * for the human ones (table, chart).
+ */
+public enum SeriesFormat {
+  /** Two aligned columns: bucket start in the query's zone, value. */
+  TABLE,
+  /**
+   * {@code {"name":…,"points":[{"start":"<RFC 3339 UTC>","value":…},…]}}; NaN and infinities, which
+   * JSON cannot represent, are {@code null}.
+   */
+  JSON,
+  /** A {@code start,value} header, then one row per bucket; NaN is an empty field. */
+  CSV,
+  /** A column chart drawn with block characters, 80 columns by 12 rows. */
+  CHART;
+
+  /** The chart size of {@link #CHART}: a standard terminal's width, a dozen rows of bars. */
+  private static final int CHART_WIDTH = 80;
+
+  private static final int CHART_HEIGHT = 12;
+
+  /** Eighths of a character cell, from empty to full: a chart row resolves 8 levels. */
+  private static final char[] BLOCKS = {' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'};
+
+  private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+
+  /**
+   * Parses a format name as the CLI's {@code --format} takes it, in any case.
+   *
+   * @throws IllegalArgumentException naming the accepted formats if {@code name} is none of them
+   */
+  public static SeriesFormat parse(String name) {
+    for (SeriesFormat format : values()) {
+      if (format.name().equalsIgnoreCase(name)) {
+        return format;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown format \"" + name + "\": expected table, json, csv or chart");
+  }
+
+  /** Renders series values; {@code zone} is the zone of the human formats' times. */
+  public String render(SeriesValues series, ZoneId zone) {
+    return switch (this) {
+      case TABLE -> table(series, zone);
+      case JSON -> json(series);
+      case CSV -> csv(series);
+      case CHART -> chart(series, zone, CHART_WIDTH, CHART_HEIGHT);
+    };
+  }
+
+  /** Renders the table format. */
+  public static String table(SeriesValues series, ZoneId zone) {
+    String[] starts = new String[series.size()];
+    String[] values = new String[series.size()];
+    int startWidth = "start".length();
+    int valueWidth = "value".length();
+    for (int i = 0; i < series.size(); i++) {
+      starts[i] = LOCAL_TIME.format(ZonedDateTime.ofInstant(series.start(i), zone));
+      values[i] = number(series.value(i));
+      startWidth = Math.max(startWidth, starts[i].length());
+      valueWidth = Math.max(valueWidth, values[i].length());
+    }
+    StringBuilder out = new StringBuilder();
+    out.append(padRight("start", startWidth)).append("  ").append(padLeft("value", valueWidth));
+    out.append('\n');
+    for (int i = 0; i < series.size(); i++) {
+      out.append(padRight(starts[i], startWidth))
+          .append("  ")
+          .append(padLeft(values[i], valueWidth))
+          .append('\n');
+    }
+    return out.toString();
+  }
+
+  /** Renders the JSON format on one line. */
+  public static String json(SeriesValues series) {
+    StringBuilder out = new StringBuilder(32 + series.size() * 48);
+    out.append("{\"name\":");
+    jsonString(out, series.name());
+    out.append(",\"points\":[");
+    for (int i = 0; i < series.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      out.append("{\"start\":\"").append(series.start(i)).append("\",\"value\":");
+      double v = series.value(i);
+      out.append(Double.isFinite(v) ? number(v) : "null").append('}');
+    }
+    return out.append("]}\n").toString();
+  }
+
+  /** Renders the CSV format (RFC 4180, LF line ends). */
+  public static String csv(SeriesValues series) {
+    StringBuilder out = new StringBuilder(16 + series.size() * 32);
+    out.append("start,value\n");
+    for (int i = 0; i < series.size(); i++) {
+      double v = series.value(i);
+      out.append(series.start(i)).append(',').append(Double.isNaN(v) ? "" : number(v)).append('\n');
+    }
+    return out.toString();
+  }
+
+  /**
+   * Renders a column chart at most {@code width} columns (plus the axis labels) by {@code height}
+   * rows. With more buckets than columns, each column shows the largest value of the consecutive
+   * buckets it covers, so peaks survive; empty (NaN) buckets draw nothing. Bars rise from the lower
+   * of 0 and the smallest value.
+   */
+  public static String chart(SeriesValues series, ZoneId zone, int width, int height) {
+    if (width < 1 || height < 1) {
+      throw new IllegalArgumentException("chart needs at least one column and one row");
+    }
+    StringBuilder out = new StringBuilder();
+    out.append(series.name()).append('\n');
+    if (series.size() == 0) {
+      return out.append("(no data)\n").toString();
+    }
+    int columns = Math.min(width, series.size());
+    double[] column = new double[columns];
+    double lo = 0;
+    double hi = 0;
+    boolean any = false;
+    for (int c = 0; c < columns; c++) {
+      int from = (int) ((long) c * series.size() / columns);
+      int to = (int) ((long) (c + 1) * series.size() / columns);
+      double max = Double.NaN;
+      for (int i = from; i < to; i++) {
+        double v = series.value(i);
+        if (Double.isFinite(v) && (Double.isNaN(max) || v > max)) {
+          max = v;
+        }
+      }
+      column[c] = max;
+      if (!Double.isNaN(max)) {
+        lo = any ? Math.min(lo, max) : Math.min(0, max);
+        hi = any ? Math.max(hi, max) : Math.max(0, max);
+        any = true;
+      }
+    }
+    double span = hi > lo ? hi - lo : 1;
+    String top = number(hi);
+    String bottom = number(lo);
+    int labelWidth = Math.max(top.length(), bottom.length());
+    for (int row = 0; row < height; row++) {
+      String label = row == 0 ? top : row == height - 1 ? bottom : "";
+      out.append(padLeft(label, labelWidth)).append(" ┤");
+      int rowBottom = (height - 1 - row) * 8;
+      StringBuilder line = new StringBuilder(columns);
+      for (int c = 0; c < columns; c++) {
+        if (Double.isNaN(column[c])) {
+          line.append(' ');
+          continue;
+        }
+        long level = Math.round((column[c] - lo) / span * height * 8);
+        int filled = (int) Math.max(0, Math.min(8, level - rowBottom));
+        line.append(BLOCKS[filled]);
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    out.append(" ".repeat(labelWidth)).append(" └").append("─".repeat(columns)).append('\n');
+    String first = LOCAL_TIME.format(ZonedDateTime.ofInstant(series.start(0), zone));
+    String last = LOCAL_TIME.format(ZonedDateTime.ofInstant(series.start(series.size() - 1), zone));
+    out.append(" ".repeat(labelWidth + 2)).append(first);
+    if (series.size() > 1) {
+      out.append(" … ").append(last);
+    }
+    return out.append('\n').toString();
+  }
+
+  /**
+   * Formats a value the shortest way that reads back exactly: whole numbers without a fraction
+   * (counts and sums of integers are the common case), others as {@link Double#toString}.
+   */
+  static String number(double v) {
+    // 2^53: beyond it not every integer is a double, and a long would print digits that aren't
+    // there.
+    if (v == Math.rint(v) && Math.abs(v) < 9.007199254740992E15) {
+      return Long.toString((long) v);
+    }
+    return Double.toString(v);
+  }
+
+  private static void jsonString(StringBuilder out, String s) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+
+  private static String padLeft(String s, int width) {
+    return " ".repeat(Math.max(0, width - s.length())) + s;
+  }
+
+  private static String padRight(String s, int width) {
+    return s + " ".repeat(Math.max(0, width - s.length()));
+  }
+}

@@ -1,0 +1,134 @@
+package io.eventflow.timeseries.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.eventflow.timeseries.api.pb.AggregateFunction;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+
+class SeriesFormatTest {
+  private static final ZoneId NEW_YORK = ZoneId.of("America/New_York");
+
+  /** Three days around the 2024 spring-forward in New York: midnights at -05:00 then -04:00. */
+  private static SeriesValues days(double... values) {
+    long[] starts = {
+      Instant.parse("2024-03-09T05:00:00Z").getEpochSecond(),
+      Instant.parse("2024-03-10T05:00:00Z").getEpochSecond(),
+      Instant.parse("2024-03-11T04:00:00Z").getEpochSecond()
+    };
+    return new SeriesValues(
+        "purchase.amount.sum",
+        starts,
+        values,
+        Instant.parse("2024-04-01T00:00:00Z"),
+        AggregateFunction.AGGREGATE_FUNCTION_SUM);
+  }
+
+  @Test
+  void jsonHasUtcStartsAndNullForNaN() {
+    assertThat(SeriesFormat.JSON.render(days(12, 2.5, Double.NaN), NEW_YORK))
+        .isEqualTo(
+            "{\"name\":\"purchase.amount.sum\",\"points\":["
+                + "{\"start\":\"2024-03-09T05:00:00Z\",\"value\":12},"
+                + "{\"start\":\"2024-03-10T05:00:00Z\",\"value\":2.5},"
+                + "{\"start\":\"2024-03-11T04:00:00Z\",\"value\":null}]}\n");
+  }
+
+  @Test
+  void jsonEscapesTheName() {
+    SeriesValues odd =
+        new SeriesValues(
+            "a\"b\\c\n",
+            new long[0],
+            new double[0],
+            Instant.EPOCH,
+            AggregateFunction.AGGREGATE_FUNCTION_SUM);
+    assertThat(SeriesFormat.json(odd)).isEqualTo("{\"name\":\"a\\\"b\\\\c\\n\",\"points\":[]}\n");
+  }
+
+  @Test
+  void csvHasHeaderUtcStartsAndEmptyFieldForNaN() {
+    assertThat(SeriesFormat.CSV.render(days(12, 2.5, Double.NaN), NEW_YORK))
+        .isEqualTo(
+            "start,value\n"
+                + "2024-03-09T05:00:00Z,12\n"
+                + "2024-03-10T05:00:00Z,2.5\n"
+                + "2024-03-11T04:00:00Z,\n");
+  }
+
+  @Test
+  void tableShowsStartsInTheQueryZoneWithTheirOffsets() {
+    assertThat(SeriesFormat.TABLE.render(days(12, 2.5, Double.NaN), NEW_YORK))
+        .isEqualTo(
+            "start                      value\n"
+                + "2024-03-09T00:00:00-05:00     12\n"
+                + "2024-03-10T00:00:00-05:00    2.5\n"
+                + "2024-03-11T00:00:00-04:00    NaN\n");
+  }
+
+  @Test
+  void chartDrawsProportionalColumnsWithAxisLabels() {
+    assertThat(SeriesFormat.chart(days(8, 4, Double.NaN), NEW_YORK, 80, 2))
+        .isEqualTo(
+            "purchase.amount.sum\n"
+                + "8 ┤█\n"
+                + "0 ┤██\n"
+                + "  └───\n"
+                + "   2024-03-09T00:00:00-05:00 … 2024-03-11T00:00:00-04:00\n");
+  }
+
+  @Test
+  void chartUsesEighthBlocksForPartialRows() {
+    // One row of 8 levels: 8 is full, 4 half, 1 an eighth.
+    assertThat(SeriesFormat.chart(days(8, 4, 1), ZoneOffset.UTC, 80, 1)).contains("8 ┤█▄▁\n");
+  }
+
+  @Test
+  void chartKeepsPeaksWhenBucketsOutnumberColumns() {
+    double[] values = new double[100];
+    values[57] = 10;
+    long[] starts = new long[100];
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = i * 60L;
+    }
+    SeriesValues spiky =
+        new SeriesValues(
+            "s", starts, values, Instant.EPOCH, AggregateFunction.AGGREGATE_FUNCTION_MAX);
+
+    String chart = SeriesFormat.chart(spiky, ZoneOffset.UTC, 10, 1);
+
+    // 100 buckets in 10 columns: bucket 57 falls in column 5.
+    assertThat(chart).contains("10 ┤     █\n");
+  }
+
+  @Test
+  void chartOfNoBucketsSaysSo() {
+    SeriesValues empty =
+        new SeriesValues(
+            "s",
+            new long[0],
+            new double[0],
+            Instant.EPOCH,
+            AggregateFunction.AGGREGATE_FUNCTION_SUM);
+    assertThat(SeriesFormat.CHART.render(empty, ZoneOffset.UTC)).isEqualTo("s\n(no data)\n");
+  }
+
+  @Test
+  void parseAcceptsAnyCaseAndNamesTheChoicesOtherwise() {
+    assertThat(SeriesFormat.parse("Chart")).isEqualTo(SeriesFormat.CHART);
+    assertThatThrownBy(() -> SeriesFormat.parse("xml"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown format \"xml\": expected table, json, csv or chart");
+  }
+
+  @Property
+  void numbersReadBackExactly(@ForAll double v) {
+    String text = SeriesFormat.number(v);
+    assertThat(Double.parseDouble(text)).isEqualTo(v);
+  }
+}
