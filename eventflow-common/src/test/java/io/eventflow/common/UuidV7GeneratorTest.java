@@ -1,0 +1,119 @@
+package io.eventflow.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class UuidV7GeneratorTest {
+  /** A clock tests move by hand. */
+  static final class ManualClock extends Clock {
+    final AtomicLong millis;
+
+    ManualClock(long millis) {
+      this.millis = new AtomicLong(millis);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis.get());
+    }
+  }
+
+  @Test
+  void setsVersionSevenAndTheRfcVariant() {
+    UUID id = new UuidV7Generator().next();
+    assertThat(id.version()).isEqualTo(7);
+    assertThat(id.variant()).isEqualTo(2);
+  }
+
+  @Test
+  void carriesTheClockMillisecondInTheFirst48Bits() {
+    ManualClock clock = new ManualClock(1_717_171_717_123L);
+    UUID id = new UuidV7Generator(clock, () -> 0L).next();
+    assertThat(UuidV7Generator.timestampMillis(id)).isEqualTo(1_717_171_717_123L);
+    assertThat(id.toString()).isEqualTo("018fcf69-0403-7000-8000-000000000000");
+  }
+
+  @Test
+  void increasesWhileTheClockStandsStill() {
+    UuidV7Generator generator = new UuidV7Generator(new ManualClock(1_000L), () -> -1L);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      ids.add(generator.nextId());
+    }
+    // More than 4,096 ids in one millisecond: the timestamp runs ahead and order still holds.
+    assertThat(ids).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void neverGoesBackwardsWhenTheClockDoes() {
+    ManualClock clock = new ManualClock(5_000L);
+    UuidV7Generator generator = new UuidV7Generator(clock, () -> 0L);
+    String before = generator.nextId();
+    clock.millis.set(1_000L);
+    String after = generator.nextId();
+    assertThat(after).isGreaterThan(before);
+  }
+
+  @Test
+  void isUniqueAndIncreasingPerThreadAcrossThreads() throws Exception {
+    UuidV7Generator generator = new UuidV7Generator();
+    Set<String> all = ConcurrentHashMap.newKeySet();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  String previous = "";
+                  boolean increasing = true;
+                  for (int i = 0; i < 50_000; i++) {
+                    String id = generator.nextId();
+                    increasing &= id.compareTo(previous) > 0;
+                    previous = id;
+                    all.add(id);
+                  }
+                  return increasing;
+                }));
+      }
+      for (Future<Boolean> result : results) {
+        assertThat(result.get()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(all).hasSize(200_000);
+  }
+
+  @Test
+  void refusesToReadATimestampFromAnotherVersion() {
+    assertThatThrownBy(() -> UuidV7Generator.timestampMillis(UUID.randomUUID()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a UUIDv7");
+  }
+}
