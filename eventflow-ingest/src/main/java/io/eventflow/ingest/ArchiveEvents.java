@@ -1,0 +1,111 @@
+package io.eventflow.ingest;
+
+import com.google.api.services.bigquery.model.TableRow;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.WriteFilesResult;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
+import org.apache.beam.sdk.transforms.Contextful;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+
+/**
+ * Writes table rows to the archive as gzip-compressed JSON lines, one line per row in the same
+ * shape as the BigQuery table, so DuckDB or a BigQuery external table reads the files with the very
+ * schema files in {@code schemas/}.
+ *
+ * <p>Valid events go to {@code valid/dt=YYYY-MM-DD/type=TYPE/} by event date and type; invalid
+ * messages to {@code invalid/dt=YYYY-MM-DD/} by receipt date (Hive-style folders, which both
+ * readers prune on). Files are cut per window of arrival time; a file name holds the run id, the
+ * window, the pane index and the shard, so no two writes ever produce the same name, not even late
+ * panes of one window or a restarted job.
+ */
+public final class ArchiveEvents
+    extends PTransform<PCollection<TableRow>, WriteFilesResult<String>> {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Late rows are still archived for this long after their window closed: Pub/Sub publish times are
+   * rarely late by more than seconds, and a day covers a backlog replayed from a snapshot.
+   */
+  static final Duration ALLOWED_LATENESS = Duration.standardDays(1);
+
+  private final String location;
+  private final SerializableFunction<TableRow, String> folder;
+  private final String runId;
+  private final Duration window;
+  private final int shards;
+
+  private ArchiveEvents(
+      String location,
+      SerializableFunction<TableRow, String> folder,
+      String runId,
+      Duration window,
+      int shards) {
+    this.location = location;
+    this.folder = folder;
+    this.runId = runId;
+    this.window = window;
+    this.shards = shards;
+  }
+
+  /** Archives {@code events} rows under {@code valid/dt=…/type=…/}. */
+  public static ArchiveEvents valid(String location, String runId, Duration window, int shards) {
+    return new ArchiveEvents(location, ArchiveEvents::validFolder, runId, window, shards);
+  }
+
+  /** Archives {@code invalid_messages} rows under {@code invalid/dt=…/}. */
+  public static ArchiveEvents invalid(String location, String runId, Duration window, int shards) {
+    return new ArchiveEvents(location, ArchiveEvents::invalidFolder, runId, window, shards);
+  }
+
+  /** Returns the folder of an {@code events} row. */
+  static String validFolder(TableRow row) {
+    return "valid/dt="
+        + TableRows.date((String) row.get("timestamp"))
+        + "/type="
+        // A type may hold '/' or other characters a path cannot; percent-encoding keeps one
+        // folder per type and is reversible.
+        + URLEncoder.encode((String) row.get("type"), StandardCharsets.UTF_8);
+  }
+
+  /** Returns the folder of an {@code invalid_messages} row. */
+  static String invalidFolder(TableRow row) {
+    return "invalid/dt=" + TableRows.date((String) row.get("received_at"));
+  }
+
+  @Override
+  public WriteFilesResult<String> expand(PCollection<TableRow> rows) {
+    String prefix = runId;
+    return rows.apply(
+            "WindowByArrival",
+            Window.<TableRow>into(FixedWindows.of(window))
+                // One file set when the window closes, then one per late row batch: late rows are
+                // written, never dropped.
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(ALLOWED_LATENESS)
+                .discardingFiredPanes())
+        .apply(
+            "WriteJsonLines",
+            FileIO.<String, TableRow>writeDynamic()
+                .by(folder)
+                .withDestinationCoder(StringUtf8Coder.of())
+                .via(Contextful.fn(BigQueryHelpers::toJsonString), TextIO.sink())
+                .to(location)
+                .withNaming(dir -> FileIO.Write.defaultNaming(dir + "/part-" + prefix, ".json.gz"))
+                .withCompression(Compression.GZIP)
+                .withNumShards(shards));
+  }
+}

@@ -1,0 +1,481 @@
+package io.eventflow.ingest;
+
+import com.google.api.services.bigquery.model.TableRow;
+import io.eventflow.common.IdGenerator;
+import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.UuidV7Generator;
+import io.eventflow.common.ValidationLimits;
+import io.eventflow.common.pb.Event;
+import io.eventflow.ingest.pb.InvalidMessage;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
+import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.gcp.bigquery.TableRowJsonCoder;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.PubsubClientFactory;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.options.Validation;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+
+/**
+ * The streaming ingest job: reads event messages from a Pub/Sub subscription, validates them,
+ * writes valid events to BigQuery, the validated topic and the archive, and dead-letters everything
+ * else with a reason. See this module's README for running it.
+ */
+public final class IngestPipeline {
+  private static final Pattern SUBSCRIPTION = Pattern.compile("projects/[^/]+/subscriptions/[^/]+");
+  private static final Pattern TOPIC = Pattern.compile("projects/[^/]+/topics/[^/]+");
+  private static final Pattern DATASET = Pattern.compile("[A-Za-z0-9_]{1,1024}");
+  private static final Pattern TABLE =
+      Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Pc}\\p{Pd} ]{1,1024}");
+
+  /**
+   * Load jobs must be at least 86,400 s / 1,500 loads per table per day = 57.6 s apart; a minute
+   * leaves a margin for the occasional retried load.
+   */
+  static final int MIN_FILE_LOADS_SECONDS = 60;
+
+  private IngestPipeline() {}
+
+  /** The job's options; every one has a documented default. */
+  public interface Options extends StreamingOptions {
+    @Description(
+        "The Pub/Sub subscription to read event messages from, as"
+            + " projects/PROJECT/subscriptions/SUBSCRIPTION. Required.")
+    @Validation.Required
+    String getInputSubscription();
+
+    void setInputSubscription(String value);
+
+    @Description(
+        "The Pub/Sub topic valid events are republished to as binary protobuf, as"
+            + " projects/PROJECT/topics/TOPIC. Default: empty, nothing is republished.")
+    @Default.String("")
+    String getValidatedTopic();
+
+    void setValidatedTopic(String value);
+
+    @Description("The BigQuery project of the tables. Default: empty, the pipeline's --project.")
+    @Default.String("")
+    String getBigQueryProject();
+
+    void setBigQueryProject(String value);
+
+    @Description(
+        "The BigQuery dataset of the events and invalid-messages tables. Default: empty, nothing"
+            + " is written to BigQuery (then --archiveLocation is required).")
+    @Default.String("")
+    String getBigQueryDataset();
+
+    void setBigQueryDataset(String value);
+
+    @Description("The table valid events are appended to. Default: events.")
+    @Default.String("events")
+    String getEventsTable();
+
+    void setEventsTable(String value);
+
+    @Description("The table invalid messages are appended to. Default: invalid_messages.")
+    @Default.String("invalid_messages")
+    String getInvalidMessagesTable();
+
+    void setInvalidMessagesTable(String value);
+
+    @Description(
+        "How rows reach BigQuery: STORAGE_WRITE_API (queryable in seconds, paid per GiB,"
+            + " rejected rows dead-lettered one by one) or FILE_LOADS (free batch loads, visible"
+            + " after minutes). Default: STORAGE_WRITE_API.")
+    @Default.Enum("STORAGE_WRITE_API")
+    BigQueryTable.WriteMethod getBigQueryWriteMethod();
+
+    void setBigQueryWriteMethod(BigQueryTable.WriteMethod value);
+
+    @Description(
+        "With STORAGE_WRITE_API: seconds between commits of appended rows; rows become queryable"
+            + " after at most this long. Default: 5.")
+    @Default.Integer(5)
+    int getStorageWriteApiCommitSeconds();
+
+    void setStorageWriteApiCommitSeconds(int value);
+
+    @Description(
+        "With FILE_LOADS: seconds between load jobs per table, at least 60 to stay under"
+            + " BigQuery's 1,500 load jobs per table per day. Default: 300.")
+    @Default.Integer(300)
+    int getFileLoadsFrequencySeconds();
+
+    void setFileLoadsFrequencySeconds(int value);
+
+    @Description(
+        "Days a partition of either table is kept before BigQuery deletes it; 0 keeps partitions"
+            + " forever. Used only when the job creates the tables. Default: 0.")
+    @Default.Integer(0)
+    int getPartitionExpirationDays();
+
+    void setPartitionExpirationDays(int value);
+
+    @Description(
+        "Minutes an event id is remembered to drop repeats of it (redeliveries, republished"
+            + " duplicates). Default: 10.")
+    @Default.Integer(10)
+    int getDedupWindowMinutes();
+
+    void setDedupWindowMinutes(int value);
+
+    @Description(
+        "Where to archive events as gzip JSON lines: a gs://bucket/path or a local directory."
+            + " Default: empty, no archive (then --bigQueryDataset is required).")
+    @Default.String("")
+    String getArchiveLocation();
+
+    void setArchiveLocation(String value);
+
+    @Description("Minutes of arrival time per archive file set. Default: 10.")
+    @Default.Integer(10)
+    int getArchiveWindowMinutes();
+
+    void setArchiveWindowMinutes(int value);
+
+    @Description("Files per folder and archive window. Default: 1.")
+    @Default.Integer(1)
+    int getArchiveShards();
+
+    void setArchiveShards(int value);
+
+    @Description("The largest payload accepted, in bytes. Default: 262144 (256 KiB).")
+    @Default.Integer(256 * 1024)
+    int getMaxPayloadBytes();
+
+    void setMaxPayloadBytes(int value);
+
+    @Description("The most attributes an event may carry. Default: 256.")
+    @Default.Integer(256)
+    int getMaxAttributes();
+
+    void setMaxAttributes(int value);
+
+    @Description("The longest attribute key, in characters. Default: 256.")
+    @Default.Integer(256)
+    int getMaxKeyLength();
+
+    void setMaxKeyLength(int value);
+
+    @Description(
+        "The longest id, type, source, customer or string attribute, in characters."
+            + " Default: 65536.")
+    @Default.Integer(64 * 1024)
+    int getMaxStringLength();
+
+    void setMaxStringLength(int value);
+
+    @Description(
+        "The earliest event timestamp accepted, in RFC 3339. Default: 2000-01-01T00:00:00Z.")
+    @Default.String("2000-01-01T00:00:00Z")
+    String getEarliestTimestamp();
+
+    void setEarliestTimestamp(String value);
+
+    @Description("How many hours after now an event timestamp may lie. Default: 24.")
+    @Default.Integer(24)
+    int getMaxFutureSkewHours();
+
+    void setMaxFutureSkewHours(int value);
+  }
+
+  /**
+   * What the job talks to besides its options: the clock, the id generator naming archive files,
+   * and, in tests, a replacement message source and fake Pub/Sub and BigQuery services.
+   *
+   * @param clock receipt times and the future-skew rule
+   * @param ids names this run's archive files
+   * @param source replaces the Pub/Sub read when non-null
+   * @param pubsub a Pub/Sub client factory for the read and the republish, or null for the real one
+   * @param bigQuery BigQuery services, or null for the real BigQuery
+   */
+  record Services(
+      Clock clock,
+      IdGenerator ids,
+      @Nullable PTransform<PBegin, PCollection<PubsubMessage>> source,
+      @Nullable PubsubClientFactory pubsub,
+      @Nullable BigQueryServices bigQuery) {
+
+    static Services production() {
+      return new Services(Clock.systemUTC(), new UuidV7Generator(), null, null, null);
+    }
+  }
+
+  /** Parses the options from the command line and runs the job. */
+  public static void main(String[] args) {
+    PipelineOptionsFactory.register(Options.class);
+    Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
+    run(options);
+  }
+
+  /**
+   * Validates the options and starts the job, returning without waiting for it (it never ends on
+   * its own: it is a streaming job).
+   *
+   * @throws IllegalArgumentException if the options are inconsistent, naming every problem
+   */
+  public static PipelineResult run(Options options) {
+    return create(options, Services.production()).run();
+  }
+
+  /** Validates the options and builds the job's pipeline without running it. */
+  static Pipeline create(Options options, Services services) {
+    validate(options);
+    options.setStreaming(true);
+    Pipeline pipeline = Pipeline.create(options);
+    ValidationLimits limits = limits(options);
+
+    // 1. Read messages with their attributes and ids. Dataflow drops redeliveries by the event.id
+    //    attribute within its own 10-minute window; other runners rely on step 3.
+    PCollection<PubsubMessage> messages =
+        pipeline.apply(
+            "ReadMessages",
+            services.source() != null ? services.source() : readMessages(options, services));
+
+    // 2. Decode and validate: valid events on one side, dead letters with a reason on the other.
+    PCollectionTuple parsed =
+        messages.apply("ParseEvents", new ParseEvents(limits, services.clock()));
+
+    // 3. Drop repeated ids (redeliveries, duplicate publishes) on any runner.
+    PCollection<Event> events =
+        parsed
+            .get(ParseEvents.VALID)
+            .apply(
+                "DeduplicateEvents",
+                new DeduplicateEvents(Duration.standardMinutes(options.getDedupWindowMinutes())));
+
+    List<PCollection<InvalidMessage>> invalid = new ArrayList<>();
+    invalid.add(parsed.get(ParseEvents.INVALID));
+
+    // 4. Valid events become rows of the events table (the archive writes the same rows).
+    PCollection<TableRow> eventRows =
+        events
+            .apply(
+                "ToEventRows",
+                MapElements.into(TypeDescriptor.of(TableRow.class)).via(TableRows::eventRow))
+            .setCoder(TableRowJsonCoder.of());
+
+    // 5. BigQuery: rows BigQuery rejects come back as dead letters, so none is dropped.
+    if (!options.getBigQueryDataset().isEmpty()) {
+      invalid.add(
+          eventRows.apply(
+              "WriteEventsToBigQuery",
+              new WriteEventsToBigQuery(
+                  table(
+                      options,
+                      services,
+                      options.getEventsTable(),
+                      TableSchemas.EVENTS,
+                      "timestamp",
+                      List.of("type", "source", "customer")),
+                  services.clock())));
+    }
+
+    // 6. Republish valid events for the rollups job and filtered subscriptions.
+    if (!options.getValidatedTopic().isEmpty()) {
+      events.apply(
+          "RepublishEvents", new RepublishEvents(options.getValidatedTopic(), services.pubsub()));
+    }
+
+    // 7. Every dead letter, from parsing or from BigQuery, becomes an invalid_messages row.
+    PCollection<TableRow> invalidRows =
+        PCollectionList.of(invalid)
+            .apply("CollectInvalidMessages", Flatten.pCollections())
+            .setCoder(ProtoCoder.of(InvalidMessage.class))
+            .apply(
+                "ToInvalidMessageRows",
+                MapElements.into(TypeDescriptor.of(TableRow.class))
+                    .via(TableRows::invalidMessageRow))
+            .setCoder(TableRowJsonCoder.of());
+    if (!options.getBigQueryDataset().isEmpty()) {
+      invalidRows.apply(
+          "WriteInvalidMessages",
+          new WriteInvalidMessages(
+              table(
+                  options,
+                  services,
+                  options.getInvalidMessagesTable(),
+                  TableSchemas.INVALID_MESSAGES,
+                  "received_at",
+                  List.of("reason"))));
+    }
+
+    // 8. The archive: the same rows as gzip JSON lines, the local stack's warehouse.
+    if (!options.getArchiveLocation().isEmpty()) {
+      String runId = services.ids().nextId();
+      Duration window = Duration.standardMinutes(options.getArchiveWindowMinutes());
+      String location = options.getArchiveLocation();
+      eventRows.apply(
+          "ArchiveEvents",
+          ArchiveEvents.valid(location, runId, window, options.getArchiveShards()));
+      invalidRows.apply(
+          "ArchiveInvalidMessages",
+          ArchiveEvents.invalid(location, runId, window, options.getArchiveShards()));
+    }
+    return pipeline;
+  }
+
+  private static PubsubIO.Read<PubsubMessage> readMessages(Options options, Services services) {
+    PubsubIO.Read<PubsubMessage> read =
+        PubsubIO.readMessagesWithAttributesAndMessageId()
+            .fromSubscription(options.getInputSubscription())
+            .withIdAttribute(MessageAttributes.ID);
+    if (services.pubsub() != null) {
+      read = read.withClientFactory(services.pubsub());
+    }
+    return read;
+  }
+
+  private static BigQueryTable table(
+      Options options,
+      Services services,
+      String table,
+      String schemaResource,
+      String partitionField,
+      List<String> clustering) {
+    String project =
+        options.getBigQueryProject().isEmpty()
+            ? options.as(GcpOptions.class).getProject()
+            : options.getBigQueryProject();
+    BigQueryTable.WriteMethod method = options.getBigQueryWriteMethod();
+    int seconds =
+        method == BigQueryTable.WriteMethod.FILE_LOADS
+            ? options.getFileLoadsFrequencySeconds()
+            : options.getStorageWriteApiCommitSeconds();
+    return new BigQueryTable(
+        project + ":" + options.getBigQueryDataset() + "." + table,
+        schemaResource,
+        partitionField,
+        java.time.Duration.ofDays(options.getPartitionExpirationDays()).toMillis(),
+        clustering,
+        method,
+        Duration.standardSeconds(seconds),
+        services.bigQuery());
+  }
+
+  /** Returns the validation limits the options describe. */
+  static ValidationLimits limits(Options options) {
+    return new ValidationLimits(
+        options.getMaxPayloadBytes(),
+        options.getMaxAttributes(),
+        options.getMaxKeyLength(),
+        options.getMaxStringLength(),
+        Instant.parse(options.getEarliestTimestamp()),
+        java.time.Duration.ofHours(options.getMaxFutureSkewHours()));
+  }
+
+  /**
+   * Checks the option combinations before anything is built.
+   *
+   * @throws IllegalArgumentException naming every problem, one per line
+   */
+  static void validate(Options options) {
+    List<String> problems = new ArrayList<>();
+    String subscription = options.getInputSubscription();
+    if (subscription == null || !SUBSCRIPTION.matcher(subscription).matches()) {
+      problems.add(
+          "--inputSubscription must look like projects/PROJECT/subscriptions/SUBSCRIPTION, got '"
+              + subscription
+              + "'");
+    }
+    String topic = options.getValidatedTopic();
+    if (!topic.isEmpty() && !TOPIC.matcher(topic).matches()) {
+      problems.add(
+          "--validatedTopic must be empty or look like projects/PROJECT/topics/TOPIC, got '"
+              + topic
+              + "'");
+    }
+    boolean bigQuery = !options.getBigQueryDataset().isEmpty();
+    if (!bigQuery && options.getArchiveLocation().isEmpty()) {
+      problems.add(
+          "nothing would store the events: set --bigQueryDataset, --archiveLocation, or both");
+    }
+    if (bigQuery) {
+      if (!DATASET.matcher(options.getBigQueryDataset()).matches()) {
+        problems.add(
+            "--bigQueryDataset may hold only letters, digits and underscores, got '"
+                + options.getBigQueryDataset()
+                + "'");
+      }
+      for (String table : List.of(options.getEventsTable(), options.getInvalidMessagesTable())) {
+        if (!TABLE.matcher(table).matches()) {
+          problems.add("'" + table + "' is not a valid BigQuery table name");
+        }
+      }
+      if (options.getBigQueryProject().isEmpty()
+          && isNullOrEmpty(options.as(GcpOptions.class).getProject())) {
+        problems.add("--bigQueryDataset needs a project: set --bigQueryProject or --project");
+      }
+      if (options.getBigQueryWriteMethod() == BigQueryTable.WriteMethod.FILE_LOADS
+          && options.getFileLoadsFrequencySeconds() < MIN_FILE_LOADS_SECONDS) {
+        problems.add(
+            "--fileLoadsFrequencySeconds must be at least "
+                + MIN_FILE_LOADS_SECONDS
+                + " (BigQuery allows 1,500 load jobs per table per day), got "
+                + options.getFileLoadsFrequencySeconds());
+      }
+      if (options.getStorageWriteApiCommitSeconds() <= 0) {
+        problems.add("--storageWriteApiCommitSeconds must be positive");
+      }
+      if (options.getPartitionExpirationDays() < 0) {
+        problems.add("--partitionExpirationDays must be 0 (keep forever) or positive");
+      }
+    }
+    positive(problems, "--dedupWindowMinutes", options.getDedupWindowMinutes());
+    positive(problems, "--archiveWindowMinutes", options.getArchiveWindowMinutes());
+    positive(problems, "--archiveShards", options.getArchiveShards());
+    positive(problems, "--maxPayloadBytes", options.getMaxPayloadBytes());
+    positive(problems, "--maxAttributes", options.getMaxAttributes());
+    positive(problems, "--maxKeyLength", options.getMaxKeyLength());
+    positive(problems, "--maxStringLength", options.getMaxStringLength());
+    if (options.getMaxFutureSkewHours() < 0) {
+      problems.add("--maxFutureSkewHours must not be negative");
+    }
+    try {
+      Instant.parse(options.getEarliestTimestamp());
+    } catch (DateTimeParseException e) {
+      problems.add(
+          "--earliestTimestamp must be RFC 3339 like 2000-01-01T00:00:00Z, got '"
+              + options.getEarliestTimestamp()
+              + "'");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "invalid ingest options:\n  " + String.join("\n  ", problems));
+    }
+  }
+
+  private static void positive(List<String> problems, String name, int value) {
+    if (value <= 0) {
+      problems.add(name + " must be positive, got " + value);
+    }
+  }
+
+  private static boolean isNullOrEmpty(@Nullable String s) {
+    return s == null || s.isEmpty();
+  }
+}

@@ -1,0 +1,118 @@
+package io.eventflow.ingest;
+
+import com.google.api.services.bigquery.model.TableRow;
+import com.google.common.io.BaseEncoding;
+import com.google.protobuf.Timestamp;
+import io.eventflow.common.AttributeValues;
+import io.eventflow.common.EventJson;
+import io.eventflow.common.pb.AttributeValue;
+import io.eventflow.common.pb.Event;
+import io.eventflow.ingest.pb.InvalidMessage;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds the BigQuery rows of the {@code events} and {@code invalid_messages} tables (schemas in
+ * {@code schemas/*.json}); the archive writes the same rows as JSON lines.
+ *
+ * <p>Values are in the forms both write paths accept: timestamps as RFC 3339 strings with
+ * microseconds (BigQuery's precision), bytes as base64, non-finite doubles as "NaN", "Infinity" or
+ * "-Infinity" (JSON has no literal for them).
+ */
+public final class TableRows {
+  private static final DateTimeFormatter MICROS =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+
+  private TableRows() {}
+
+  /** Returns the {@code events} row of a valid event. */
+  public static TableRow eventRow(Event event) {
+    TableRow row =
+        new TableRow()
+            .set("id", event.getId())
+            .set("type", event.getType())
+            .set("source", event.getSource());
+    if (event.hasCustomer()) {
+      row.set("customer", event.getCustomer().getValue());
+    }
+    row.set("timestamp", timestamp(event.getTimestamp()));
+    List<TableRow> attributes = new ArrayList<>(event.getAttributesCount());
+    // Sorted by key so the same event always yields the same row (maps have no order).
+    for (Map.Entry<String, AttributeValue> entry :
+        new TreeMap<>(event.getAttributesMap()).entrySet()) {
+      attributes.add(attributeRow(entry.getKey(), entry.getValue()));
+    }
+    row.set("attributes", attributes);
+    return row;
+  }
+
+  private static TableRow attributeRow(String key, AttributeValue value) {
+    TableRow row = new TableRow().set("key", key);
+    switch (value.getValueCase()) {
+      case BOOL_VALUE -> row.set("bool_value", value.getBoolValue());
+      case INT_VALUE -> row.set("int_value", value.getIntValue());
+      case FLOAT_VALUE -> row.set("float_value", doubleValue(value.getFloatValue()));
+      case STRING_VALUE -> row.set("string_value", value.getStringValue());
+      case BYTES_VALUE ->
+          row.set("bytes_value", BaseEncoding.base64().encode(value.getBytesValue().toByteArray()));
+      case TIMESTAMP_VALUE -> row.set("timestamp_value", timestamp(value.getTimestampValue()));
+      case DURATION_VALUE ->
+          row.set("duration_micros", AttributeValues.toMicros(value.getDurationValue()));
+      case VALUE_NOT_SET -> {
+        // Valid events have every value set; nothing to write for an unset one.
+      }
+    }
+    return row;
+  }
+
+  private static Object doubleValue(double value) {
+    return Double.isFinite(value) ? (Object) value : Double.toString(value);
+  }
+
+  /** Returns the {@code invalid_messages} row of an invalid message. */
+  public static TableRow invalidMessageRow(InvalidMessage invalid) {
+    TableRow row = new TableRow();
+    if (!invalid.getMessageId().isEmpty()) {
+      row.set("message_id", invalid.getMessageId());
+    }
+    row.set("received_at", timestamp(invalid.getReceivedAt()))
+        .set("reason", invalid.getReason().name())
+        .set("message", invalid.getMessage());
+    List<TableRow> attributes = new ArrayList<>(invalid.getAttributesCount());
+    for (Map.Entry<String, String> entry : new TreeMap<>(invalid.getAttributesMap()).entrySet()) {
+      attributes.add(new TableRow().set("key", entry.getKey()).set("value", entry.getValue()));
+    }
+    row.set("attributes", attributes);
+    row.set("payload", BaseEncoding.base64().encode(invalid.getPayload().toByteArray()));
+    if (invalid.hasEvent()) {
+      try {
+        row.set("event", EventJson.print(invalid.getEvent()));
+      } catch (IllegalArgumentException e) {
+        // An event whose timestamp is out of protobuf's range has no JSON form; the payload column
+        // still holds its exact bytes.
+      }
+    }
+    if (!invalid.getRejectedRow().isEmpty()) {
+      row.set("rejected_row", invalid.getRejectedRow());
+    }
+    return row;
+  }
+
+  /** Returns the UTC date (YYYY-MM-DD) of a row timestamp column, as written by this class. */
+  public static String date(String rowTimestamp) {
+    return rowTimestamp.substring(0, rowTimestamp.indexOf('T'));
+  }
+
+  /**
+   * Formats a timestamp with microseconds, truncating nanoseconds. Only validated event timestamps
+   * and receipt times reach it, both within BigQuery's range (years 0001 to 9999).
+   */
+  static String timestamp(Timestamp timestamp) {
+    return MICROS.format(Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos()));
+  }
+}
