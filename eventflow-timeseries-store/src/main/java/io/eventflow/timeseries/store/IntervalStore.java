@@ -1,0 +1,38 @@
+package io.eventflow.timeseries.store;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The read side of interval storage, used by the query service. Implementations are thread-safe.
+ */
+public interface IntervalStore extends AutoCloseable {
+  /**
+   * Reads the rows of a series at a resolution whose interval start lies in {@code [start, end)},
+   * ordered by interval start; an unknown series gives no rows.
+   *
+   * @throws StoreException if the store cannot be read
+   */
+  IntervalRows readIntervals(String series, Resolution resolution, Instant start, Instant end)
+      throws StoreException;
+
+  /**
+   * Returns the catalog entry of a series, or empty if no interval was ever written for it.
+   *
+   * @throws StoreException if the store cannot be read
+   */
+  Optional<SeriesInfo> series(String name) throws StoreException;
+
+  /**
+   * Lists catalog entries whose name starts with {@code prefix}, in name order, starting after the
+   * position {@code pageToken} encodes (empty for the first page).
+   *
+   * @throws StoreException if the store cannot be read
+   * @throws IllegalArgumentException if the page token was not issued by this store
+   */
+  SeriesPage listSeries(String prefix, int pageSize, String pageToken) throws StoreException;
+
+  /** Releases the store's connections. */
+  @Override
+  void close();
+}

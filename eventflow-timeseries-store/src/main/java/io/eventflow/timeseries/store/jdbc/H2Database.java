@@ -1,0 +1,56 @@
+package io.eventflow.timeseries.store.jdbc;
+
+import io.eventflow.timeseries.store.Schemas;
+import io.eventflow.timeseries.store.StoreException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/** A pooled connection to the embedded H2 database, with the schema applied on open. */
+final class H2Database implements AutoCloseable {
+  /** H2's default administrator; the database file is local and guarded by file permissions. */
+  private static final String USER = "sa";
+
+  private final String url;
+  private final JdbcConnectionPool pool;
+
+  private H2Database(String url, JdbcConnectionPool pool) {
+    this.url = url;
+    this.pool = pool;
+  }
+
+  /** Opens (creating if needed) the database at a {@code jdbc:h2:} URL and applies the schema. */
+  static H2Database open(String url) throws StoreException {
+    if (!url.startsWith("jdbc:h2:")) {
+      throw new IllegalArgumentException("not an H2 JDBC URL (jdbc:h2:...): " + url);
+    }
+    JdbcConnectionPool pool = JdbcConnectionPool.create(url, USER, "");
+    H2Database db = new H2Database(url, pool);
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement()) {
+      for (String ddl : Schemas.h2Ddl()) {
+        s.execute(ddl);
+      }
+    } catch (SQLException e) {
+      pool.dispose();
+      throw new StoreException("cannot open the interval database " + url, e);
+    }
+    return db;
+  }
+
+  /** Returns a pooled connection; closing it returns it to the pool. */
+  Connection connection() throws SQLException {
+    return pool.getConnection();
+  }
+
+  /** Returns the JDBC URL, for error messages. */
+  String url() {
+    return url;
+  }
+
+  @Override
+  public void close() {
+    pool.dispose();
+  }
+}
