@@ -93,12 +93,25 @@ public final class EventJson {
    * @throws EventJsonException if the bytes are not well-formed UTF-8 or not a JSON event
    */
   public static Event parse(byte[] utf8) throws EventJsonException {
-    String json = new String(utf8, StandardCharsets.UTF_8);
-    // The JDK replaces malformed input with U+FFFD; only then is a full check worth its cost.
-    if (json.indexOf('\uFFFD') >= 0 && !Utf8.isWellFormed(utf8)) {
-      throw new EventJsonException("payload is not well-formed UTF-8");
+    // Jackson reads the bytes directly only when they cannot be taken for UTF-16 or UTF-32, which
+    // its encoding detection would otherwise try (a NUL as second byte).
+    if (utf8.length > 1 && utf8[0] == '{' && utf8[1] != 0) {
+      Event fast;
+      try (JsonParser p = FACTORY.createParser(utf8)) {
+        fast = parseFast(p);
+      } catch (NotFast | IOException e) {
+        fast = null;
+      }
+      if (fast != null) {
+        // Jackson decodes some malformed sequences (overlong forms) instead of rejecting them.
+        if (!isAscii(utf8) && !Utf8.isWellFormed(utf8)) {
+          throw new EventJsonException("payload is not well-formed UTF-8");
+        }
+        return fast;
+      }
+      return parseWithJsonFormat(decode(utf8));
     }
-    return parse(json);
+    return parse(decode(utf8));
   }
 
   /**
@@ -107,11 +120,8 @@ public final class EventJson {
    * @throws EventJsonException if the text is not a JSON event
    */
   public static Event parse(String json) throws EventJsonException {
-    try {
-      return parseFast(json);
-    } catch (NotFast | IOException e) {
-      return parseWithJsonFormat(json);
-    }
+    Event fast = parseFastOrNull(json);
+    return fast != null ? fast : parseWithJsonFormat(json);
   }
 
   /**
@@ -119,11 +129,29 @@ public final class EventJson {
    * Tests use it to prove the fast path agrees with JsonFormat wherever it decides.
    */
   static Event parseFastOrNull(String json) {
-    try {
-      return parseFast(json);
+    try (JsonParser p = FACTORY.createParser(json)) {
+      return parseFast(p);
     } catch (NotFast | IOException e) {
       return null;
     }
+  }
+
+  private static String decode(byte[] utf8) throws EventJsonException {
+    String json = new String(utf8, StandardCharsets.UTF_8);
+    // The JDK replaces malformed input with U+FFFD; only then is a full check worth its cost.
+    if (json.indexOf('\uFFFD') >= 0 && !Utf8.isWellFormed(utf8)) {
+      throw new EventJsonException("payload is not well-formed UTF-8");
+    }
+    return json;
+  }
+
+  private static boolean isAscii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Event parseWithJsonFormat(String json) throws EventJsonException {
@@ -138,52 +166,50 @@ public final class EventJson {
     }
   }
 
-  private static Event parseFast(String json) throws NotFast, IOException {
-    try (JsonParser p = FACTORY.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw NotFast.INSTANCE;
-      }
-      Event.Builder event = Event.newBuilder();
-      int seen = 0;
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        int field;
-        switch (p.currentName()) {
-          case "id" -> {
-            field = 1;
-            event.setId(string(p));
-          }
-          case "type" -> {
-            field = 2;
-            event.setType(string(p));
-          }
-          case "source" -> {
-            field = 4;
-            event.setSource(string(p));
-          }
-          case "customer" -> {
-            field = 8;
-            event.setCustomer(StringValue.of(string(p)));
-          }
-          case "timestamp" -> {
-            field = 16;
-            event.setTimestamp(timestamp(string(p)));
-          }
-          case "attributes" -> {
-            field = 32;
-            attributes(p, event);
-          }
-          default -> throw NotFast.INSTANCE;
-        }
-        if ((seen & field) != 0) {
-          throw NotFast.INSTANCE; // a repeated key: JsonFormat keeps the last one
-        }
-        seen |= field;
-      }
-      if (p.nextToken() != null) {
-        throw NotFast.INSTANCE; // content after the object: JsonFormat ignores it
-      }
-      return event.build();
+  private static Event parseFast(JsonParser p) throws NotFast, IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw NotFast.INSTANCE;
     }
+    Event.Builder event = Event.newBuilder();
+    int seen = 0;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      int field;
+      switch (p.currentName()) {
+        case "id" -> {
+          field = 1;
+          event.setId(string(p));
+        }
+        case "type" -> {
+          field = 2;
+          event.setType(string(p));
+        }
+        case "source" -> {
+          field = 4;
+          event.setSource(string(p));
+        }
+        case "customer" -> {
+          field = 8;
+          event.setCustomer(StringValue.of(string(p)));
+        }
+        case "timestamp" -> {
+          field = 16;
+          event.setTimestamp(timestamp(string(p)));
+        }
+        case "attributes" -> {
+          field = 32;
+          attributes(p, event);
+        }
+        default -> throw NotFast.INSTANCE;
+      }
+      if ((seen & field) != 0) {
+        throw NotFast.INSTANCE; // a repeated key: JsonFormat keeps the last one
+      }
+      seen |= field;
+    }
+    if (p.nextToken() != null) {
+      throw NotFast.INSTANCE; // content after the object: JsonFormat ignores it
+    }
+    return event.build();
   }
 
   private static void attributes(JsonParser p, Event.Builder event) throws NotFast, IOException {
@@ -262,7 +288,22 @@ public final class EventJson {
 
   /** Same as JsonFormat: the special names, else a range-checked BigDecimal. */
   private static double float64(JsonParser p) throws NotFast, IOException {
-    String text = numberOrStringText(p);
+    JsonToken token = p.nextToken();
+    if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
+      // Both Double.parseDouble and BigDecimal.doubleValue round the exact decimal value correctly,
+      // so they agree on every JSON number except zeros, where BigDecimal drops the sign of "-0",
+      // and overflow, where JsonFormat's range check decides. JSON number syntax rules out the
+      // forms only parseDouble accepts (hex, "d" suffixes, blanks).
+      double d = Double.parseDouble(p.getText());
+      if (d != 0.0 && !Double.isInfinite(d)) {
+        return d;
+      }
+      return decimalToDouble(p.getText());
+    }
+    if (token != JsonToken.VALUE_STRING) {
+      throw NotFast.INSTANCE;
+    }
+    String text = p.getText();
     switch (text) {
       case "NaN":
         return Double.NaN;
@@ -271,8 +312,11 @@ public final class EventJson {
       case "-Infinity":
         return Double.NEGATIVE_INFINITY;
       default:
-        break;
+        return decimalToDouble(text);
     }
+  }
+
+  private static double decimalToDouble(String text) throws NotFast {
     try {
       BigDecimal value = new BigDecimal(text);
       if (value.compareTo(MAX_DOUBLE) > 0 || value.compareTo(MIN_DOUBLE) < 0) {

@@ -1,0 +1,4 @@
+/**
+ * JMH benchmarks for eventflow's performance targets, each beside the anchor it is compared with.
+ */
+package io.eventflow.benchmarks;
