@@ -1,0 +1,258 @@
+package io.eventflow.timeseries.srv;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The server's settings, read from environment variables (README.md lists them with their
+ * defaults). Durations are {@code 50ms}, {@code 10s}, {@code 15m}, {@code 1h} or ISO 8601 ({@code
+ * PT1H}).
+ *
+ * @param store {@code EVENTFLOW_STORE}: {@code jdbc:h2:…} or {@code
+ *     spanner:projects/P/instances/I/databases/D}; required
+ * @param grpcPort {@code EVENTFLOW_GRPC_PORT}, else {@code PORT} (set by Cloud Run), else 9090
+ * @param metricsPort {@code EVENTFLOW_METRICS_PORT}, default 9464; -1 ({@code none}) disables
+ * @param redisUrl {@code EVENTFLOW_REDIS_URL}, e.g. {@code redis://10.0.0.3:6379}; null (unset)
+ *     disables the Redis level
+ * @param redisTimeout {@code EVENTFLOW_REDIS_TIMEOUT}, default 50ms
+ * @param redisBackoff {@code EVENTFLOW_REDIS_BACKOFF}, default 5s
+ * @param cacheMinAge {@code EVENTFLOW_CACHE_MIN_AGE}, default 1h
+ * @param cacheTtl {@code EVENTFLOW_CACHE_TTL}, default 1h
+ * @param cacheL1Bytes {@code EVENTFLOW_CACHE_L1_MB} in MiB, default 64
+ * @param maxBuckets {@code EVENTFLOW_MAX_BUCKETS}, default 100000
+ * @param spannerMaxStaleness {@code EVENTFLOW_SPANNER_MAX_STALENESS}, default 10s
+ * @param shutdownGrace {@code EVENTFLOW_SHUTDOWN_GRACE}, default 8s
+ */
+public record ServerConfig(
+    String store,
+    int grpcPort,
+    int metricsPort,
+    URI redisUrl,
+    Duration redisTimeout,
+    Duration redisBackoff,
+    Duration cacheMinAge,
+    Duration cacheTtl,
+    long cacheL1Bytes,
+    int maxBuckets,
+    Duration spannerMaxStaleness,
+    Duration shutdownGrace) {
+
+  /** The conventional gRPC port, and the CLI's default {@code --server localhost:9090}. */
+  public static final int DEFAULT_GRPC_PORT = 9090;
+
+  /** The port Prometheus exporters conventionally use. */
+  public static final int DEFAULT_METRICS_PORT = 9464;
+
+  /**
+   * Redis answers in well under a millisecond within a region; 50 ms bounds what a sick Redis adds
+   * to a query before it falls back to the store.
+   */
+  public static final Duration DEFAULT_REDIS_TIMEOUT = Duration.ofMillis(50);
+
+  /** After a Redis failure, skip it this long: one timeout per 5 s instead of one per query. */
+  public static final Duration DEFAULT_REDIS_BACKOFF = Duration.ofSeconds(5);
+
+  /**
+   * Answers are cached once their range ended this long ago. It must exceed the rollups job's
+   * allowed lateness plus its pane delay, after which those minutes no longer change.
+   */
+  public static final Duration DEFAULT_CACHE_MIN_AGE = Duration.ofHours(1);
+
+  /** How long an answer stays cached: bounds how long a backfill of old data stays invisible. */
+  public static final Duration DEFAULT_CACHE_TTL = Duration.ofHours(1);
+
+  /** 64 MiB holds about 8,000 answers of 500 buckets (8 KB each) per replica. */
+  public static final long DEFAULT_CACHE_L1_MB = 64;
+
+  /**
+   * 100,000 buckets are 1.6 MB on the wire (8 + 8 bytes each), under gRPC's 4 MiB default message
+   * limit on the client; a year of minutes (525,600) is not, and needs a longer step.
+   */
+  public static final int DEFAULT_MAX_BUCKETS = 100_000;
+
+  /**
+   * Spanner reads up to 10 s stale are served by the nearest replica without a leader round trip.
+   */
+  public static final Duration DEFAULT_SPANNER_MAX_STALENESS = Duration.ofSeconds(10);
+
+  /** Cloud Run kills a container 10 s after SIGTERM; draining gets 8 of them. */
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(8);
+
+  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  /**
+   * Reads the settings from environment variables.
+   *
+   * @throws IllegalArgumentException naming the variable and what it expects if a value is invalid
+   */
+  public static ServerConfig fromEnvironment(Map<String, String> env) {
+    String store = env.get("EVENTFLOW_STORE");
+    if (store == null || store.isBlank()) {
+      throw new IllegalArgumentException(
+          "EVENTFLOW_STORE is required: jdbc:h2:… or spanner:projects/P/instances/I/databases/D");
+    }
+    String grpcPort = env.getOrDefault("EVENTFLOW_GRPC_PORT", env.get("PORT"));
+    String metricsPort = env.get("EVENTFLOW_METRICS_PORT");
+    return new ServerConfig(
+        store,
+        grpcPort == null ? DEFAULT_GRPC_PORT : port("EVENTFLOW_GRPC_PORT", grpcPort),
+        metricsPort == null
+            ? DEFAULT_METRICS_PORT
+            : metricsPort.equalsIgnoreCase("none")
+                ? -1
+                : port("EVENTFLOW_METRICS_PORT", metricsPort),
+        redisUrl(env.get("EVENTFLOW_REDIS_URL")),
+        duration(env, "EVENTFLOW_REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT),
+        duration(env, "EVENTFLOW_REDIS_BACKOFF", DEFAULT_REDIS_BACKOFF),
+        duration(env, "EVENTFLOW_CACHE_MIN_AGE", DEFAULT_CACHE_MIN_AGE),
+        duration(env, "EVENTFLOW_CACHE_TTL", DEFAULT_CACHE_TTL),
+        positive(env, "EVENTFLOW_CACHE_L1_MB", DEFAULT_CACHE_L1_MB) * 1024 * 1024,
+        Math.toIntExact(positive(env, "EVENTFLOW_MAX_BUCKETS", DEFAULT_MAX_BUCKETS)),
+        duration(env, "EVENTFLOW_SPANNER_MAX_STALENESS", DEFAULT_SPANNER_MAX_STALENESS),
+        duration(env, "EVENTFLOW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE));
+  }
+
+  /** Returns the defaults for a store, with the given ports (0 picks free ones). */
+  public static ServerConfig defaults(String store, int grpcPort, int metricsPort) {
+    return new ServerConfig(
+        store,
+        grpcPort,
+        metricsPort,
+        null,
+        DEFAULT_REDIS_TIMEOUT,
+        DEFAULT_REDIS_BACKOFF,
+        DEFAULT_CACHE_MIN_AGE,
+        DEFAULT_CACHE_TTL,
+        DEFAULT_CACHE_L1_MB * 1024 * 1024,
+        DEFAULT_MAX_BUCKETS,
+        DEFAULT_SPANNER_MAX_STALENESS,
+        DEFAULT_SHUTDOWN_GRACE);
+  }
+
+  /** Returns a copy using Redis at {@code url}. */
+  public ServerConfig withRedis(URI url) {
+    return new ServerConfig(
+        store,
+        grpcPort,
+        metricsPort,
+        url,
+        redisTimeout,
+        redisBackoff,
+        cacheMinAge,
+        cacheTtl,
+        cacheL1Bytes,
+        maxBuckets,
+        spannerMaxStaleness,
+        shutdownGrace);
+  }
+
+  /** Returns a copy with a different bucket limit. */
+  public ServerConfig withMaxBuckets(int max) {
+    return new ServerConfig(
+        store,
+        grpcPort,
+        metricsPort,
+        redisUrl,
+        redisTimeout,
+        redisBackoff,
+        cacheMinAge,
+        cacheTtl,
+        cacheL1Bytes,
+        max,
+        spannerMaxStaleness,
+        shutdownGrace);
+  }
+
+  /**
+   * Parses a duration in the short form ({@code 50ms}, {@code 10s}, {@code 15m}, {@code 1h}, {@code
+   * 2d}) or ISO 8601 ({@code PT1H}).
+   *
+   * @throws IllegalArgumentException if {@code text} is neither
+   */
+  public static Duration parseDuration(String text) {
+    Matcher m = SHORT_DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(text.trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "\"" + text + "\" is not a duration such as 50ms, 10s, 15m, 1h or PT1H", e);
+    }
+  }
+
+  private static Duration duration(Map<String, String> env, String name, Duration fallback) {
+    String text = env.get(name);
+    if (text == null) {
+      return fallback;
+    }
+    try {
+      Duration d = parseDuration(text);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("\"" + text + "\" is negative");
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static long positive(Map<String, String> env, String name, long fallback) {
+    String text = env.get(name);
+    if (text == null) {
+      return fallback;
+    }
+    try {
+      long n = Long.parseLong(text.trim());
+      if (n > 0 && n <= Integer.MAX_VALUE) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below with the variable's name.
+    }
+    throw new IllegalArgumentException(name + ": \"" + text + "\" is not a positive whole number");
+  }
+
+  private static int port(String name, String text) {
+    try {
+      int port = Integer.parseInt(text.trim());
+      if (port >= 0 && port <= 65_535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below with the variable's name.
+    }
+    throw new IllegalArgumentException(name + ": \"" + text + "\" is not a port (0 to 65535)");
+  }
+
+  private static URI redisUrl(String text) {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      URI url = new URI(text.trim());
+      if (!("redis".equals(url.getScheme()) || "rediss".equals(url.getScheme()))
+          || url.getHost() == null) {
+        throw new URISyntaxException(text, "expected redis://host:port or rediss://host:port");
+      }
+      return url;
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "EVENTFLOW_REDIS_URL: \"" + text + "\" is not a redis://host:port URL", e);
+    }
+  }
+}
