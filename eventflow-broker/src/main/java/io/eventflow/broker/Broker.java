@@ -1,0 +1,117 @@
+package io.eventflow.broker;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An embeddable broker that speaks the Pub/Sub v1 API: gRPC (what the official clients use with
+ * {@code PUBSUB_EMULATOR_HOST}) and REST/JSON (what Beam's {@code PubsubIO} uses with {@code
+ * --pubsubRootUrl}) on one port.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.start(BrokerConfig.builder().dataDir(dir).build())) {
+ *   String emulatorHost = broker.hostAndPort(); // for PUBSUB_EMULATOR_HOST
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class Broker implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(Broker.class);
+
+  /** Pub/Sub accepts 10 MB publishes; leave room for the envelope so the limit error is ours. */
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 20 * 1024 * 1024;
+
+  /** How long {@link #close()} lets in-flight calls finish before cutting them off. */
+  private static final long DRAIN_SECONDS = 5;
+
+  private final BrokerConfig config;
+  private final BrokerEngine engine;
+  private final Server server;
+
+  private Broker(BrokerConfig config, BrokerEngine engine, Server server) {
+    this.config = config;
+    this.engine = engine;
+    this.server = server;
+  }
+
+  /** Recovers the data directory (if any), binds the port and starts serving. */
+  public static Broker start(BrokerConfig config) throws IOException {
+    BrokerEngine engine = BrokerEngine.open(config);
+    Server server;
+    try {
+      server =
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(config.host(), config.port()),
+                  InternalNettyServerCredentials.create(
+                      new GrpcOrRestNegotiator(() -> new RestHandler(engine))))
+              .addService(new PublisherService(engine))
+              .addService(new SubscriberService(engine))
+              .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+              // The official client pings idle streams; refusing pings would reset them.
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .build()
+              .start();
+    } catch (IOException | RuntimeException e) {
+      engine.close();
+      throw e;
+    }
+    Broker broker = new Broker(config, engine, server);
+    logger.info(
+        "eventflow-broker ready on {} ({}); export PUBSUB_EMULATOR_HOST={}",
+        broker.hostAndPort(),
+        config.dataDir().map(d -> "data in " + d + ", fsync " + config.fsync()).orElse("in memory"),
+        broker.hostAndPort());
+    return broker;
+  }
+
+  /** The port the broker listens on (the bound one when the config asked for port 0). */
+  public int port() {
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  /** {@code host:port}, the value for {@code PUBSUB_EMULATOR_HOST}. */
+  public String hostAndPort() {
+    String host = config.host();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+  }
+
+  /** {@code http://host:port}, the value for Beam's {@code --pubsubRootUrl}. */
+  public String restRootUrl() {
+    return "http://" + hostAndPort();
+  }
+
+  /** Runs retention now instead of waiting for its timer (for operators and tests). */
+  public void applyRetention() throws IOException {
+    engine.applyRetention();
+  }
+
+  /** Blocks until the server stops. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /**
+   * Stops accepting calls, lets in-flight ones finish for up to five seconds, then closes every log
+   * and journal. Everything acknowledged to a client is on disk (forced unless fsync is never).
+   */
+  @Override
+  public void close() throws IOException {
+    server.shutdown();
+    try {
+      engine.close();
+      if (!server.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.eventflow.broker;
+
+import io.eventflow.broker.log.FsyncPolicy;
+import io.eventflow.broker.log.LogConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * How a {@link Broker} runs: where it listens, where (and whether) it stores data, and how hard it
+ * tries to keep it. Build with {@link #builder()}; every setting has a documented default.
+ */
+public final class BrokerConfig {
+  private final String host;
+  private final int port;
+  @Nullable private final Path dataDir;
+  private final FsyncPolicy fsync;
+  private final Duration fsyncInterval;
+  private final long segmentBytes;
+  private final Clock clock;
+  private final Duration leaseCheckInterval;
+  private final Duration retentionCheckInterval;
+  private final Duration pullWait;
+
+  private BrokerConfig(Builder b) {
+    this.host = b.host;
+    this.port = b.port;
+    this.dataDir = b.dataDir;
+    this.fsync = b.fsync;
+    this.fsyncInterval = b.fsyncInterval;
+    this.segmentBytes = b.segmentBytes;
+    this.clock = b.clock;
+    this.leaseCheckInterval = b.leaseCheckInterval;
+    this.retentionCheckInterval = b.retentionCheckInterval;
+    this.pullWait = b.pullWait;
+  }
+
+  /** A builder with the defaults: loopback, a free port, in memory, fsync every second. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The address to bind; loopback by default so a laptop's broker is not on the network. */
+  public String host() {
+    return host;
+  }
+
+  /** The port to bind; 0 picks a free one (read it back from {@link Broker#port()}). */
+  public int port() {
+    return port;
+  }
+
+  /** The data directory, or empty when the broker keeps everything in memory. */
+  public Optional<Path> dataDir() {
+    return Optional.ofNullable(dataDir);
+  }
+
+  /** When log and journal writes are forced to disk. */
+  public FsyncPolicy fsync() {
+    return fsync;
+  }
+
+  /** How often {@link FsyncPolicy#INTERVAL} forces. */
+  public Duration fsyncInterval() {
+    return fsyncInterval;
+  }
+
+  /** The segment layout of every topic log. */
+  public LogConfig logConfig() {
+    return new LogConfig(segmentBytes, fsync);
+  }
+
+  /** The clock that stamps publish times and runs ack deadlines; tests inject a manual one. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** How often expired ack deadlines are looked for (the granularity of redelivery). */
+  public Duration leaseCheckInterval() {
+    return leaseCheckInterval;
+  }
+
+  /** How often segments past retention are looked for. */
+  public Duration retentionCheckInterval() {
+    return retentionCheckInterval;
+  }
+
+  /** How long a Pull without {@code return_immediately} waits for messages before answering. */
+  public Duration pullWait() {
+    return pullWait;
+  }
+
+  /** Builds a {@link BrokerConfig}. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 0;
+    @Nullable private Path dataDir;
+    private FsyncPolicy fsync = FsyncPolicy.INTERVAL;
+    private Duration fsyncInterval = Duration.ofSeconds(1);
+    private long segmentBytes = LogConfig.DEFAULT_SEGMENT_BYTES;
+    private Clock clock = Clock.systemUTC();
+    private Duration leaseCheckInterval = Duration.ofMillis(100);
+    private Duration retentionCheckInterval = Duration.ofMinutes(1);
+    private Duration pullWait = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** Sets the bind address (default {@code 127.0.0.1}). */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** Sets the port (default 0: a free port). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Stores data durably under {@code dir} (default: none, in memory). */
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
+
+    /** Keeps everything in memory: nothing survives {@link Broker#close()} (the default). */
+    public Builder inMemory() {
+      this.dataDir = null;
+      return this;
+    }
+
+    /** Sets the fsync policy (default {@link FsyncPolicy#INTERVAL}). */
+    public Builder fsync(FsyncPolicy fsync) {
+      this.fsync = fsync;
+      return this;
+    }
+
+    /** Sets how often {@link FsyncPolicy#INTERVAL} forces (default 1 s). */
+    public Builder fsyncInterval(Duration interval) {
+      this.fsyncInterval = positive(interval, "fsync interval");
+      return this;
+    }
+
+    /** Sets the size at which log segments roll (default 64 MiB). */
+    public Builder segmentBytes(long bytes) {
+      this.segmentBytes = bytes;
+      return this;
+    }
+
+    /** Sets the clock (default the system UTC clock). */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Sets how often expired ack deadlines are looked for (default 100 ms). */
+    public Builder leaseCheckInterval(Duration interval) {
+      this.leaseCheckInterval = positive(interval, "lease check interval");
+      return this;
+    }
+
+    /** Sets how often retention runs (default 1 min). */
+    public Builder retentionCheckInterval(Duration interval) {
+      this.retentionCheckInterval = positive(interval, "retention check interval");
+      return this;
+    }
+
+    /** Sets how long a waiting Pull waits for messages (default 5 s). */
+    public Builder pullWait(Duration wait) {
+      this.pullWait = positive(wait, "pull wait");
+      return this;
+    }
+
+    /** Validates and builds the config. */
+    public BrokerConfig build() {
+      new LogConfig(segmentBytes, fsync);
+      return new BrokerConfig(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + d);
+      }
+      return d;
+    }
+  }
+}

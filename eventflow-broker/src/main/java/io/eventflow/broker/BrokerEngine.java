@@ -1,0 +1,911 @@
+package io.eventflow.broker;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Duration;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.Durations;
+import com.google.pubsub.v1.AcknowledgeRequest;
+import com.google.pubsub.v1.ListSubscriptionsRequest;
+import com.google.pubsub.v1.ListSubscriptionsResponse;
+import com.google.pubsub.v1.ListTopicSubscriptionsRequest;
+import com.google.pubsub.v1.ListTopicSubscriptionsResponse;
+import com.google.pubsub.v1.ListTopicsRequest;
+import com.google.pubsub.v1.ListTopicsResponse;
+import com.google.pubsub.v1.ModifyAckDeadlineRequest;
+import com.google.pubsub.v1.PublishRequest;
+import com.google.pubsub.v1.PublishResponse;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.PullRequest;
+import com.google.pubsub.v1.PullResponse;
+import com.google.pubsub.v1.ReceivedMessage;
+import com.google.pubsub.v1.SeekRequest;
+import com.google.pubsub.v1.SeekResponse;
+import com.google.pubsub.v1.Subscription;
+import com.google.pubsub.v1.Topic;
+import io.eventflow.broker.filter.AttributeFilter;
+import io.eventflow.broker.filter.FilterSyntaxException;
+import io.eventflow.broker.log.AckJournal;
+import io.eventflow.broker.log.FsyncPolicy;
+import io.eventflow.broker.log.SegmentInfo;
+import io.eventflow.broker.log.SegmentedLog;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's behaviour behind both protocols: topics, subscriptions, publish, pull, ack, seek and
+ * retention, taking and returning the Pub/Sub v1 messages. Errors are {@link
+ * StatusRuntimeException}s with the status codes Pub/Sub uses, which the gRPC service passes on and
+ * the REST front maps to HTTP statuses.
+ *
+ * <p>Layout of the data directory: {@code topics/<name>/topic.pb} plus the topic's log segments,
+ * and {@code subscriptions/<name>/subscription.pb} plus its origin offset and ack journal, where
+ * {@code <name>} is the URL-encoded resource name. A resource exists once its {@code .pb} file
+ * does; a directory without one is a creation or deletion cut short by a crash and is removed on
+ * start.
+ */
+final class BrokerEngine implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(BrokerEngine.class);
+
+  /** Pub/Sub's limits, enforced so code that works here also works against the real service. */
+  static final int MAX_PUBLISH_BYTES = 10 * 1024 * 1024;
+
+  static final int MAX_ATTRIBUTES = 100;
+  static final int MAX_ATTRIBUTE_KEY_BYTES = 256;
+  static final int MAX_ATTRIBUTE_VALUE_BYTES = 1024;
+  static final int MAX_PULL_MESSAGES = 1000;
+
+  private static final Duration DEFAULT_SUBSCRIPTION_RETENTION = Durations.fromDays(7);
+  private static final Duration MIN_RETENTION = Durations.fromMinutes(10);
+  private static final Duration MAX_RETENTION = Durations.fromDays(31);
+  private static final int DEFAULT_ACK_DEADLINE_SECONDS = 10;
+  private static final int DEFAULT_MAX_DELIVERY_ATTEMPTS = 5;
+
+  private final BrokerConfig config;
+  private final Clock clock;
+  @Nullable private final Path topicsDir;
+  @Nullable private final Path subscriptionsDir;
+  private final NavigableMap<String, TopicState> topics = new ConcurrentSkipListMap<>();
+  private final NavigableMap<String, SubscriptionState> subscriptions =
+      new ConcurrentSkipListMap<>();
+  private final Object adminLock = new Object();
+  private final ExecutorService committer;
+  private final ExecutorService dispatcher;
+  private final ScheduledExecutorService timer;
+
+  private BrokerEngine(BrokerConfig config) {
+    this.config = config;
+    this.clock = config.clock();
+    Path dataDir = config.dataDir().orElse(null);
+    this.topicsDir = dataDir == null ? null : dataDir.resolve("topics");
+    this.subscriptionsDir = dataDir == null ? null : dataDir.resolve("subscriptions");
+    this.committer = Executors.newCachedThreadPool(daemon("eventflow-broker-commit"));
+    // Two dispatchers keep delivery off the gRPC threads; one subscription uses one at a time.
+    this.dispatcher =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            daemon("eventflow-broker-dispatch"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("eventflow-broker-timer"));
+  }
+
+  /** Opens the broker state, recovering it from the data directory if there is one. */
+  static BrokerEngine open(BrokerConfig config) throws IOException {
+    BrokerEngine engine = new BrokerEngine(config);
+    try {
+      engine.recover();
+    } catch (IOException | RuntimeException e) {
+      engine.close();
+      throw e;
+    }
+    engine.startTimers();
+    return engine;
+  }
+
+  private void startTimers() {
+    long leaseMillis = config.leaseCheckInterval().toMillis();
+    timer.scheduleWithFixedDelay(
+        () -> subscriptions.values().forEach(SubscriptionState::expireLeases),
+        leaseMillis,
+        leaseMillis,
+        TimeUnit.MILLISECONDS);
+    long retentionMillis = config.retentionCheckInterval().toMillis();
+    timer.scheduleWithFixedDelay(
+        this::applyRetentionQuietly, retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
+    if (config.fsync() == FsyncPolicy.INTERVAL && topicsDir != null) {
+      long fsyncMillis = config.fsyncInterval().toMillis();
+      timer.scheduleWithFixedDelay(
+          this::syncQuietly, fsyncMillis, fsyncMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Topics
+
+  Topic createTopic(Topic request) {
+    String name = request.getName();
+    ResourceNames.checkTopic(name);
+    if (request.hasSchemaSettings()) {
+      throw unimplemented("schemas are not supported by eventflow-broker");
+    }
+    if (request.hasIngestionDataSourceSettings()) {
+      throw unimplemented("ingestion data sources are not supported by eventflow-broker");
+    }
+    if (request.hasMessageRetentionDuration()) {
+      checkRetention(request.getMessageRetentionDuration(), "message_retention_duration");
+    }
+    Topic topic = request.toBuilder().setState(Topic.State.ACTIVE).build();
+    synchronized (adminLock) {
+      if (topics.containsKey(name)) {
+        throw alreadyExists(name);
+      }
+      try {
+        Path dir = topicsDir == null ? null : topicsDir.resolve(encode(name));
+        SegmentedLog log = SegmentedLog.open(dir, config.logConfig(), clock, committer);
+        if (dir != null) {
+          writeAtomically(dir.resolve("topic.pb"), topic);
+        }
+        topics.put(name, new TopicState(topic, log));
+      } catch (IOException e) {
+        throw internal("could not create topic " + name, e);
+      }
+    }
+    return topic;
+  }
+
+  Topic getTopic(String name) {
+    return requireTopic(name).config();
+  }
+
+  ListTopicsResponse listTopics(ListTopicsRequest request) {
+    ResourceNames.checkProject(request.getProject());
+    String prefix = request.getProject() + "/topics/";
+    ListTopicsResponse.Builder response = ListTopicsResponse.newBuilder();
+    String next =
+        page(
+            topics,
+            prefix,
+            request.getPageSize(),
+            request.getPageToken(),
+            t -> response.addTopics(t.config()));
+    return response.setNextPageToken(next).build();
+  }
+
+  ListTopicSubscriptionsResponse listTopicSubscriptions(ListTopicSubscriptionsRequest request) {
+    TopicState topic = requireTopic(request.getTopic());
+    List<String> names =
+        topic.subscriptions().stream().map(SubscriptionState::name).sorted().toList();
+    int size = pageSize(request.getPageSize());
+    int start = 0;
+    if (!request.getPageToken().isEmpty()) {
+      while (start < names.size() && names.get(start).compareTo(request.getPageToken()) <= 0) {
+        start++;
+      }
+    }
+    int end = Math.min(names.size(), start + size);
+    return ListTopicSubscriptionsResponse.newBuilder()
+        .addAllSubscriptions(names.subList(start, end))
+        .setNextPageToken(end < names.size() ? names.get(end - 1) : "")
+        .build();
+  }
+
+  /**
+   * Deletes a topic and its log. As in Pub/Sub its subscriptions remain, detached: their topic
+   * becomes {@code _deleted-topic_} and they receive nothing more.
+   */
+  void deleteTopic(String name) {
+    ResourceNames.checkTopic(name);
+    synchronized (adminLock) {
+      TopicState topic = topics.get(name);
+      if (topic == null) {
+        throw notFound("Topic", name);
+      }
+      try {
+        for (SubscriptionState sub : topic.subscriptions()) {
+          Subscription detached =
+              sub.config().toBuilder().setTopic(ResourceNames.DELETED_TOPIC).build();
+          if (subscriptionsDir != null) {
+            writeAtomically(
+                subscriptionsDir.resolve(encode(sub.name())).resolve("subscription.pb"), detached);
+          }
+          sub.detach(detached);
+        }
+        topics.remove(name);
+        if (topicsDir != null) {
+          Files.deleteIfExists(topicsDir.resolve(encode(name)).resolve("topic.pb"));
+        }
+        topic.log().delete();
+      } catch (IOException e) {
+        throw internal("could not delete topic " + name, e);
+      }
+    }
+  }
+
+  /** Appends the request's messages; the future completes once they are in the log. */
+  CompletableFuture<PublishResponse> publish(PublishRequest request) {
+    TopicState topic = requireTopic(request.getTopic());
+    List<PubsubMessage> messages = request.getMessagesList();
+    if (messages.isEmpty()) {
+      throw invalid("The request must contain at least one message.");
+    }
+    long total = 0;
+    for (PubsubMessage m : messages) {
+      checkMessage(m);
+      total += m.getSerializedSize();
+    }
+    if (total > MAX_PUBLISH_BYTES) {
+      throw invalid(
+          "The request is larger than the 10 MB Pub/Sub allows (" + total + " bytes of messages).");
+    }
+    return append(topic, messages)
+        .thenApply(
+            first -> {
+              PublishResponse.Builder response = PublishResponse.newBuilder();
+              for (int i = 0; i < messages.size(); i++) {
+                response.addMessageIds(Long.toString(first + i));
+              }
+              return response.build();
+            });
+  }
+
+  private static CompletableFuture<Long> append(TopicState topic, List<PubsubMessage> messages) {
+    return topic
+        .log()
+        .append(
+            messages.size(),
+            (i, offset, time) ->
+                messages.get(i).toBuilder()
+                    .setMessageId(Long.toString(offset))
+                    .setPublishTime(Micros.toTimestamp(time))
+                    .build()
+                    .toByteArray());
+  }
+
+  private static void checkMessage(PubsubMessage m) {
+    if (m.getData().isEmpty() && m.getAttributesCount() == 0) {
+      throw invalid("Some messages are empty: a message needs data or at least one attribute.");
+    }
+    if (m.getAttributesCount() > MAX_ATTRIBUTES) {
+      throw invalid("A message has more than " + MAX_ATTRIBUTES + " attributes.");
+    }
+    for (Map.Entry<String, String> a : m.getAttributesMap().entrySet()) {
+      int keyBytes = ByteString.copyFromUtf8(a.getKey()).size();
+      if (keyBytes == 0 || keyBytes > MAX_ATTRIBUTE_KEY_BYTES) {
+        throw invalid(
+            "Attribute keys must be 1 to "
+                + MAX_ATTRIBUTE_KEY_BYTES
+                + " bytes (key="
+                + a.getKey()
+                + ").");
+      }
+      if (a.getKey().startsWith("goog")) {
+        throw invalid("Attribute keys must not start with 'goog' (key=" + a.getKey() + ").");
+      }
+      if (ByteString.copyFromUtf8(a.getValue()).size() > MAX_ATTRIBUTE_VALUE_BYTES) {
+        throw invalid(
+            "Attribute values must be at most "
+                + MAX_ATTRIBUTE_VALUE_BYTES
+                + " bytes (key="
+                + a.getKey()
+                + ").");
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Subscriptions
+
+  Subscription createSubscription(Subscription request) {
+    String name = request.getName();
+    ResourceNames.checkSubscription(name);
+    ResourceNames.checkTopic(request.getTopic());
+    if (!request.getPushConfig().getPushEndpoint().isEmpty()) {
+      throw unimplemented("push subscriptions are not supported by eventflow-broker; use pull");
+    }
+    if (request.hasBigqueryConfig() || request.hasCloudStorageConfig()) {
+      throw unimplemented(
+          "BigQuery and Cloud Storage subscriptions are not supported by eventflow-broker");
+    }
+    if (request.getEnableMessageOrdering()) {
+      throw unimplemented("message ordering is not supported by eventflow-broker");
+    }
+    if (request.getEnableExactlyOnceDelivery()) {
+      throw unimplemented("exactly-once delivery is not supported by eventflow-broker");
+    }
+    int ackDeadline =
+        request.getAckDeadlineSeconds() == 0
+            ? DEFAULT_ACK_DEADLINE_SECONDS
+            : request.getAckDeadlineSeconds();
+    if (ackDeadline < 10 || ackDeadline > 600) {
+      throw invalid(
+          "ack_deadline_seconds must be between 10 and 600 (got "
+              + request.getAckDeadlineSeconds()
+              + ").");
+    }
+    Duration retention =
+        request.hasMessageRetentionDuration()
+            ? request.getMessageRetentionDuration()
+            : DEFAULT_SUBSCRIPTION_RETENTION;
+    checkRetention(retention, "message_retention_duration");
+    AttributeFilter filter;
+    try {
+      filter = AttributeFilter.parse(request.getFilter());
+    } catch (FilterSyntaxException e) {
+      throw invalid("Invalid filter: " + e.getMessage());
+    }
+    Subscription.Builder subscription =
+        request.toBuilder()
+            .setAckDeadlineSeconds(ackDeadline)
+            .setMessageRetentionDuration(retention)
+            .setState(Subscription.State.ACTIVE);
+    if (request.hasDeadLetterPolicy()) {
+      String deadLetterTopic = request.getDeadLetterPolicy().getDeadLetterTopic();
+      ResourceNames.checkTopic(deadLetterTopic);
+      int attempts =
+          request.getDeadLetterPolicy().getMaxDeliveryAttempts() == 0
+              ? DEFAULT_MAX_DELIVERY_ATTEMPTS
+              : request.getDeadLetterPolicy().getMaxDeliveryAttempts();
+      if (attempts < 5 || attempts > 100) {
+        throw invalid("max_delivery_attempts must be between 5 and 100 (got " + attempts + ").");
+      }
+      subscription.getDeadLetterPolicyBuilder().setMaxDeliveryAttempts(attempts);
+    }
+    Subscription created = subscription.build();
+    synchronized (adminLock) {
+      TopicState topic = topics.get(request.getTopic());
+      if (topic == null) {
+        throw notFound("Topic", request.getTopic());
+      }
+      if (request.hasDeadLetterPolicy()
+          && !topics.containsKey(request.getDeadLetterPolicy().getDeadLetterTopic())) {
+        throw notFound("Dead-letter topic", request.getDeadLetterPolicy().getDeadLetterTopic());
+      }
+      if (subscriptions.containsKey(name)) {
+        throw alreadyExists(name);
+      }
+      long origin = topic.log().endOffset();
+      try {
+        Path dir = subscriptionsDir == null ? null : subscriptionsDir.resolve(encode(name));
+        if (dir != null) {
+          Files.createDirectories(dir);
+          Files.writeString(dir.resolve("origin"), Long.toString(origin));
+        }
+        AckJournal journal = AckJournal.open(dir, config.fsync(), origin);
+        if (dir != null) {
+          writeAtomically(dir.resolve("subscription.pb"), created);
+        }
+        SubscriptionState state = newSubscription(created, topic, filter, journal, origin);
+        subscriptions.put(name, state);
+        topic.subscriptions().add(state);
+      } catch (IOException e) {
+        throw internal("could not create subscription " + name, e);
+      }
+    }
+    return created;
+  }
+
+  private SubscriptionState newSubscription(
+      Subscription subscription,
+      @Nullable TopicState topic,
+      AttributeFilter filter,
+      AckJournal journal,
+      long origin) {
+    return new SubscriptionState(
+        subscription,
+        topic,
+        filter,
+        journal,
+        origin,
+        clock,
+        dispatcher,
+        (deadLetterTopic, message) -> {
+          TopicState target = topics.get(deadLetterTopic);
+          if (target == null) {
+            return CompletableFuture.failedFuture(notFound("Dead-letter topic", deadLetterTopic));
+          }
+          return append(target, List.of(message));
+        });
+  }
+
+  Subscription getSubscription(String name) {
+    return requireSubscription(name).config();
+  }
+
+  ListSubscriptionsResponse listSubscriptions(ListSubscriptionsRequest request) {
+    ResourceNames.checkProject(request.getProject());
+    String prefix = request.getProject() + "/subscriptions/";
+    ListSubscriptionsResponse.Builder response = ListSubscriptionsResponse.newBuilder();
+    String next =
+        page(
+            subscriptions,
+            prefix,
+            request.getPageSize(),
+            request.getPageToken(),
+            s -> response.addSubscriptions(s.config()));
+    return response.setNextPageToken(next).build();
+  }
+
+  void deleteSubscription(String name) {
+    ResourceNames.checkSubscription(name);
+    synchronized (adminLock) {
+      SubscriptionState sub = subscriptions.remove(name);
+      if (sub == null) {
+        throw notFound("Subscription", name);
+      }
+      TopicState topic = sub.topic();
+      if (topic != null) {
+        topic.subscriptions().remove(sub);
+      }
+      try {
+        Path dir = subscriptionsDir == null ? null : subscriptionsDir.resolve(encode(name));
+        if (dir != null) {
+          Files.deleteIfExists(dir.resolve("subscription.pb"));
+        }
+        sub.close(true);
+        if (dir != null) {
+          deleteRecursively(dir);
+        }
+      } catch (IOException e) {
+        throw internal("could not delete subscription " + name, e);
+      }
+    }
+  }
+
+  /** The run-time state of a subscription, for StreamingPull. */
+  SubscriptionState requireSubscription(String name) {
+    ResourceNames.checkSubscription(name);
+    SubscriptionState sub = subscriptions.get(name);
+    if (sub == null) {
+      throw notFound("Subscription", name);
+    }
+    return sub;
+  }
+
+  /**
+   * Leases up to {@code max_messages} messages. If none are available and the request does not ask
+   * to return immediately, waits up to the configured pull wait for some to arrive.
+   */
+  CompletableFuture<PullResponse> pull(PullRequest request) {
+    SubscriptionState sub = requireSubscription(request.getSubscription());
+    if (request.getMaxMessages() <= 0) {
+      throw invalid("max_messages must be positive (got " + request.getMaxMessages() + ").");
+    }
+    PullSink sink =
+        new PullSink(
+            Math.min(request.getMaxMessages(), MAX_PULL_MESSAGES),
+            sub.config().getAckDeadlineSeconds());
+    @SuppressWarnings("deprecation") // Pub/Sub discourages it; Beam still sends it.
+    boolean returnImmediately = request.getReturnImmediately();
+    List<ReceivedMessage> now = sub.leaseNow(sink);
+    if (!now.isEmpty() || returnImmediately) {
+      return CompletableFuture.completedFuture(
+          PullResponse.newBuilder().addAllReceivedMessages(now).build());
+    }
+    sink.result.whenComplete((messages, error) -> sub.removeSink(sink));
+    sub.addSink(sink);
+    timer.schedule(() -> sub.endWait(sink), config.pullWait().toMillis(), TimeUnit.MILLISECONDS);
+    return sink.result.thenApply(
+        messages -> PullResponse.newBuilder().addAllReceivedMessages(messages).build());
+  }
+
+  void acknowledge(AcknowledgeRequest request) {
+    SubscriptionState sub = requireSubscription(request.getSubscription());
+    if (request.getAckIdsCount() == 0) {
+      throw invalid("ack_ids must not be empty.");
+    }
+    sub.acknowledge(request.getAckIdsList());
+  }
+
+  void modifyAckDeadline(ModifyAckDeadlineRequest request) {
+    SubscriptionState sub = requireSubscription(request.getSubscription());
+    checkAckDeadlineExtension(request.getAckDeadlineSeconds());
+    if (request.getAckIdsCount() == 0) {
+      throw invalid("ack_ids must not be empty.");
+    }
+    sub.modifyAckDeadline(request.getAckIdsList(), request.getAckDeadlineSeconds());
+  }
+
+  static void checkAckDeadlineExtension(int seconds) {
+    if (seconds < 0 || seconds > 600) {
+      throw invalid("ack_deadline_seconds must be between 0 and 600 (got " + seconds + ").");
+    }
+  }
+
+  /**
+   * Seeks to a time: messages published before it count as acknowledged, later ones as not. How far
+   * back it can go depends on what is retained: with topic retention, anything still in the topic's
+   * log; with {@code retain_acked_messages}, messages within the subscription's retention since its
+   * creation; otherwise acknowledged messages are gone and only unacknowledged ones are
+   * redelivered.
+   */
+  SeekResponse seek(SeekRequest request) {
+    SubscriptionState sub = requireSubscription(request.getSubscription());
+    if (!request.getSnapshot().isEmpty()) {
+      throw unimplemented("snapshots are not supported by eventflow-broker; seek to a time");
+    }
+    if (!request.hasTime()) {
+      throw invalid("A seek needs a time (snapshots are not supported).");
+    }
+    TopicState topic = sub.topic();
+    if (topic == null) {
+      return SeekResponse.getDefaultInstance();
+    }
+    SegmentedLog log = topic.log();
+    try {
+      long target = log.offsetForTime(Micros.of(request.getTime()));
+      if (target >= sub.cursor()) {
+        sub.seek(target);
+        return SeekResponse.getDefaultInstance();
+      }
+      long floor;
+      Subscription c = sub.config();
+      if (topic.config().hasMessageRetentionDuration()) {
+        floor = log.startOffset();
+      } else if (c.getRetainAckedMessages()) {
+        long retainedSince =
+            Micros.now(clock) - Durations.toMicros(c.getMessageRetentionDuration());
+        floor =
+            Math.max(Math.max(log.startOffset(), sub.origin()), log.offsetForTime(retainedSince));
+      } else {
+        sub.redeliverOutstanding();
+        return SeekResponse.getDefaultInstance();
+      }
+      sub.seek(Math.max(target, floor));
+    } catch (IOException e) {
+      throw internal("could not seek " + sub.name(), e);
+    }
+    return SeekResponse.getDefaultInstance();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Retention, durability, lifecycle
+
+  /**
+   * Deletes, oldest first, sealed segments that nobody needs: past the topic's retention (if set),
+   * and for every attached subscription either past its retention or both fully acknowledged and
+   * not retained for seeking back ({@code retain_acked_messages}).
+   */
+  void applyRetention() throws IOException {
+    long now = Micros.now(clock);
+    for (TopicState topic : topics.values()) {
+      long deleteBefore = -1;
+      for (SegmentInfo segment : topic.log().segments()) {
+        if (segment.active() || !deletable(topic, segment, now)) {
+          break;
+        }
+        deleteBefore = segment.endOffset();
+      }
+      if (deleteBefore >= 0) {
+        int deleted = topic.log().deleteSegmentsBefore(deleteBefore);
+        logger.info(
+            "retention deleted {} segment(s) of {} below offset {}",
+            deleted,
+            topic.name(),
+            deleteBefore);
+      }
+    }
+  }
+
+  private static boolean deletable(TopicState topic, SegmentInfo segment, long now) {
+    if (topic.config().hasMessageRetentionDuration()
+        && segment.maxPublishTimeMicros()
+            >= now - Durations.toMicros(topic.config().getMessageRetentionDuration())) {
+      return false;
+    }
+    for (SubscriptionState sub : topic.subscriptions()) {
+      Subscription c = sub.config();
+      boolean expired =
+          segment.maxPublishTimeMicros()
+              < now - Durations.toMicros(c.getMessageRetentionDuration());
+      if (expired) {
+        continue;
+      }
+      if (c.getRetainAckedMessages() || segment.endOffset() > sub.cursor()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void applyRetentionQuietly() {
+    try {
+      applyRetention();
+    } catch (IOException | RuntimeException e) {
+      logger.warn("retention failed; will retry", e);
+    }
+  }
+
+  private void syncQuietly() {
+    for (TopicState topic : topics.values()) {
+      try {
+        topic.log().sync();
+      } catch (IOException e) {
+        logger.warn("fsync of {} failed", topic.name(), e);
+      }
+    }
+    for (SubscriptionState sub : subscriptions.values()) {
+      try {
+        sub.sync();
+      } catch (IOException e) {
+        logger.warn("fsync of {} failed", sub.name(), e);
+      }
+    }
+  }
+
+  /** Stops timers and delivery, then closes every log and journal (flushing them). */
+  @Override
+  public void close() throws IOException {
+    timer.shutdownNow();
+    IOException failure = null;
+    for (SubscriptionState sub : subscriptions.values()) {
+      try {
+        sub.close(false);
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    for (TopicState topic : topics.values()) {
+      try {
+        topic.log().close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    dispatcher.shutdownNow();
+    committer.shutdown();
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private void recover() throws IOException {
+    if (topicsDir == null || subscriptionsDir == null) {
+      return;
+    }
+    Files.createDirectories(topicsDir);
+    Files.createDirectories(subscriptionsDir);
+    for (Path dir : list(topicsDir)) {
+      Path pb = dir.resolve("topic.pb");
+      if (!Files.exists(pb)) {
+        logger.warn("removing {}: a topic creation or deletion was interrupted", dir);
+        deleteRecursively(dir);
+        continue;
+      }
+      Topic topic = Topic.parseFrom(Files.readAllBytes(pb));
+      SegmentedLog log = SegmentedLog.open(dir, config.logConfig(), clock, committer);
+      topics.put(topic.getName(), new TopicState(topic, log));
+    }
+    for (Path dir : list(subscriptionsDir)) {
+      Path pb = dir.resolve("subscription.pb");
+      if (!Files.exists(pb)) {
+        logger.warn("removing {}: a subscription creation or deletion was interrupted", dir);
+        deleteRecursively(dir);
+        continue;
+      }
+      Subscription subscription = Subscription.parseFrom(Files.readAllBytes(pb));
+      long origin = Long.parseLong(Files.readString(dir.resolve("origin")).trim());
+      AttributeFilter filter;
+      try {
+        filter = AttributeFilter.parse(subscription.getFilter());
+      } catch (FilterSyntaxException e) {
+        throw new IOException("stored filter of " + subscription.getName() + " does not parse", e);
+      }
+      TopicState topic = topics.get(subscription.getTopic());
+      AckJournal journal = AckJournal.open(dir, config.fsync(), origin);
+      SubscriptionState state = newSubscription(subscription, topic, filter, journal, origin);
+      subscriptions.put(subscription.getName(), state);
+      if (topic != null) {
+        topic.subscriptions().add(state);
+      }
+    }
+    logger.info(
+        "recovered {} topic(s) and {} subscription(s) from {}",
+        topics.size(),
+        subscriptions.size(),
+        topicsDir.getParent());
+  }
+
+  private TopicState requireTopic(String name) {
+    ResourceNames.checkTopic(name);
+    TopicState topic = topics.get(name);
+    if (topic == null) {
+      throw notFound("Topic", name);
+    }
+    return topic;
+  }
+
+  private static <T> String page(
+      NavigableMap<String, T> map,
+      String prefix,
+      int requestedSize,
+      String token,
+      java.util.function.Consumer<T> add) {
+    int size = pageSize(requestedSize);
+    String from = token.isEmpty() ? prefix : token;
+    int n = 0;
+    String last = null;
+    for (Map.Entry<String, T> e : map.tailMap(from, token.isEmpty()).entrySet()) {
+      if (!e.getKey().startsWith(prefix)) {
+        break;
+      }
+      if (n == size) {
+        return last;
+      }
+      add.accept(e.getValue());
+      last = e.getKey();
+      n++;
+    }
+    return "";
+  }
+
+  private static int pageSize(int requested) {
+    return requested <= 0 ? 100 : Math.min(requested, 1000);
+  }
+
+  private static void checkRetention(Duration retention, String field) {
+    if (Durations.compare(retention, MIN_RETENTION) < 0
+        || Durations.compare(retention, MAX_RETENTION) > 0) {
+      throw invalid(field + " must be between 10 minutes and 31 days.");
+    }
+  }
+
+  private static String encode(String name) {
+    return URLEncoder.encode(name, StandardCharsets.UTF_8);
+  }
+
+  static String decode(String fileName) {
+    return URLDecoder.decode(fileName, StandardCharsets.UTF_8);
+  }
+
+  private static void writeAtomically(Path path, Message message) throws IOException {
+    Files.createDirectories(path.getParent());
+    Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
+    try (var channel =
+        java.nio.channels.FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      var buffer = java.nio.ByteBuffer.wrap(message.toByteArray());
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      channel.force(true);
+    }
+    Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        if (Files.isDirectory(p)) {
+          out.add(p);
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  static StatusRuntimeException invalid(String description) {
+    return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
+  }
+
+  static StatusRuntimeException unimplemented(String description) {
+    return Status.UNIMPLEMENTED.withDescription(description).asRuntimeException();
+  }
+
+  private static StatusRuntimeException notFound(String kind, String name) {
+    return Status.NOT_FOUND
+        .withDescription(kind + " not found (resource=" + name + ").")
+        .asRuntimeException();
+  }
+
+  private static StatusRuntimeException alreadyExists(String name) {
+    return Status.ALREADY_EXISTS
+        .withDescription("Resource already exists in the project (resource=" + name + ").")
+        .asRuntimeException();
+  }
+
+  private static StatusRuntimeException internal(String what, Exception cause) {
+    logger.error(what, cause);
+    return Status.INTERNAL
+        .withDescription(what + ": " + cause.getMessage())
+        .withCause(cause)
+        .asRuntimeException();
+  }
+
+  /** One waiting Pull call: takes a single batch, then is done. */
+  static final class PullSink implements DeliverySink {
+    private final int maxMessages;
+    private final int ackDeadlineSeconds;
+    final CompletableFuture<List<ReceivedMessage>> result = new CompletableFuture<>();
+
+    /** Guarded by the subscription lock: set once a batch (or the timeout) has claimed the call. */
+    boolean claimed;
+
+    PullSink(int maxMessages, int ackDeadlineSeconds) {
+      this.maxMessages = maxMessages;
+      this.ackDeadlineSeconds = ackDeadlineSeconds;
+    }
+
+    @Override
+    public int availableMessages() {
+      return claimed ? 0 : maxMessages;
+    }
+
+    @Override
+    public long availableBytes() {
+      return claimed ? 0 : Long.MAX_VALUE;
+    }
+
+    @Override
+    public void claimed(int count, long bytes) {
+      claimed = true;
+    }
+
+    @Override
+    public void deliver(List<ReceivedMessage> messages) {
+      result.complete(messages);
+    }
+
+    @Override
+    public void released(int count, long bytes) {}
+
+    @Override
+    public void fail(Status status) {
+      result.completeExceptionally(status.asRuntimeException());
+    }
+
+    @Override
+    public int ackDeadlineSeconds() {
+      return ackDeadlineSeconds;
+    }
+  }
+}

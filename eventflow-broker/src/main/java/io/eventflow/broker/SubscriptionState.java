@@ -1,0 +1,608 @@
+package io.eventflow.broker;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.ReceivedMessage;
+import com.google.pubsub.v1.Subscription;
+import io.eventflow.broker.filter.AttributeFilter;
+import io.eventflow.broker.log.AckJournal;
+import io.eventflow.broker.log.LogRecord;
+import io.eventflow.broker.log.SegmentedLog;
+import io.grpc.Status;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One subscription at run time: which offsets of its topic's log are acknowledged (persisted in an
+ * {@link AckJournal}), which are leased to consumers until a deadline, and the dispatcher that
+ * hands out the rest.
+ *
+ * <p>State is guarded by {@link #lock}. Delivery runs on a shared executor but never on two threads
+ * at once for one subscription (a work-in-progress counter serializes it), so each sink sees one
+ * delivery at a time and in offset order for first deliveries.
+ */
+final class SubscriptionState {
+  private static final Logger logger = LoggerFactory.getLogger(SubscriptionState.class);
+
+  /** Pub/Sub's largest pull response is 1000 messages; batches stay at that size. */
+  private static final int MAX_BATCH_MESSAGES = 1000;
+
+  /** Keep a delivery batch under 4 MiB, the default gRPC message limit of older clients. */
+  private static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
+
+  /** Forwards a message to a dead-letter topic. */
+  interface DeadLetterForwarder {
+    /** Publishes {@code message} to {@code topic}; the future completes once it is in the log. */
+    CompletableFuture<?> forward(String topic, PubsubMessage message);
+  }
+
+  private static final class Lease {
+    long deadlineMicros;
+    @Nullable final DeliverySink sink;
+    final int bytes;
+
+    Lease(long deadlineMicros, @Nullable DeliverySink sink, int bytes) {
+      this.deadlineMicros = deadlineMicros;
+      this.sink = sink;
+      this.bytes = bytes;
+    }
+  }
+
+  private final String name;
+  private volatile Subscription config;
+  @Nullable private volatile TopicState topic;
+  private final AttributeFilter filter;
+  private final AckJournal journal;
+  private final long origin;
+  private final Clock clock;
+  private final Executor dispatcher;
+  private final DeadLetterForwarder deadLetters;
+
+  private final Object lock = new Object();
+  private final AckSet acked;
+  private long readOffset;
+  private long epoch;
+  private final ArrayDeque<Long> redeliver = new ArrayDeque<>();
+  private final Map<Long, Lease> leases = new HashMap<>();
+  private final Map<Long, Integer> attempts = new HashMap<>();
+  private long[] ackScratch = new long[256];
+  private boolean deleted;
+
+  private final List<DeliverySink> sinks = new CopyOnWriteArrayList<>();
+  private final AtomicInteger drainRequests = new AtomicInteger();
+  private int nextSink;
+
+  SubscriptionState(
+      Subscription config,
+      @Nullable TopicState topic,
+      AttributeFilter filter,
+      AckJournal journal,
+      long origin,
+      Clock clock,
+      Executor dispatcher,
+      DeadLetterForwarder deadLetters) {
+    this.name = config.getName();
+    this.config = config;
+    this.topic = topic;
+    this.filter = filter;
+    this.journal = journal;
+    this.origin = origin;
+    this.clock = clock;
+    this.dispatcher = dispatcher;
+    this.deadLetters = deadLetters;
+    AckJournal.State state = journal.recovered();
+    this.acked = new AckSet(state.cursor());
+    for (long o : state.ackedAboveCursor()) {
+      acked.add(o);
+    }
+    this.epoch = state.epoch();
+    this.readOffset = acked.cursor();
+  }
+
+  String name() {
+    return name;
+  }
+
+  Subscription config() {
+    return config;
+  }
+
+  @Nullable TopicState topic() {
+    return topic;
+  }
+
+  /** The offset this subscription started at: messages published after its creation. */
+  long origin() {
+    return origin;
+  }
+
+  /** Every offset below this is acknowledged. */
+  long cursor() {
+    synchronized (lock) {
+      return acked.cursor();
+    }
+  }
+
+  /** Stops delivering: the topic was deleted. Pub/Sub keeps such subscriptions, detached. */
+  void detach(Subscription detachedConfig) {
+    synchronized (lock) {
+      topic = null;
+      config = detachedConfig;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Sinks and dispatch
+
+  void addSink(DeliverySink sink) {
+    sinks.add(sink);
+    signal();
+  }
+
+  void removeSink(DeliverySink sink) {
+    sinks.remove(sink);
+  }
+
+  /** Asks the dispatcher to hand out whatever is deliverable now. Cheap; call it freely. */
+  void signal() {
+    if (drainRequests.getAndIncrement() == 0) {
+      dispatcher.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    int missed = 1;
+    do {
+      try {
+        while (drainOnce()) {
+          // Keep going while some sink took messages.
+        }
+      } catch (RuntimeException e) {
+        logger.error("delivery on {} failed", name, e);
+      }
+      missed = drainRequests.addAndGet(-missed);
+    } while (missed != 0);
+  }
+
+  /** Leases a batch to {@code sink} on the caller's thread (a Pull answers at once if it can). */
+  List<ReceivedMessage> leaseNow(DeliverySink sink) {
+    synchronized (lock) {
+      return leaseBatch(sink);
+    }
+  }
+
+  /** Ends a waiting Pull that got nothing within its wait: it answers with no messages. */
+  void endWait(BrokerEngine.PullSink sink) {
+    synchronized (lock) {
+      if (sink.claimed) {
+        return;
+      }
+      sink.claimed = true;
+    }
+    removeSink(sink);
+    sink.result.complete(List.of());
+  }
+
+  /** Gives each sink with capacity one batch; returns whether anything was delivered. */
+  private boolean drainOnce() {
+    boolean progress = false;
+    int n = sinks.size();
+    for (int i = 0; i < n && !sinks.isEmpty(); i++) {
+      DeliverySink sink;
+      List<ReceivedMessage> batch;
+      synchronized (lock) {
+        int index = Math.floorMod(nextSink++, sinks.size());
+        sink = sinks.get(index);
+        batch = leaseBatch(sink);
+      }
+      if (!batch.isEmpty()) {
+        sink.deliver(batch);
+        progress = true;
+      }
+    }
+    return progress;
+  }
+
+  /** Leases the next deliverable messages to {@code sink}, within its capacity. Holds the lock. */
+  private List<ReceivedMessage> leaseBatch(DeliverySink sink) {
+    TopicState t = topic;
+    if (deleted || t == null) {
+      return List.of();
+    }
+    int maxMessages = Math.min(sink.availableMessages(), MAX_BATCH_MESSAGES);
+    long maxBytes = Math.min(sink.availableBytes(), MAX_BATCH_BYTES);
+    if (maxMessages <= 0 || maxBytes <= 0) {
+      return List.of();
+    }
+    SegmentedLog log = t.log();
+    long now = Micros.now(clock);
+    long expiredBefore = now - Durations.toMicros(config.getMessageRetentionDuration());
+    long deadline = now + sink.ackDeadlineSeconds() * 1_000_000L;
+    List<ReceivedMessage> out = new ArrayList<>();
+    long bytes = 0;
+    try {
+      // Redeliveries (nacked or expired) go first: they are the oldest outstanding work.
+      while (out.size() < maxMessages && bytes < maxBytes && !redeliver.isEmpty()) {
+        long offset = redeliver.poll();
+        if (acked.contains(offset) || leases.containsKey(offset) || offset >= readOffset) {
+          continue;
+        }
+        List<LogRecord> records = log.read(offset, 1, Integer.MAX_VALUE);
+        if (records.isEmpty() || records.get(0).offset() != offset) {
+          markAcked(offset); // Deleted by retention: nothing left to deliver.
+          continue;
+        }
+        bytes += offer(records.get(0), sink, deadline, expiredBefore, out);
+      }
+      while (out.size() < maxMessages && bytes < maxBytes && readOffset < log.endOffset()) {
+        List<LogRecord> records =
+            log.read(
+                readOffset,
+                maxMessages - out.size(),
+                (int) Math.min(Integer.MAX_VALUE, maxBytes - bytes));
+        if (records.isEmpty()) {
+          break;
+        }
+        if (records.get(0).offset() > readOffset) {
+          // Retention deleted what this subscription had not read: skip to the log start.
+          for (long o = readOffset; o < records.get(0).offset(); o++) {
+            markAcked(o);
+          }
+        }
+        for (LogRecord record : records) {
+          readOffset = record.offset() + 1;
+          if (acked.contains(record.offset())) {
+            continue;
+          }
+          bytes += offer(record, sink, deadline, expiredBefore, out);
+        }
+      }
+    } catch (IOException e) {
+      logger.error("reading the log of {} for {} failed", t.name(), name, e);
+    }
+    if (!out.isEmpty()) {
+      sink.claimed(out.size(), bytes);
+    }
+    return out;
+  }
+
+  /** Leases one record to {@code sink} unless it is filtered, expired or dead-lettered. */
+  private int offer(
+      LogRecord record,
+      DeliverySink sink,
+      long deadline,
+      long expiredBefore,
+      List<ReceivedMessage> out) {
+    long offset = record.offset();
+    PubsubMessage message;
+    try {
+      message = PubsubMessage.parseFrom(record.payload());
+    } catch (InvalidProtocolBufferException e) {
+      logger.error("message {} of {} is unreadable; skipping it", offset, name, e);
+      markAcked(offset);
+      return 0;
+    }
+    // Pub/Sub acknowledges messages a filter rejects; they are never delivered.
+    if (!filter.matches(message.getAttributesMap())) {
+      markAcked(offset);
+      return 0;
+    }
+    // Unacknowledged messages older than the subscription's retention are dropped.
+    if (record.publishTimeMicros() < expiredBefore) {
+      markAcked(offset);
+      return 0;
+    }
+    int attempt = attempts.merge(offset, 1, Integer::sum);
+    Subscription c = config;
+    if (c.hasDeadLetterPolicy() && attempt > c.getDeadLetterPolicy().getMaxDeliveryAttempts()) {
+      forwardToDeadLetterTopic(offset, message, attempt - 1);
+      return 0;
+    }
+    int size = record.payload().length;
+    leases.put(offset, new Lease(deadline, sink, size));
+    ReceivedMessage.Builder received =
+        ReceivedMessage.newBuilder().setAckId(AckIds.encode(epoch, offset)).setMessage(message);
+    if (c.hasDeadLetterPolicy()) {
+      received.setDeliveryAttempt(attempt);
+    }
+    out.add(received.build());
+    return size;
+  }
+
+  /**
+   * Publishes the message to the dead-letter topic and acknowledges it here only once that publish
+   * is in the log, so a crash in between redelivers rather than loses it. Until then it stays
+   * leased with no deadline. Holds the lock.
+   */
+  private void forwardToDeadLetterTopic(long offset, PubsubMessage message, int deliveries) {
+    String deadLetterTopic = config.getDeadLetterPolicy().getDeadLetterTopic();
+    leases.put(offset, new Lease(Long.MAX_VALUE, null, 0));
+    long currentEpoch = epoch;
+    TopicState t = topic;
+    PubsubMessage forwarded =
+        PubsubMessage.newBuilder()
+            .setData(message.getData())
+            .putAllAttributes(message.getAttributesMap())
+            .setOrderingKey(message.getOrderingKey())
+            .putAttributes("CloudPubSubDeadLetterSourceDeliveryCount", Integer.toString(deliveries))
+            .putAttributes("CloudPubSubDeadLetterSourceSubscription", shortName(name))
+            .putAttributes("CloudPubSubDeadLetterSourceSubscriptionProject", projectId(name))
+            .putAttributes(
+                "CloudPubSubDeadLetterSourceTopicPublishTime",
+                Timestamps.toString(message.getPublishTime()))
+            .build();
+    deadLetters
+        .forward(deadLetterTopic, forwarded)
+        .whenComplete(
+            (ok, error) -> {
+              synchronized (lock) {
+                if (epoch != currentEpoch || deleted) {
+                  return;
+                }
+                leases.remove(offset);
+                if (error == null) {
+                  acknowledgeLocked(new long[] {offset}, 1);
+                } else {
+                  logger.warn(
+                      "dead-lettering message {} of {} to {} failed; it will be redelivered",
+                      offset,
+                      name,
+                      deadLetterTopic,
+                      error);
+                  redeliver.add(offset);
+                }
+              }
+              if (error != null && t != null) {
+                signal();
+              }
+            });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Acks, deadlines, expiry
+
+  /**
+   * Acknowledges the given ack ids. Ids from before a seek, or of messages already acknowledged,
+   * are ignored, as in Pub/Sub. The acks are journaled with one write before this returns.
+   */
+  void acknowledge(List<String> ackIds) {
+    List<AckIds.AckId> ids = new ArrayList<>(ackIds.size());
+    for (String id : ackIds) {
+      ids.add(decode(id));
+    }
+    synchronized (lock) {
+      long[] offsets = new long[ids.size()];
+      int kept = 0;
+      for (AckIds.AckId id : ids) {
+        if (id.epoch() == epoch) {
+          offsets[kept++] = id.offset();
+        }
+      }
+      acknowledgeLocked(offsets, kept);
+    }
+  }
+
+  private void acknowledgeLocked(long[] offsets, int count) {
+    if (deleted) {
+      return;
+    }
+    if (ackScratch.length < count) {
+      ackScratch = new long[count];
+    }
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+      long offset = offsets[i];
+      if (offset >= readOffset || acked.contains(offset)) {
+        continue;
+      }
+      markAcked(offset);
+      ackScratch[n++] = offset;
+    }
+    if (n == 0) {
+      return;
+    }
+    try {
+      journal.appendAcks(ackScratch, n);
+      if (journal.needsCompaction()) {
+        journal.compact(new AckJournal.State(acked.cursor(), epoch, acked.above()));
+      }
+    } catch (IOException e) {
+      throw Status.INTERNAL
+          .withDescription("could not persist acknowledgements of " + name + ": " + e.getMessage())
+          .withCause(e)
+          .asRuntimeException();
+    }
+  }
+
+  /** Acknowledged in memory only: filtered, expired or deleted offsets, which replay the same. */
+  private void markAcked(long offset) {
+    acked.add(offset);
+    attempts.remove(offset);
+    Lease lease = leases.remove(offset);
+    if (lease != null && lease.sink != null) {
+      lease.sink.released(1, lease.bytes);
+    }
+  }
+
+  /**
+   * Sets the deadline of leased messages to {@code seconds} from now; 0 nacks them, making them
+   * deliverable again at once.
+   */
+  void modifyAckDeadline(List<String> ackIds, int seconds) {
+    List<AckIds.AckId> ids = new ArrayList<>(ackIds.size());
+    for (String id : ackIds) {
+      ids.add(decode(id));
+    }
+    boolean nacked = false;
+    synchronized (lock) {
+      long now = Micros.now(clock);
+      for (AckIds.AckId id : ids) {
+        if (id.epoch() != epoch) {
+          continue;
+        }
+        Lease lease = leases.get(id.offset());
+        if (lease == null || lease.sink == null) {
+          continue;
+        }
+        if (seconds == 0) {
+          leases.remove(id.offset());
+          lease.sink.released(1, lease.bytes);
+          redeliver.add(id.offset());
+          nacked = true;
+        } else {
+          lease.deadlineMicros = now + seconds * 1_000_000L;
+        }
+      }
+    }
+    if (nacked) {
+      signal();
+    }
+  }
+
+  /** Makes messages whose ack deadline passed deliverable again. Called on a timer. */
+  void expireLeases() {
+    boolean expired = false;
+    synchronized (lock) {
+      if (leases.isEmpty()) {
+        return;
+      }
+      long now = Micros.now(clock);
+      Iterator<Map.Entry<Long, Lease>> it = leases.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<Long, Lease> e = it.next();
+        Lease lease = e.getValue();
+        if (lease.deadlineMicros <= now) {
+          it.remove();
+          if (lease.sink != null) {
+            lease.sink.released(1, lease.bytes);
+          }
+          redeliver.add(e.getKey());
+          expired = true;
+        }
+      }
+    }
+    if (expired) {
+      signal();
+    }
+  }
+
+  /**
+   * Moves the subscription to {@code target}: everything before it counts as acknowledged and
+   * everything from it on as not, forgetting outstanding leases (their ack ids stop working).
+   */
+  void seek(long target) {
+    synchronized (lock) {
+      epoch++;
+      for (Lease lease : leases.values()) {
+        if (lease.sink != null) {
+          lease.sink.released(1, lease.bytes);
+        }
+      }
+      leases.clear();
+      redeliver.clear();
+      attempts.clear();
+      acked.reset(target);
+      readOffset = target;
+      try {
+        journal.appendSeek(target, epoch);
+      } catch (IOException e) {
+        throw Status.INTERNAL
+            .withDescription("could not persist seek of " + name + ": " + e.getMessage())
+            .withCause(e)
+            .asRuntimeException();
+      }
+    }
+    signal();
+  }
+
+  /**
+   * Seeks without discarding acknowledgements: outstanding messages become deliverable again. This
+   * is what a seek to the past amounts to when nothing acknowledged is retained.
+   */
+  void redeliverOutstanding() {
+    synchronized (lock) {
+      epoch++;
+      for (Lease lease : leases.values()) {
+        if (lease.sink != null) {
+          lease.sink.released(1, lease.bytes);
+        }
+      }
+      leases.clear();
+      redeliver.clear();
+      readOffset = acked.cursor();
+    }
+    signal();
+  }
+
+  /** Forces the ack journal (the interval fsync timer calls this). */
+  void sync() throws IOException {
+    synchronized (lock) {
+      journal.sync();
+    }
+  }
+
+  /** Ends every consumer and closes the journal; with {@code delete}, removes its files. */
+  void close(boolean delete) throws IOException {
+    synchronized (lock) {
+      deleted = true;
+      leases.clear();
+    }
+    for (DeliverySink sink : sinks) {
+      sink.fail(
+          delete
+              ? Status.NOT_FOUND.withDescription(
+                  "Subscription does not exist (resource=" + name + ")")
+              : Status.UNAVAILABLE.withDescription("the broker is shutting down"));
+    }
+    sinks.clear();
+    synchronized (lock) {
+      if (delete) {
+        journal.delete();
+      } else {
+        journal.close();
+      }
+    }
+  }
+
+  /** Number of leased (delivered, unacknowledged, unexpired) messages, for tests and logs. */
+  int outstanding() {
+    synchronized (lock) {
+      return leases.size();
+    }
+  }
+
+  private static AckIds.AckId decode(String ackId) {
+    AckIds.AckId id = AckIds.decode(ackId);
+    if (id == null) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription(
+              "You have passed an invalid ack ID to the service (ack_id=" + ackId + ").")
+          .asRuntimeException();
+    }
+    return id;
+  }
+
+  private static String shortName(String resource) {
+    return resource.substring(resource.lastIndexOf('/') + 1);
+  }
+
+  private static String projectId(String resource) {
+    String[] parts = resource.split("/", -1);
+    return parts.length > 1 ? parts[1] : "";
+  }
+}

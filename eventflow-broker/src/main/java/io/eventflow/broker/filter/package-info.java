@@ -1,0 +1,2 @@
+/** Pub/Sub's subscription filter language over message attributes: parser and evaluator. */
+package io.eventflow.broker.filter;

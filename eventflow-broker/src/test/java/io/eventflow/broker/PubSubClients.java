@@ -1,0 +1,148 @@
+package io.eventflow.broker;
+
+import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.cloud.pubsub.v1.MessageReceiver;
+import com.google.cloud.pubsub.v1.Publisher;
+import com.google.cloud.pubsub.v1.Subscriber;
+import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
+import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
+import com.google.cloud.pubsub.v1.TopicAdminClient;
+import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.PullResponse;
+import com.google.pubsub.v1.Subscription;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running broker plus the official Java clients pointed at it the way the client library itself
+ * does for {@code PUBSUB_EMULATOR_HOST}: a plaintext channel and no credentials.
+ */
+final class PubSubClients implements AutoCloseable {
+  static final String PROJECT = "projects/eventflow-test";
+
+  final Broker broker;
+  final ManagedChannel channel;
+  final TransportChannelProvider channels;
+  final CredentialsProvider credentials = NoCredentialsProvider.create();
+  final TopicAdminClient topics;
+  final SubscriptionAdminClient subscriptions;
+  private final List<AutoCloseable> owned = new ArrayList<>();
+
+  private PubSubClients(Broker broker) throws IOException {
+    this.broker = broker;
+    this.channel = ManagedChannelBuilder.forTarget(broker.hostAndPort()).usePlaintext().build();
+    this.channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
+    this.topics =
+        TopicAdminClient.create(
+            TopicAdminSettings.newBuilder()
+                .setTransportChannelProvider(channels)
+                .setCredentialsProvider(credentials)
+                .build());
+    this.subscriptions =
+        SubscriptionAdminClient.create(
+            SubscriptionAdminSettings.newBuilder()
+                .setTransportChannelProvider(channels)
+                .setCredentialsProvider(credentials)
+                .build());
+  }
+
+  /** Starts a broker with {@code config} and connects the clients to it. */
+  static PubSubClients start(BrokerConfig config) throws IOException {
+    return new PubSubClients(Broker.start(config));
+  }
+
+  /** Connects the clients to an already running broker (which this then owns and closes). */
+  static PubSubClients connect(Broker broker) throws IOException {
+    return new PubSubClients(broker);
+  }
+
+  static String topic(String id) {
+    return PROJECT + "/topics/" + id;
+  }
+
+  static String subscription(String id) {
+    return PROJECT + "/subscriptions/" + id;
+  }
+
+  /** Creates a topic and a subscription to it with the given settings on top of the name/topic. */
+  void createTopicAndSubscription(String topicId, Subscription.Builder subscription) {
+    topics.createTopic(topic(topicId));
+    subscriptions.createSubscription(
+        subscription.setName(subscription(topicId + "-sub")).setTopic(topic(topicId)).build());
+  }
+
+  /** A batching publisher for {@code topicId}, shut down with this fixture. */
+  Publisher publisher(String topicId) throws IOException {
+    Publisher publisher =
+        Publisher.newBuilder(topic(topicId))
+            .setChannelProvider(channels)
+            .setCredentialsProvider(credentials)
+            .build();
+    owned.add(
+        () -> {
+          publisher.shutdown();
+          publisher.awaitTermination(10, TimeUnit.SECONDS);
+        });
+    return publisher;
+  }
+
+  /** A started StreamingPull subscriber, stopped with this fixture. */
+  Subscriber subscriber(String subscriptionId, MessageReceiver receiver) {
+    Subscriber subscriber =
+        Subscriber.newBuilder(subscription(subscriptionId), receiver)
+            .setChannelProvider(channels)
+            .setCredentialsProvider(credentials)
+            .build();
+    subscriber.startAsync().awaitRunning();
+    owned.add(() -> subscriber.stopAsync().awaitTerminated(10, TimeUnit.SECONDS));
+    return subscriber;
+  }
+
+  /** Publishes {@code data} with {@code attributes} and waits for its message id. */
+  String publish(Publisher publisher, String data, Map<String, String> attributes)
+      throws Exception {
+    return publisher
+        .publish(
+            PubsubMessage.newBuilder()
+                .setData(ByteString.copyFrom(data, StandardCharsets.UTF_8))
+                .putAllAttributes(attributes)
+                .build())
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  /** One unary Pull that returns at once. */
+  PullResponse pullNow(String subscriptionId, int max) {
+    @SuppressWarnings("deprecation")
+    PullResponse response =
+        subscriptions.pull(subscription(subscriptionId), /* returnImmediately= */ true, max);
+    return response;
+  }
+
+  /** One unary Pull that waits (up to the broker's pull wait) for messages. */
+  PullResponse pullWaiting(String subscriptionId, int max) {
+    return subscriptions.pull(subscription(subscriptionId), max);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      owned.get(i).close();
+    }
+    topics.close();
+    subscriptions.close();
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    broker.close();
+  }
+}
