@@ -1,0 +1,268 @@
+package io.eventflow.timeseries.rollups;
+
+import io.eventflow.common.IdGenerator;
+import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.UuidV7Generator;
+import io.eventflow.common.pb.Event;
+import java.util.ArrayList;
+import java.util.List;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.PubsubClientFactory;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Deduplicate;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * The streaming rollups job: validated events from a Pub/Sub subscription become minute and
+ * quarter-hour interval rows of count, sum, min and max series in Spanner or the embedded store.
+ */
+public final class RollupsPipeline {
+  /** The {@code --store} value selecting Cloud Spanner. */
+  public static final String SPANNER = "spanner";
+
+  private RollupsPipeline() {}
+
+  /** The job's options; every one is described and has a documented default. */
+  public interface Options extends PubsubOptions {
+    @Description(
+        "The Pub/Sub subscription to the validated events topic, as"
+            + " projects/PROJECT/subscriptions/SUBSCRIPTION. Required.")
+    @Default.String("")
+    String getSubscription();
+
+    void setSubscription(String value);
+
+    @Description(
+        "Custom rollups, TYPE:FUNC:ATTRIBUTE entries separated by commas, FUNC one of sum, min,"
+            + " max; e.g. purchase:sum:amount,request:max:latency. Event counts are always rolled"
+            + " up. Default: empty (counts only).")
+    @Default.String("")
+    String getRollups();
+
+    void setRollups(String value);
+
+    @Description(
+        "Seconds of arrival time per pane: each series writes its partial aggregates at most this"
+            + " often. Default: 10.")
+    @Default.Integer(10)
+    int getFlushIntervalSeconds();
+
+    void setFlushIntervalSeconds(int value);
+
+    @Description(
+        "Minutes an event id is remembered to drop repeats (redeliveries, double publishes)."
+            + " Default: 10.")
+    @Default.Integer(10)
+    int getDedupWindowMinutes();
+
+    void setDedupWindowMinutes(int value);
+
+    @Description(
+        "Where intervals go: \"spanner\" (with --spannerInstance and --spannerDatabase) or a"
+            + " jdbc:h2: URL of the embedded store, e.g."
+            + " jdbc:h2:file:/var/lib/eventflow/intervals;AUTO_SERVER=TRUE. Required.")
+    @Default.String("")
+    String getStore();
+
+    void setStore(String value);
+
+    @Description("The Spanner project. Default: empty, the pipeline's --project.")
+    @Default.String("")
+    String getSpannerProject();
+
+    void setSpannerProject(String value);
+
+    @Description("The Spanner instance. Required with --store=spanner.")
+    @Default.String("")
+    String getSpannerInstance();
+
+    void setSpannerInstance(String value);
+
+    @Description(
+        "The Spanner database holding the tables of spanner-schema.sql. Required with"
+            + " --store=spanner.")
+    @Default.String("")
+    String getSpannerDatabase();
+
+    void setSpannerDatabase(String value);
+
+    @Description(
+        "host:port of a Spanner emulator to write to instead of Cloud Spanner. Default: empty.")
+    @Default.String("")
+    String getSpannerEmulatorHost();
+
+    void setSpannerEmulatorHost(String value);
+
+    @Description(
+        "Salt of the row ids, separating this launch's rows from earlier launches' (pane indices"
+            + " restart at 0 in a fresh job). Default: empty, a new UUIDv7 at each launch. Keep"
+            + " the default; set it only to reproduce a run.")
+    @Default.String("")
+    String getRowIdSalt();
+
+    void setRowIdSalt(String value);
+  }
+
+  /** What the job talks to; tests replace the Pub/Sub source or client. */
+  record Services(
+      IdGenerator ids,
+      @Nullable PTransform<PBegin, PCollection<PubsubMessage>> source,
+      @Nullable PubsubClientFactory pubsub) {
+
+    static Services production() {
+      return new Services(new UuidV7Generator(), null, null);
+    }
+  }
+
+  /** Parses the options from the command line and runs the job. */
+  public static void main(String[] args) {
+    PipelineOptionsFactory.register(Options.class);
+    Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
+    run(options);
+  }
+
+  /**
+   * Validates the options and starts the job, returning without waiting for it (it is a streaming
+   * job and never ends on its own).
+   *
+   * @throws IllegalArgumentException if the options are invalid, naming every problem
+   */
+  public static PipelineResult run(Options options) {
+    return create(options, Services.production()).run();
+  }
+
+  /** Validates the options and builds the job's pipeline without running it. */
+  static Pipeline create(Options options, Services services) {
+    RollupSpec spec = validate(options);
+    options.setStreaming(true);
+    String salt =
+        options.getRowIdSalt().isEmpty() ? services.ids().nextId() : options.getRowIdSalt();
+    Pipeline pipeline = Pipeline.create(options);
+
+    // 1. Read validated events with their attributes. Event time is the event.timestamp attribute
+    //    ingest sets; Dataflow also drops redeliveries by the event.id attribute.
+    PCollection<PubsubMessage> messages =
+        pipeline.apply(
+            "ReadMessages",
+            services.source() != null ? services.source() : readMessages(options, services));
+
+    // 2. Decode the protobuf payloads.
+    PCollection<Event> events = messages.apply("DecodeEvents", new DecodeEvents());
+
+    // 3. Count each event once: Pub/Sub redelivers after the ack deadline (10-600 s), so ids are
+    //    remembered for the dedup window (default 10 minutes), as in ingest.
+    PCollection<Event> unique =
+        events.apply(
+            "DeduplicateEvents",
+            deduplicate(Duration.standardMinutes(options.getDedupWindowMinutes())));
+
+    // 4. Minute and quarter-hour rows per series and pane, plus catalog updates.
+    PCollectionTuple rows =
+        unique.apply(
+            "ComputeRollups",
+            new ComputeRollups(
+                spec, Duration.standardSeconds(options.getFlushIntervalSeconds()), salt));
+
+    // 5. Idempotent writes to the chosen store.
+    rows.apply("WriteIntervals", writeIntervals(options));
+    return pipeline;
+  }
+
+  /**
+   * Checks every option and returns the parsed rollup spec.
+   *
+   * @throws IllegalArgumentException listing every problem found
+   */
+  static RollupSpec validate(Options options) {
+    List<String> problems = new ArrayList<>();
+    RollupSpec spec = null;
+    try {
+      spec = RollupSpec.parse(options.getRollups());
+    } catch (IllegalArgumentException e) {
+      problems.add("--rollups: " + e.getMessage());
+    }
+    if (options.getSubscription().isEmpty()) {
+      problems.add("--subscription is required (projects/PROJECT/subscriptions/SUBSCRIPTION)");
+    }
+    if (options.getFlushIntervalSeconds() < 1) {
+      problems.add("--flushIntervalSeconds must be at least 1");
+    }
+    if (options.getDedupWindowMinutes() < 1) {
+      problems.add("--dedupWindowMinutes must be at least 1");
+    }
+    String store = options.getStore();
+    if (store.equals(SPANNER)) {
+      if (spannerProject(options).isEmpty()) {
+        problems.add("--store=spanner needs --spannerProject or --project");
+      }
+      if (options.getSpannerInstance().isEmpty()) {
+        problems.add("--store=spanner needs --spannerInstance");
+      }
+      if (options.getSpannerDatabase().isEmpty()) {
+        problems.add("--store=spanner needs --spannerDatabase");
+      }
+    } else if (!store.startsWith("jdbc:h2:")) {
+      problems.add(
+          "--store must be \"spanner\" or a jdbc:h2: URL of the embedded store, was \""
+              + store
+              + "\"");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid options: " + String.join("; ", problems));
+    }
+    return spec;
+  }
+
+  /**
+   * Returns the step passing on the first event with each id and dropping repeats seen within a
+   * window of processing time (state and a timer per id, on every runner).
+   */
+  static PTransform<PCollection<Event>, PCollection<Event>> deduplicate(Duration window) {
+    return Deduplicate.<Event, String>withRepresentativeValueFn(Event::getId)
+        .withRepresentativeType(TypeDescriptors.strings())
+        .withDuration(window);
+  }
+
+  private static WriteIntervals writeIntervals(Options options) {
+    if (options.getStore().equals(SPANNER)) {
+      return WriteIntervals.toSpanner(
+          new IntervalWriterFactory.SpannerTarget(
+              spannerProject(options),
+              options.getSpannerInstance(),
+              options.getSpannerDatabase(),
+              options.getSpannerEmulatorHost()));
+    }
+    return WriteIntervals.toJdbc(options.getStore());
+  }
+
+  private static String spannerProject(Options options) {
+    if (!options.getSpannerProject().isEmpty()) {
+      return options.getSpannerProject();
+    }
+    return options.getProject() == null ? "" : options.getProject();
+  }
+
+  private static PubsubIO.Read<PubsubMessage> readMessages(Options options, Services services) {
+    PubsubIO.Read<PubsubMessage> read =
+        PubsubIO.readMessagesWithAttributesAndMessageId()
+            .fromSubscription(options.getSubscription())
+            .withTimestampAttribute(MessageAttributes.TIMESTAMP)
+            .withIdAttribute(MessageAttributes.ID);
+    if (services.pubsub() != null) {
+      read = read.withClientFactory(services.pubsub());
+    }
+    return read;
+  }
+}

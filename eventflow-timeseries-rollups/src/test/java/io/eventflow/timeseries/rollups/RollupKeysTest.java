@@ -1,0 +1,121 @@
+package io.eventflow.timeseries.rollups;
+
+import static io.eventflow.timeseries.rollups.Events.event;
+import static io.eventflow.timeseries.rollups.Events.num;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.util.Durations;
+import io.eventflow.common.AttributeValues;
+import io.eventflow.common.pb.Event;
+import io.eventflow.timeseries.store.AggregateFunction;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which series an event feeds, with which values, in which minute. */
+class RollupKeysTest {
+  private static final Instant AT = Instant.parse("2025-03-01T10:07:42.500Z");
+  private static final long MINUTE = Instant.parse("2025-03-01T10:07:00Z").getEpochSecond();
+
+  private record Point(String series, AggregateFunction function, long minute, double value) {}
+
+  private final RollupKeys keys =
+      new RollupKeys(
+          RollupSpec.parse("purchase:sum:amount,purchase:max:amount,request:min:latency"));
+
+  private List<Point> points(Event event) {
+    List<Point> points = new ArrayList<>();
+    keys.extract(event, (s, f, m, v) -> points.add(new Point(s, f, m, v)));
+    return points;
+  }
+
+  @Test
+  void eventWithoutCustomerFeedsOnlyTotalSeries() {
+    assertThat(points(event("1", "signup", null, AT).build()))
+        .containsExactly(new Point("signup.count", AggregateFunction.SUM, MINUTE, 1));
+  }
+
+  @Test
+  void eventWithCustomerFeedsTotalAndCustomerSeries() {
+    assertThat(points(event("1", "purchase", "acme", AT).putAttributes("amount", num(12)).build()))
+        .containsExactlyInAnyOrder(
+            new Point("purchase.count", AggregateFunction.SUM, MINUTE, 1),
+            new Point("purchase.acme.count", AggregateFunction.SUM, MINUTE, 1),
+            new Point("purchase.amount.sum", AggregateFunction.SUM, MINUTE, 12),
+            new Point("purchase.acme.amount.sum", AggregateFunction.SUM, MINUTE, 12),
+            new Point("purchase.amount.max", AggregateFunction.MAX, MINUTE, 12),
+            new Point("purchase.acme.amount.max", AggregateFunction.MAX, MINUTE, 12));
+  }
+
+  @Test
+  void emptyCustomerCountsAsNone() {
+    assertThat(points(event("1", "signup", "", AT).build()))
+        .containsExactly(new Point("signup.count", AggregateFunction.SUM, MINUTE, 1));
+  }
+
+  @Test
+  void durationsAreAggregatedInMicroseconds() {
+    Event e =
+        event("1", "request", null, AT)
+            .putAttributes("latency", AttributeValues.of(Durations.fromMillis(1500)))
+            .build();
+    assertThat(points(e))
+        .contains(new Point("request.latency.min", AggregateFunction.MIN, MINUTE, 1_500_000));
+  }
+
+  @Test
+  void doublesAreAggregatedAsIs() {
+    Event e = event("1", "purchase", null, AT).putAttributes("amount", num(2.25)).build();
+    assertThat(points(e))
+        .contains(new Point("purchase.amount.sum", AggregateFunction.SUM, MINUTE, 2.25));
+  }
+
+  @Test
+  void nonNumericAndNonFiniteValuesAreSkippedAndReported() {
+    Event text =
+        event("1", "purchase", "acme", AT)
+            .putAttributes("amount", AttributeValues.of("12"))
+            .build();
+    Event nan = event("2", "purchase", null, AT).putAttributes("amount", num(Double.NaN)).build();
+    List<Point> points = new ArrayList<>();
+
+    // Two rules on "amount", each skipped for the total and the customer series.
+    assertThat(keys.extract(text, (s, f, m, v) -> points.add(new Point(s, f, m, v)))).isEqualTo(4);
+    assertThat(keys.extract(nan, (s, f, m, v) -> points.add(new Point(s, f, m, v)))).isEqualTo(2);
+    assertThat(points)
+        .extracting(Point::series)
+        .containsExactlyInAnyOrder("purchase.count", "purchase.acme.count", "purchase.count");
+  }
+
+  @Test
+  void absentAttributeIsNotASkip() {
+    assertThat(keys.extract(event("1", "purchase", null, AT).build(), (s, f, m, v) -> {})).isZero();
+  }
+
+  @Test
+  void namesAreEscapedSoDotsInTypesAndCustomersStayUnambiguous() {
+    assertThat(points(event("1", "page.view", "a.b", AT).build()))
+        .extracting(Point::series)
+        .containsExactly("page%2Eview.count", "page%2Eview.a%2Eb.count");
+  }
+
+  @Test
+  void overlongSeriesNamesAreSkipped() {
+    String customer = "c".repeat(2000);
+    List<Point> points = new ArrayList<>();
+    int skipped =
+        keys.extract(
+            event("1", "signup", customer, AT).build(),
+            (s, f, m, v) -> points.add(new Point(s, f, m, v)));
+    assertThat(skipped).isEqualTo(1);
+    assertThat(points).extracting(Point::series).containsExactly("signup.count");
+  }
+
+  @Test
+  void eventsBeforeTheEpochTruncateDownToTheirMinute() {
+    Instant before = Instant.parse("1969-12-31T23:59:30Z");
+    assertThat(points(event("1", "x", null, before).build()))
+        .containsExactly(new Point("x.count", AggregateFunction.SUM, -60, 1));
+  }
+}

@@ -1,0 +1,66 @@
+package io.eventflow.timeseries.rollups;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.eventflow.timeseries.store.AggregateFunction;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The --rollups syntax exactly as the README documents it. */
+class RollupSpecTest {
+  @Test
+  void parsesEntriesInOrder() {
+    assertThat(
+            RollupSpec.parse("purchase:sum:amount,request:max:latency,request:min:latency").rules())
+        .containsExactly(
+            new RollupSpec.Rule("purchase", AggregateFunction.SUM, "amount"),
+            new RollupSpec.Rule("request", AggregateFunction.MAX, "latency"),
+            new RollupSpec.Rule("request", AggregateFunction.MIN, "latency"));
+  }
+
+  @Test
+  void spacesAroundEntriesAndPartsAreIgnored() {
+    assertThat(RollupSpec.parse(" purchase : sum : amount ,  refund:min:amount ").rules())
+        .containsExactly(
+            new RollupSpec.Rule("purchase", AggregateFunction.SUM, "amount"),
+            new RollupSpec.Rule("refund", AggregateFunction.MIN, "amount"));
+  }
+
+  @Test
+  void emptyOrBlankSpecMeansCountsOnly() {
+    assertThat(RollupSpec.parse("").rules()).isEmpty();
+    assertThat(RollupSpec.parse("   ").rules()).isEmpty();
+  }
+
+  @Test
+  void typesAndAttributesKeepDotsAndOtherCharacters() {
+    assertThat(RollupSpec.parse("page.view:max:load time").rules())
+        .containsExactly(new RollupSpec.Rule("page.view", AggregateFunction.MAX, "load time"));
+  }
+
+  @Test
+  void badEntriesAreNamedWithTheirPosition() {
+    List<String[]> cases =
+        List.of(
+            new String[] {
+              "purchase:avg:amount", "entry 1 \"purchase:avg:amount\" has function \"avg\""
+            },
+            new String[] {
+              "a:sum:x,purchase:sum", "entry 2 \"purchase:sum\" must be TYPE:FUNC:ATTRIBUTE"
+            },
+            new String[] {"a:sum:x,", "entry 2 \"\" is empty"},
+            new String[] {"a:sum:x,,b:sum:y", "entry 2 \"\" is empty"},
+            new String[] {":sum:x", "entry 1 \":sum:x\" has an empty event type"},
+            new String[] {"a:sum: ", "entry 1 \"a:sum:\" has an empty attribute"},
+            new String[] {"a:SUM:x", "has function \"SUM\""},
+            new String[] {"a:sum:x:y", "must be TYPE:FUNC:ATTRIBUTE"},
+            new String[] {"a:sum:x,a:sum:x", "entry 2 \"a:sum:x\" repeats an earlier entry"});
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> RollupSpec.parse(c[0]))
+          .as(c[0])
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(c[1]);
+    }
+  }
+}
