@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A running broker plus the official Java clients pointed at it the way the client library itself
@@ -32,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 final class PubSubClients implements AutoCloseable {
   static final String PROJECT = "projects/eventflow-test";
 
-  final Broker broker;
+  @Nullable final Broker broker;
   final ManagedChannel channel;
   final TransportChannelProvider channels;
   final CredentialsProvider credentials = NoCredentialsProvider.create();
@@ -40,9 +41,9 @@ final class PubSubClients implements AutoCloseable {
   final SubscriptionAdminClient subscriptions;
   private final List<AutoCloseable> owned = new ArrayList<>();
 
-  private PubSubClients(Broker broker) throws IOException {
+  private PubSubClients(@Nullable Broker broker, String hostAndPort) throws IOException {
     this.broker = broker;
-    this.channel = ManagedChannelBuilder.forTarget(broker.hostAndPort()).usePlaintext().build();
+    this.channel = ManagedChannelBuilder.forTarget(hostAndPort).usePlaintext().build();
     this.channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
     this.topics =
         TopicAdminClient.create(
@@ -60,12 +61,13 @@ final class PubSubClients implements AutoCloseable {
 
   /** Starts a broker with {@code config} and connects the clients to it. */
   static PubSubClients start(BrokerConfig config) throws IOException {
-    return new PubSubClients(Broker.start(config));
+    Broker broker = Broker.start(config);
+    return new PubSubClients(broker, broker.hostAndPort());
   }
 
-  /** Connects the clients to an already running broker (which this then owns and closes). */
-  static PubSubClients connect(Broker broker) throws IOException {
-    return new PubSubClients(broker);
+  /** Connects the clients to a broker running elsewhere (e.g. in a child process). */
+  static PubSubClients connect(String hostAndPort) throws IOException {
+    return new PubSubClients(null, hostAndPort);
   }
 
   static String topic(String id) {
@@ -143,6 +145,8 @@ final class PubSubClients implements AutoCloseable {
     topics.close();
     subscriptions.close();
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    broker.close();
+    if (broker != null) {
+      broker.close();
+    }
   }
 }
