@@ -104,7 +104,7 @@ public final class ArchiveEvents
                 .withDestinationCoder(StringUtf8Coder.of())
                 .via(Contextful.fn(BigQueryHelpers::toJsonString), TextIO.sink())
                 .to(location)
-                .withNaming(dir -> FileIO.Write.defaultNaming(dir + "/part-" + prefix, ".json.gz"))
+                .withNaming(dir -> FileIO.Write.defaultNaming(dir + "/part-" + prefix, ".json"))
                 .withCompression(Compression.GZIP)
                 .withNumShards(shards));
   }

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryOptions;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.bigquery.TableRowJsonCoder;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.PubsubClientFactory;
@@ -58,8 +58,11 @@ public final class IngestPipeline {
 
   private IngestPipeline() {}
 
-  /** The job's options; every one has a documented default. */
-  public interface Options extends StreamingOptions {
+  /**
+   * The job's options; every one has a documented default. The tables live in Beam's {@code
+   * --bigQueryProject} (from {@link BigQueryOptions}), which defaults to {@code --project}.
+   */
+  public interface Options extends BigQueryOptions, StreamingOptions {
     @Description(
         "The Pub/Sub subscription to read event messages from, as"
             + " projects/PROJECT/subscriptions/SUBSCRIPTION. Required.")
@@ -75,12 +78,6 @@ public final class IngestPipeline {
     String getValidatedTopic();
 
     void setValidatedTopic(String value);
-
-    @Description("The BigQuery project of the tables. Default: empty, the pipeline's --project.")
-    @Default.String("")
-    String getBigQueryProject();
-
-    void setBigQueryProject(String value);
 
     @Description(
         "The BigQuery dataset of the events and invalid-messages tables. Default: empty, nothing"
@@ -358,8 +355,8 @@ public final class IngestPipeline {
       String partitionField,
       List<String> clustering) {
     String project =
-        options.getBigQueryProject().isEmpty()
-            ? options.as(GcpOptions.class).getProject()
+        isNullOrEmpty(options.getBigQueryProject())
+            ? options.getProject()
             : options.getBigQueryProject();
     BigQueryTable.WriteMethod method = options.getBigQueryWriteMethod();
     int seconds =
@@ -426,8 +423,7 @@ public final class IngestPipeline {
           problems.add("'" + table + "' is not a valid BigQuery table name");
         }
       }
-      if (options.getBigQueryProject().isEmpty()
-          && isNullOrEmpty(options.as(GcpOptions.class).getProject())) {
+      if (isNullOrEmpty(options.getBigQueryProject()) && isNullOrEmpty(options.getProject())) {
         problems.add("--bigQueryDataset needs a project: set --bigQueryProject or --project");
       }
       if (options.getBigQueryWriteMethod() == BigQueryTable.WriteMethod.FILE_LOADS

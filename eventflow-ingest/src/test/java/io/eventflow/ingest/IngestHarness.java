@@ -1,0 +1,215 @@
+package io.eventflow.ingest;
+
+import com.google.api.services.bigquery.model.TableRow;
+import io.eventflow.common.ContentType;
+import io.eventflow.common.pb.Event;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryTestCaches;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubTestClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubTestClient.PubsubTestClientFactory;
+import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
+import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
+import org.apache.beam.sdk.io.gcp.testing.FakeJobService;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Instant;
+
+/**
+ * Runs the whole ingest job on the DirectRunner from command-line options: messages from a
+ * TestStream, BigQuery through Beam's fake services, the validated topic through {@link
+ * PubsubTestClient}, the archive in a local directory. One place for the wiring every pipeline test
+ * shares.
+ */
+final class IngestHarness {
+  static final String PROJECT = "test-project";
+  static final String DATASET = "eventflow";
+  static final String TOPIC = "projects/test-project/topics/events-validated";
+  static final String SUBSCRIPTION = "projects/test-project/subscriptions/events-ingest";
+  static final String RUN_ID = "run1";
+
+  private final Path directory;
+  private final List<String> args = new ArrayList<>();
+  private final FakeDatasetService datasets;
+  private final FakeBigQueryServices bigQuery;
+
+  /** Creates a harness keeping temp and archive files under the given directory. */
+  IngestHarness(Path directory) throws Exception {
+    this.directory = directory;
+    FakeDatasetService.setUp();
+    BigQueryTestCaches.clear();
+    datasets = new FakeDatasetService();
+    datasets.createDataset(PROJECT, DATASET, "", "", null);
+    bigQuery =
+        new FakeBigQueryServices()
+            .withDatasetService(datasets)
+            .withJobService(new FakeJobService());
+    args.add("--runner=DirectRunner");
+    args.add("--project=" + PROJECT);
+    args.add("--tempLocation=" + directory.resolve("temp"));
+    args.add("--inputSubscription=" + SUBSCRIPTION);
+    args.add("--validatedTopic=" + TOPIC);
+  }
+
+  /** Adds command-line options. */
+  IngestHarness with(String... more) {
+    args.addAll(List.of(more));
+    return this;
+  }
+
+  /** Makes the fake BigQuery reject the rows the predicate matches, as BigQuery would. */
+  IngestHarness rejectRows(SerializablePredicate predicate) {
+    datasets.setShouldFailRow((Function<TableRow, Boolean> & Serializable) predicate::test);
+    return this;
+  }
+
+  /** A serializable row predicate: the fake services are serialized into the pipeline. */
+  interface SerializablePredicate extends Serializable {
+    boolean test(TableRow row);
+  }
+
+  /** Returns the archive directory. */
+  Path archive() {
+    return directory.resolve("archive");
+  }
+
+  /**
+   * Runs the job to completion over the stream, expecting exactly the given messages on the
+   * validated topic (publishing any other message fails the run).
+   */
+  PipelineResult run(TestStream<PubsubMessage> messages, List<OutgoingMessage> republished)
+      throws IOException {
+    IngestPipeline.Options options =
+        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
+            .withValidation()
+            .as(IngestPipeline.Options.class);
+    // The fake's state is static: only one test may use it at a time, and it must be released
+    // even when the run fails, or every later test fails with "Test still in flight".
+    try (PubsubTestClientFactory pubsub =
+        PubsubTestClient.createFactoryForPublish(
+            PubsubClient.topicPathFromPath(TOPIC), republished, List.of())) {
+      IngestPipeline.Services services =
+          new IngestPipeline.Services(TestEvents.CLOCK, () -> RUN_ID, messages, pubsub, bigQuery);
+      PipelineResult result = IngestPipeline.create(options, services).run();
+      result.waitUntilFinish();
+      return result;
+    }
+  }
+
+  /** Returns the rows of a BigQuery table. */
+  List<TableRow> rows(String table) throws Exception {
+    return datasets.getAllRows(PROJECT, DATASET, table);
+  }
+
+  /** Returns the fake BigQuery's copy of a table's metadata. */
+  com.google.api.services.bigquery.model.Table table(String table) throws Exception {
+    return datasets.getTable(BigQueryHelpers.parseTableSpec(PROJECT + ":" + DATASET + "." + table));
+  }
+
+  /** Returns every archived row, keyed by the folder (relative to the archive) of its file. */
+  Map<String, List<TableRow>> archivedRows() throws IOException {
+    Map<String, List<TableRow>> rows = new HashMap<>();
+    if (!Files.exists(archive())) {
+      return rows;
+    }
+    try (Stream<Path> files = Files.walk(archive())) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".json.gz")).toList()) {
+        String folder = archive().relativize(file.getParent()).toString();
+        try (BufferedReader reader =
+            new BufferedReader(
+                new InputStreamReader(
+                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = reader.readLine()) != null) {
+            rows.computeIfAbsent(folder, f -> new ArrayList<>())
+                .add(BigQueryHelpers.fromJsonString(line, TableRow.class));
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** Returns the names of every archived file. */
+  List<String> archivedFileNames() throws IOException {
+    try (Stream<Path> files = Files.walk(archive())) {
+      return files
+          .filter(f -> f.toString().endsWith(".json.gz"))
+          .map(f -> archive().relativize(f).toString())
+          .toList();
+    }
+  }
+
+  /** Returns the value of an ingest counter after a run. */
+  static long counter(PipelineResult result, String name) {
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(ParseEvents.METRICS_NAMESPACE, name))
+                    .build());
+    long total = 0;
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      total += counter.getAttempted();
+    }
+    return total;
+  }
+
+  /** A message as a publisher sends it, with a Pub/Sub message id. */
+  static PubsubMessage message(String messageId, Event event, ContentType contentType) {
+    return new PubsubMessage(
+        TestEvents.payload(event, contentType),
+        TestEvents.attributes(event, contentType),
+        messageId);
+  }
+
+  /** A message with raw bytes and attributes. */
+  static PubsubMessage message(String messageId, byte[] payload, Map<String, String> attributes) {
+    return new PubsubMessage(payload, attributes, messageId);
+  }
+
+  /** A TestStream builder for messages. */
+  static TestStream.Builder<PubsubMessage> stream() {
+    return TestStream.create(PubsubMessageWithAttributesAndMessageIdCoder.of());
+  }
+
+  /** A message at an event time. */
+  static TimestampedValue<PubsubMessage> at(Instant time, PubsubMessage message) {
+    return TimestampedValue.of(message, time);
+  }
+
+  /** What the validated topic receives for an event published at the given time. */
+  static OutgoingMessage republished(Event event, Instant publishTime) {
+    return OutgoingMessage.of(
+        RepublishEvents.toMessage(event), publishTime.getMillis(), null, null);
+  }
+
+  /** Returns a field of each row. */
+  static <T> List<T> column(List<TableRow> rows, Function<TableRow, T> field) {
+    return rows.stream().map(field).toList();
+  }
+}
