@@ -324,7 +324,8 @@ public final class EventPublisher implements AutoCloseable {
 
   /**
    * Sends every buffered event now and waits until all events published so far are confirmed or
-   * failed. Failures are reported through each event's future, not here.
+   * failed. Failures are reported through each event's future, not here. When it returns every such
+   * future is done, though callbacks added to them may still be running on the client's threads.
    *
    * @throws InterruptedException if interrupted while waiting
    */
