@@ -22,6 +22,12 @@ public final class Metrics {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
   };
 
+  /** The bounds as {@code le} label values, written the way people read them. */
+  private static final String[] LATENCY_LABELS = {
+    "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
+    "5", "10"
+  };
+
   private final Map<String, LongAdder> requests = new ConcurrentSkipListMap<>();
   private final Map<String, Histogram> latency = new ConcurrentSkipListMap<>();
   private final Map<String, LongAdder> cache = new ConcurrentSkipListMap<>();
@@ -148,7 +154,7 @@ public final class Metrics {
             .append("_bucket{")
             .append(labels)
             .append(",le=\"")
-            .append(LATENCY_BOUNDS[i])
+            .append(LATENCY_LABELS[i])
             .append("\"} ")
             .append(cumulative)
             .append('\n');

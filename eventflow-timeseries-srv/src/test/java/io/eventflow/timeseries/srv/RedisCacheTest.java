@@ -1,0 +1,111 @@
+package io.eventflow.timeseries.srv;
+
+import static io.eventflow.timeseries.srv.QueryCacheTest.sample;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eventflow.timeseries.api.SeriesQuery;
+import io.eventflow.timeseries.api.SeriesValues;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Redis level against a real redis-server, including one that dies or freezes mid-test. */
+class RedisCacheTest {
+  private static final io.eventflow.timeseries.store.AggregateFunction SUM =
+      io.eventflow.timeseries.store.AggregateFunction.SUM;
+  private static final String L2_HIT =
+      "eventflow_timeseries_cache_lookups_total{level=\"l2\",result=\"hit\"}";
+  private static final String L2_MISS =
+      "eventflow_timeseries_cache_lookups_total{level=\"l2\",result=\"miss\"}";
+  private static final String DEGRADED = "eventflow_timeseries_cache_degraded_total";
+
+  private RedisProcess redis;
+  private ServerFixture fixture;
+
+  @BeforeEach
+  void start() throws Exception {
+    redis = RedisProcess.start();
+    fixture = ServerFixture.start(c -> c.withRedis(redis.url()));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (fixture != null) {
+      fixture.close();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  /** A day of March 2024, long older than the minimum age. */
+  private static SeriesQuery day(int dayOfMonth) {
+    Instant start = Instant.parse(String.format("2024-03-%02dT00:00:00Z", dayOfMonth));
+    return SeriesQuery.of("s", start, start.plus(Duration.ofDays(1)));
+  }
+
+  private static double only(SeriesValues values) {
+    assertThat(values.size()).isEqualTo(1);
+    return values.value(0);
+  }
+
+  @Test
+  void replicasShareAnswersThroughRedis() throws Exception {
+    ServerFixture replica = fixture.replica(c -> c.withRedis(redis.url()));
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+    assertThat(only(fixture.client.get(day(10)))).isEqualTo(1);
+
+    // A late row neither cache knows about: the replica answers from Redis, not the store.
+    fixture.record("s", SUM, "2024-03-10T12:01:00Z", 2, 1);
+
+    assertThat(only(replica.client.get(day(10)))).isEqualTo(1);
+    assertThat(sample(replica.server.metrics(), L2_HIT)).isEqualTo(1);
+    assertThat(sample(fixture.server.metrics(), L2_MISS)).isEqualTo(1);
+  }
+
+  @Test
+  void redisKilledMidTestFallsBackToTheStore() throws Exception {
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+    fixture.record("s", SUM, "2024-03-11T12:00:00Z", 5, 1);
+    assertThat(only(fixture.client.get(day(10)))).isEqualTo(1);
+
+    redis.kill();
+
+    assertThat(only(fixture.client.get(day(11)))).isEqualTo(5);
+    assertThat(sample(fixture.server.metrics(), DEGRADED)).isPositive();
+    // The in-process level still answers what it holds.
+    assertThat(only(fixture.client.get(day(10)))).isEqualTo(1);
+  }
+
+  @Test
+  void redisIsUsedAgainAfterTheBackoffOnceItIsBack() throws Exception {
+    fixture.record("s", SUM, "2024-03-12T12:00:00Z", 3, 1);
+    fixture.record("s", SUM, "2024-03-13T12:00:00Z", 4, 1);
+    redis.kill();
+    assertThat(only(fixture.client.get(day(12)))).isEqualTo(3);
+    long degraded = sample(fixture.server.metrics(), DEGRADED);
+
+    redis.launch();
+    fixture.clock.advance(ServerConfig.DEFAULT_REDIS_BACKOFF);
+
+    assertThat(only(fixture.client.get(day(13)))).isEqualTo(4);
+    assertThat(sample(fixture.server.metrics(), DEGRADED)).isEqualTo(degraded);
+    ServerFixture replica = fixture.replica(c -> c.withRedis(redis.url()));
+    assertThat(only(replica.client.get(day(13)))).isEqualTo(4);
+    assertThat(sample(replica.server.metrics(), L2_HIT)).isEqualTo(1);
+  }
+
+  @Test
+  void frozenRedisTimesOutAndFallsBackToTheStore() throws Exception {
+    fixture.record("s", SUM, "2024-03-14T12:00:00Z", 6, 1);
+    redis.freeze(true);
+    try {
+      assertThat(only(fixture.client.get(day(14)))).isEqualTo(6);
+      assertThat(sample(fixture.server.metrics(), DEGRADED)).isPositive();
+    } finally {
+      redis.freeze(false);
+    }
+  }
+}

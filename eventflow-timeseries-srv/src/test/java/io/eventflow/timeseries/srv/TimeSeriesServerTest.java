@@ -1,0 +1,374 @@
+package io.eventflow.timeseries.srv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.eventflow.timeseries.api.SeriesListing;
+import io.eventflow.timeseries.api.SeriesQuery;
+import io.eventflow.timeseries.api.SeriesSummary;
+import io.eventflow.timeseries.api.SeriesValues;
+import io.eventflow.timeseries.api.pb.AggregateFunction;
+import io.eventflow.timeseries.api.pb.Fill;
+import io.eventflow.timeseries.api.pb.GetIntervalValuesRequest;
+import io.eventflow.timeseries.api.pb.Granularity;
+import io.eventflow.timeseries.api.pb.TimeSeriesServiceGrpc;
+import io.eventflow.timeseries.store.Resolution;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Arrays;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real server over the embedded store, called through the real client. */
+class TimeSeriesServerTest {
+  private static final io.eventflow.timeseries.store.AggregateFunction SUM =
+      io.eventflow.timeseries.store.AggregateFunction.SUM;
+  private static final io.eventflow.timeseries.store.AggregateFunction MAX =
+      io.eventflow.timeseries.store.AggregateFunction.MAX;
+  private static final ZoneId NEW_YORK = ZoneId.of("America/New_York");
+
+  private ServerFixture fixture;
+
+  @BeforeEach
+  void startServer() throws Exception {
+    fixture = ServerFixture.start();
+  }
+
+  @AfterEach
+  void stopServer() throws Exception {
+    fixture.close();
+  }
+
+  private static SeriesQuery march(String series) {
+    return SeriesQuery.of(
+        series, Instant.parse("2024-03-09T05:00:00Z"), Instant.parse("2024-03-12T04:00:00Z"));
+  }
+
+  private static long epoch(String instant) {
+    return Instant.parse(instant).getEpochSecond();
+  }
+
+  private static long[] starts(SeriesValues values) {
+    long[] starts = new long[values.size()];
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = values.epochSecond(i);
+    }
+    return starts;
+  }
+
+  private static double[] values(SeriesValues values) {
+    double[] out = new double[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.value(i);
+    }
+    return out;
+  }
+
+  @Test
+  void dailySumsInNewYorkAcrossSpringForward() throws Exception {
+    fixture.record("purchase.amount.sum", SUM, "2024-03-09T23:59:00Z", 10, 1);
+    fixture.record("purchase.amount.sum", SUM, "2024-03-10T04:59:00Z", 5, 1);
+    // 2024-03-10 is 23 hours long in New York: 05:00Z to 04:00Z the next day.
+    fixture.record("purchase.amount.sum", SUM, "2024-03-11T03:59:00Z", 7, 2);
+    fixture.record("purchase.amount.sum", SUM, "2024-03-11T04:00:00Z", 1, 1);
+
+    SeriesValues days =
+        fixture.client.get(
+            march("purchase.amount.sum").zone(NEW_YORK).granularity(Granularity.GRANULARITY_DAY));
+
+    assertThat(starts(days))
+        .containsExactly(
+            epoch("2024-03-09T05:00:00Z"),
+            epoch("2024-03-10T05:00:00Z"),
+            epoch("2024-03-11T04:00:00Z"));
+    assertThat(values(days)).containsExactly(15, 7, 1);
+    assertThat(days.function()).isEqualTo(AggregateFunction.AGGREGATE_FUNCTION_SUM);
+    assertThat(days.readTimestamp()).isEqualTo(ServerFixture.NOW);
+  }
+
+  @Test
+  void avgOfSumSeriesIsTheMeanPerEvent() throws Exception {
+    fixture.record("purchase.amount.sum", SUM, "2024-03-10T12:00:00Z", 30, 2);
+    fixture.record("purchase.amount.sum", SUM, "2024-03-10T12:01:00Z", 10, 3);
+
+    SeriesValues avg =
+        fixture.client.get(
+            march("purchase.amount.sum")
+                .zone(NEW_YORK)
+                .aggregate(AggregateFunction.AGGREGATE_FUNCTION_AVG));
+
+    assertThat(values(avg)).containsExactly(8);
+    assertThat(avg.function()).isEqualTo(AggregateFunction.AGGREGATE_FUNCTION_AVG);
+  }
+
+  @Test
+  void fillZeroReturnsEveryBucketAndNaNWhereZeroWouldLie() throws Exception {
+    fixture.record("latency.max", MAX, "2024-03-10T12:00:00Z", 250, 4);
+
+    SeriesValues max = fixture.client.get(march("latency.max").zone(NEW_YORK).fill(Fill.FILL_ZERO));
+    SeriesValues sum =
+        fixture.client.get(
+            march("latency.max")
+                .zone(NEW_YORK)
+                .aggregate(AggregateFunction.AGGREGATE_FUNCTION_SUM)
+                .fill(Fill.FILL_ZERO));
+
+    assertThat(values(max)).containsExactly(Double.NaN, 250, Double.NaN);
+    assertThat(values(sum)).containsExactly(0, 250, 0);
+  }
+
+  @Test
+  void calendarBucketsReadQuarterHourRowsAndOddStepsReadMinutes() throws Exception {
+    for (int minute = 0; minute < 30; minute++) {
+      fixture.record("clicks.count", SUM, String.format("2024-03-10T12:%02d:00Z", minute), 1, 1);
+    }
+    Metrics metrics = fixture.server.metrics();
+
+    SeriesValues hours =
+        fixture.client.get(
+            march("clicks.count")
+                .zone(ZoneId.of("Asia/Kathmandu"))
+                .granularity(Granularity.GRANULARITY_HOUR));
+    String afterHours = metrics.scrape();
+    SeriesValues sevens = fixture.client.get(march("clicks.count").step(Duration.ofMinutes(7)));
+
+    // Kathmandu hours start at :15 UTC: 12:00-12:15 and 12:15-12:30 (local 17:45 and 18:00).
+    assertThat(values(hours)).containsExactly(15, 15);
+    assertThat(afterHours)
+        // The fixture writes one quarter-hour partial per pane, like one per minute here.
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"quarter_hour\"} 30\n")
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 0\n");
+    assertThat(Arrays.stream(values(sevens)).sum()).isEqualTo(30);
+    assertThat(metrics.scrape())
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 30\n");
+  }
+
+  @Test
+  void unknownSeriesIsEmpty() {
+    SeriesValues values = fixture.client.get(march("no.such.series").fill(Fill.FILL_ZERO));
+    assertThat(values.size()).isZero();
+    assertThat(values.function()).isEqualTo(AggregateFunction.AGGREGATE_FUNCTION_UNSPECIFIED);
+  }
+
+  private void assertInvalid(GetIntervalValuesRequest request, String description) {
+    assertStatus(
+        () -> TimeSeriesServiceGrpc.newBlockingStub(fixture.channel).getIntervalValues(request),
+        Status.Code.INVALID_ARGUMENT,
+        description);
+  }
+
+  private static void assertStatus(ThrowingCallable call, Status.Code code, String description) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).isEqualTo(description);
+            });
+  }
+
+  @Test
+  void unknownTimeZoneIsInvalidArgument() {
+    assertInvalid(
+        march("s").toRequest().toBuilder().setTimeZone("Mars/Olympus_Mons").build(),
+        "unknown time zone \"Mars/Olympus_Mons\": expected an IANA zone such as"
+            + " America/New_York");
+  }
+
+  @Test
+  void startNotBeforeEndIsInvalidArgument() {
+    Instant t = Instant.parse("2024-03-10T00:00:00Z");
+    assertInvalid(
+        SeriesQuery.of("s", t, t).toRequest(), "start must be before end (end is exclusive)");
+  }
+
+  @Test
+  void missingNameIsInvalidArgument() {
+    assertInvalid(march("").toRequest(), "name is required");
+  }
+
+  @Test
+  void missingBucketingIsInvalidArgument() {
+    assertInvalid(
+        march("s").toRequest().toBuilder().clearBucketing().build(),
+        "set either granularity or step");
+  }
+
+  @Test
+  void stepThatIsNotWholeMinutesIsInvalidArgument() {
+    assertInvalid(
+        march("s").step(Duration.ofSeconds(90)).toRequest(),
+        "step must be a whole number of minutes from 1 minute to 1 day, got 90s");
+  }
+
+  @Test
+  void tooManyBucketsIsInvalidArgument() throws Exception {
+    fixture.close();
+    fixture = ServerFixture.start(c -> c.withMaxBuckets(100));
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+    assertInvalid(
+        march("s").granularity(Granularity.GRANULARITY_MINUTE).toRequest(),
+        "the request would return more than 100 buckets: shorten the range or use a longer"
+            + " granularity or step");
+  }
+
+  @Test
+  void storeUnavailableIsUnavailable() throws Exception {
+    fixture.breakStore();
+    assertThatThrownBy(() -> fixture.client.get(march("s")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("the interval store is unavailable: ");
+            });
+    assertThatThrownBy(() -> fixture.client.listSeries("", 10, ""))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+  }
+
+  @Test
+  void listingPagesThroughTheCatalogInNameOrder() throws Exception {
+    for (String name : new String[] {"b.sum", "a.sum", "a.max", "a.min", "c.sum"}) {
+      fixture.record(name, SUM, "2024-03-10T12:00:00Z", 1, 1);
+    }
+
+    SeriesListing first = fixture.client.listSeries("a.", 2, "");
+    SeriesListing second = fixture.client.listSeries("a.", 2, first.nextPageToken());
+
+    assertThat(first.series()).extracting(SeriesSummary::name).containsExactly("a.max", "a.min");
+    assertThat(second.series()).extracting(SeriesSummary::name).containsExactly("a.sum");
+    assertThat(second.nextPageToken()).isEmpty();
+    assertThat(fixture.client.listAllSeries(""))
+        .extracting(SeriesSummary::name)
+        .containsExactly("a.max", "a.min", "a.sum", "b.sum", "c.sum");
+    SeriesSummary a = first.series().get(0);
+    assertThat(a.function()).isEqualTo(AggregateFunction.AGGREGATE_FUNCTION_SUM);
+    assertThat(a.firstSeen()).isEqualTo(Instant.parse("2024-03-10T12:00:00Z"));
+  }
+
+  @Test
+  void pageSizeOutOfRangeIsInvalidArgument() {
+    assertStatus(
+        () -> fixture.client.listSeries("", 1001, ""),
+        Status.Code.INVALID_ARGUMENT,
+        "page_size must be between 1 and 1000 (0 for 100), got 1001");
+    assertStatus(
+        () -> fixture.client.listSeries("", -1, ""),
+        Status.Code.INVALID_ARGUMENT,
+        "page_size must be between 1 and 1000 (0 for 100), got -1");
+  }
+
+  @Test
+  void foreignPageTokenIsInvalidArgument() {
+    assertStatus(
+        () -> fixture.client.listSeries("", 10, "not-a-token"),
+        Status.Code.INVALID_ARGUMENT,
+        "page_token is not one this service issued: pass the next_page_token of the previous"
+            + " page, or empty for the first");
+  }
+
+  @Test
+  void oldRangesAreCachedAndNoCacheBypassesTheCache() throws Exception {
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+    assertThat(values(fixture.client.get(march("s")))).containsExactly(1);
+
+    // A late row the cache cannot know about: the cached answer stands, no_cache sees it.
+    fixture.record("s", SUM, "2024-03-10T12:01:00Z", 2, 1);
+
+    assertThat(values(fixture.client.get(march("s")))).containsExactly(1);
+    assertThat(values(fixture.client.get(march("s").noCache()))).containsExactly(3);
+    assertThat(fixture.server.metrics().scrape())
+        .contains("eventflow_timeseries_cache_lookups_total{level=\"l1\",result=\"hit\"} 1\n")
+        .contains("eventflow_timeseries_cache_lookups_total{level=\"l1\",result=\"miss\"} 1\n");
+  }
+
+  @Test
+  void rangesEndingWithinTheMinimumAgeAreNotCached() throws Exception {
+    // The range ends 30 minutes before now, inside the default minimum age of an hour.
+    Instant end = ServerFixture.NOW.minus(Duration.ofMinutes(30));
+    SeriesQuery recent = SeriesQuery.of("s", end.minus(Duration.ofHours(1)), end);
+    fixture.record("s", SUM, end.minus(Duration.ofMinutes(10)).toString(), 1, 1);
+    assertThat(values(fixture.client.get(recent))).containsExactly(1);
+
+    fixture.record("s", SUM, end.minus(Duration.ofMinutes(9)).toString(), 2, 1);
+
+    assertThat(values(fixture.client.get(recent))).containsExactly(3);
+    // Once the range is old enough, the answer is cached.
+    fixture.clock.advance(Duration.ofMinutes(31));
+    fixture.client.get(recent);
+    fixture.record("s", SUM, end.minus(Duration.ofMinutes(8)).toString(), 4, 1);
+    assertThat(values(fixture.client.get(recent))).containsExactly(3);
+  }
+
+  @Test
+  void unknownSeriesAnswersAreNotCached() throws Exception {
+    assertThat(fixture.client.get(march("late.series")).size()).isZero();
+    fixture.record("late.series", SUM, "2024-03-10T12:00:00Z", 4, 1);
+    assertThat(values(fixture.client.get(march("late.series")))).containsExactly(4);
+  }
+
+  @Test
+  void healthServiceReportsServing() {
+    HealthCheckResponse health =
+        HealthGrpc.newBlockingStub(fixture.channel)
+            .check(
+                HealthCheckRequest.newBuilder()
+                    .setService(TimeSeriesServiceGrpc.SERVICE_NAME)
+                    .build());
+    assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  @Test
+  void metricsEndpointServesPrometheusText() throws Exception {
+    fixture.close();
+    fixture = ServerFixture.start(c -> ServerConfig.defaults(c.store(), 0, 0));
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+    fixture.client.get(march("s"));
+    assertThatThrownBy(() -> fixture.client.get(march("")))
+        .isInstanceOf(StatusRuntimeException.class);
+
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + fixture.server.metricsPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(response.body())
+        .contains(
+            "eventflow_timeseries_requests_total{method=\"GetIntervalValues\",code=\"OK\"} 1\n")
+        .contains(
+            "eventflow_timeseries_requests_total{method=\"GetIntervalValues\","
+                + "code=\"INVALID_ARGUMENT\"} 1\n")
+        .contains(
+            "eventflow_timeseries_request_duration_seconds_count{method=\"GetIntervalValues\"} 2\n")
+        .contains("# TYPE eventflow_timeseries_request_duration_seconds histogram\n")
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 0\n")
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"quarter_hour\"} 1\n");
+  }
+
+  @Test
+  void resolutionMetricNamesMatchTheStore() {
+    // The metric labels are the store's resolutions in lower case; a new one must be added here.
+    assertThat(Resolution.values()).containsExactly(Resolution.MINUTE, Resolution.QUARTER_HOUR);
+  }
+}
