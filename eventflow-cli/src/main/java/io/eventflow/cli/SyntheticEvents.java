@@ -92,8 +92,7 @@ final class SyntheticEvents {
       case PAGE_VIEW -> {
         event.putAttributes("page", AttributeValues.of(pick(PAGES)));
         event.putAttributes("load_time", duration(350, 0.6));
-        event.putAttributes(
-            "bytes", AttributeValues.of((long) (20_000 + random.nextInt(1_500_000))));
+        event.putAttributes("bytes", AttributeValues.of(20_000L + random.nextInt(1_500_000)));
         event.putAttributes("scroll_depth", AttributeValues.of(round(random.nextDouble(), 2)));
       }
       case API_REQUEST -> {
@@ -105,7 +104,7 @@ final class SyntheticEvents {
         event.putAttributes("response_bytes", AttributeValues.of((long) random.nextInt(64_000)));
       }
       case SEARCH -> {
-        event.putAttributes("query_length", AttributeValues.of((long) (1 + random.nextInt(40))));
+        event.putAttributes("query_length", AttributeValues.of(1L + random.nextInt(40)));
         event.putAttributes("results", AttributeValues.of((long) random.nextInt(500)));
         event.putAttributes("latency", duration(80, 0.5));
       }
@@ -113,12 +112,12 @@ final class SyntheticEvents {
         event.putAttributes(
             "sku",
             AttributeValues.of(String.format(Locale.ROOT, "sku-%04d", random.nextInt(5000))));
-        event.putAttributes("quantity", AttributeValues.of((long) (1 + random.nextInt(5))));
+        event.putAttributes("quantity", AttributeValues.of(1L + random.nextInt(5)));
         event.putAttributes(
             "unit_price", AttributeValues.of(round(2 + random.nextDouble() * 198, 2)));
       }
       case PURCHASE -> {
-        long items = 1 + random.nextInt(8);
+        long items = 1L + random.nextInt(8);
         event.putAttributes("items", AttributeValues.of(items));
         event.putAttributes(
             "amount_cents", AttributeValues.of(items * (500 + random.nextInt(9_500))));

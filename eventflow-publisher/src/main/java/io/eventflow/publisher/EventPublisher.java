@@ -115,7 +115,7 @@ public final class EventPublisher implements AutoCloseable {
    * How long the client retries a failing request before failing its events: 600 s, the Pub/Sub
    * client's own default, long enough to ride out a regional blip without losing events.
    */
-  public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(600);
+  public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofMinutes(10);
 
   /** How long {@link #close()} waits for outstanding events to be confirmed: 30 s. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -317,9 +317,11 @@ public final class EventPublisher implements AutoCloseable {
       outstanding.decrement();
       throw e;
     }
-    messageId.addListener(outstanding::decrement, directExecutor());
     String id = event.getId();
-    return ApiFutures.transform(messageId, ignored -> id, directExecutor());
+    ApiFuture<String> eventId = ApiFutures.transform(messageId, ignored -> id, directExecutor());
+    // Counted down on the future the caller holds, so it is done by the time flush() returns.
+    eventId.addListener(outstanding::decrement, directExecutor());
+    return eventId;
   }
 
   /**

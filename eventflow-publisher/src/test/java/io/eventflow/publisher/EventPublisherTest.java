@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,20 @@ class EventPublisherTest {
         .batching(1_000, 1_000_000, Duration.ofHours(1));
   }
 
+  /** Publishes the events, flushes, and checks that Pub/Sub confirmed every one. */
+  private static void publishAndFlush(EventPublisher publisher, Event.Builder... events)
+      throws Exception {
+    List<ApiFuture<String>> futures = new ArrayList<>();
+    for (Event.Builder event : events) {
+      futures.add(publisher.publish(event));
+    }
+    publisher.flush();
+    for (ApiFuture<String> future : futures) {
+      assertThat(future.isDone()).isTrue();
+      future.get();
+    }
+  }
+
   private static Event.Builder purchase() {
     return Event.newBuilder()
         .setType("purchase")
@@ -80,8 +95,7 @@ class EventPublisherTest {
   @Test
   void publishesBinaryProtobufWithEventAttributes() throws Exception {
     try (EventPublisher publisher = publisher().build()) {
-      publisher.publish(purchase());
-      publisher.flush();
+      publishAndFlush(publisher, purchase());
     }
 
     Event expected = complete(purchase(), "event-1").build();
@@ -106,8 +120,7 @@ class EventPublisherTest {
   @Test
   void publishesProto3JsonWhenConfigured() throws Exception {
     try (EventPublisher publisher = publisher().contentType(ContentType.JSON).build()) {
-      publisher.publish(purchase());
-      publisher.flush();
+      publishAndFlush(publisher, purchase());
     }
 
     PubsubMessage message = pubsub.messages().get(0);
@@ -138,8 +151,7 @@ class EventPublisherTest {
             .setTimestamp(Timestamps.parse("2024-07-01T08:30:00.250Z"))
             .build();
     try (EventPublisher publisher = publisher().build()) {
-      publisher.publish(historical);
-      publisher.flush();
+      publishAndFlush(publisher, historical.toBuilder());
     }
 
     PubsubMessage message = pubsub.messages().get(0);
@@ -154,7 +166,7 @@ class EventPublisherTest {
   void leavesTheCallersBuilderUnchanged() throws Exception {
     Event.Builder event = purchase();
     try (EventPublisher publisher = publisher().build()) {
-      publisher.publish(event);
+      publishAndFlush(publisher, event);
     }
 
     assertThat(event.getId()).isEmpty();
@@ -165,8 +177,7 @@ class EventPublisherTest {
   @Test
   void omitsTheCustomerAttributeWhenTheEventHasNoCustomer() throws Exception {
     try (EventPublisher publisher = publisher().build()) {
-      publisher.publish(purchase().clearCustomer());
-      publisher.flush();
+      publishAndFlush(publisher, purchase().clearCustomer());
     }
 
     assertThat(pubsub.messages().get(0).getAttributesMap()).doesNotContainKey("event.customer");
@@ -182,7 +193,6 @@ class EventPublisherTest {
               e ->
                   assertThat(((InvalidEventException) e).violation().reason())
                       .isEqualTo(InvalidReason.MISSING_TYPE));
-      publisher.flush();
     }
 
     assertThat(pubsub.requests()).isEmpty();
@@ -229,7 +239,6 @@ class EventPublisherTest {
           .isInstanceOf(InvalidEventException.class)
           .hasMessageContaining("PAYLOAD_TOO_LARGE")
           .hasMessageContaining("more than 100");
-      publisher.flush();
     }
 
     assertThat(pubsub.requests()).isEmpty();
@@ -249,8 +258,7 @@ class EventPublisherTest {
       }
       assertThat(pubsub.requests()).extracting(r -> r.getMessagesCount()).containsExactly(3, 3);
 
-      publisher.publish(purchase());
-      publisher.flush();
+      publishAndFlush(publisher, purchase());
     }
 
     assertThat(pubsub.requests()).extracting(r -> r.getMessagesCount()).containsExactly(3, 3, 1);
@@ -340,7 +348,8 @@ class EventPublisherTest {
             .flowControl(1, 1_000_000, LimitExceededBehavior.Block)
             .build()) {
       ApiFuture<String> first = publisher.publish(purchase());
-      Thread second = new Thread(() -> publisher.publish(purchase()));
+      AtomicReference<ApiFuture<String>> secondFuture = new AtomicReference<>();
+      Thread second = new Thread(() -> secondFuture.set(publisher.publish(purchase())));
       second.start();
 
       // The second publish can only wait for the first's slot, or (without flow control) finish.
@@ -353,8 +362,9 @@ class EventPublisherTest {
 
       pubsub.releaseResponses();
       second.join();
-      first.get();
       publisher.flush();
+      assertThat(first.get()).isEqualTo("event-1");
+      assertThat(secondFuture.get().get()).isEqualTo("event-2");
     }
     assertThat(pubsub.messages()).hasSize(2);
     assertThat(pubsub.maxMessagesInFlight()).isEqualTo(1);
@@ -385,12 +395,10 @@ class EventPublisherTest {
   @Test
   void compressionGzipsRequestsAtOrAboveTheThreshold() throws Exception {
     try (EventPublisher small = publisher().compression(true, 100_000).build()) {
-      small.publish(purchase());
-      small.flush();
+      publishAndFlush(small, purchase());
     }
     try (EventPublisher large = publisher().compression(true, 0).build()) {
-      large.publish(purchase());
-      large.flush();
+      publishAndFlush(large, purchase());
     }
 
     assertThat(pubsub.requestEncodings()).containsExactly("identity", "gzip");
@@ -408,8 +416,7 @@ class EventPublisherTest {
             .environment(environment::get)
             .defaultSource("test-service")
             .build()) {
-      publisher.publish(purchase());
-      publisher.flush();
+      publishAndFlush(publisher, purchase());
     }
 
     assertThat(pubsub.requests())

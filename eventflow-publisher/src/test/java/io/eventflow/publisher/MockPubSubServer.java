@@ -126,10 +126,14 @@ public final class MockPubSubServer implements AutoCloseable {
 
   /** Stops the server, answering any held requests first. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     releaseResponses();
     server.shutdownNow();
-    server.awaitTermination(10, TimeUnit.SECONDS);
+    try {
+      server.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The mock, answering each request the way Pub/Sub would unless a failure was queued. */
