@@ -1,0 +1,183 @@
+package io.eventflow.timeseries.rollups;
+
+import static io.eventflow.timeseries.rollups.Events.event;
+import static io.eventflow.timeseries.rollups.Events.num;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.eventflow.common.ContentType;
+import io.eventflow.common.EventJson;
+import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.pb.Event;
+import io.eventflow.timeseries.store.AggregateFunction;
+import io.eventflow.timeseries.store.IntervalRows;
+import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.SeriesInfo;
+import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole job, built from parsed command-line options and run on the DirectRunner. */
+class RollupsPipelineTest {
+  private static final Instant T0 = Instant.parse("2025-03-01T10:00:00Z");
+
+  @TempDir Path dir;
+
+  /**
+   * Protobuf and JSON messages, a duplicate and an undecodable message go through the job into a
+   * real H2 file; reading back through the store gives exact counts, sums and the catalog.
+   */
+  @Test
+  void jobBuiltFromParsedOptionsWritesTheEmbeddedStore() throws StoreException {
+    String url = "jdbc:h2:file:" + dir.resolve("intervals");
+    RollupsPipeline.Options options =
+        parse(
+            "--subscription=projects/p/subscriptions/validated",
+            "--store=" + url,
+            "--rollups=purchase:sum:amount, purchase:max:amount",
+            "--flushIntervalSeconds=1",
+            "--dedupWindowMinutes=5",
+            "--rowIdSalt=test-run");
+
+    List<TimestampedValue<PubsubMessage>> messages = new ArrayList<>();
+    Event a =
+        event("a", "purchase", "acme", T0.plusSeconds(1)).putAttributes("amount", num(10)).build();
+    Event b =
+        event("b", "purchase", null, T0.plusSeconds(2)).putAttributes("amount", num(4)).build();
+    Event c =
+        event("c", "purchase", "acme", T0.plusSeconds(61))
+            .putAttributes("amount", num(1.5))
+            .build();
+    messages.add(proto(a, "m1"));
+    messages.add(proto(a, "m2")); // the same event published twice
+    messages.add(json(b, "m3"));
+    messages.add(proto(c, "m4"));
+    messages.add(
+        TimestampedValue.of(
+            new PubsubMessage("not protobuf".getBytes(StandardCharsets.UTF_8), Map.of(), "m5"),
+            joda(T0)));
+
+    RollupsPipeline.Services services =
+        new RollupsPipeline.Services(
+            () -> "unused",
+            Create.timestamped(messages)
+                .withCoder(PubsubMessageWithAttributesAndMessageIdCoder.of()),
+            null);
+    PipelineResult result = RollupsPipeline.create(options, services).run();
+    assertThat(result.waitUntilFinish(org.joda.time.Duration.standardMinutes(2)))
+        .isEqualTo(PipelineResult.State.DONE);
+
+    try (JdbcIntervalStore store = JdbcIntervalStore.open(url, Clock.systemUTC())) {
+      Instant end = T0.plusSeconds(3600);
+      assertThat(sum(store.readIntervals("purchase.count", Resolution.MINUTE, T0, end)))
+          .containsExactly(3, 3);
+      assertThat(sum(store.readIntervals("purchase.acme.count", Resolution.MINUTE, T0, end)))
+          .containsExactly(2, 2);
+      assertThat(sum(store.readIntervals("purchase.amount.sum", Resolution.QUARTER_HOUR, T0, end)))
+          .containsExactly(15.5, 3);
+      assertThat(
+              store.readIntervals("purchase.acme.amount.max", Resolution.MINUTE, T0, end).value(0))
+          .isEqualTo(10.0);
+      assertThat(store.series("purchase.acme.count"))
+          .contains(
+              new SeriesInfo("purchase.acme.count", AggregateFunction.SUM, T0, T0.plusSeconds(60)));
+      assertThat(store.listSeries("purchase.", 100, "").series())
+          .extracting(SeriesInfo::name)
+          .containsExactly(
+              "purchase.acme.amount.max",
+              "purchase.acme.amount.sum",
+              "purchase.acme.count",
+              "purchase.amount.max",
+              "purchase.amount.sum",
+              "purchase.count");
+    }
+  }
+
+  @Test
+  void badRollupSpecFailsTheLaunchNamingTheEntry() {
+    RollupsPipeline.Options options =
+        parse(
+            "--subscription=projects/p/subscriptions/s",
+            "--store=jdbc:h2:mem:x",
+            "--rollups=purchase:sum:amount,purchase:average:amount");
+    assertThatThrownBy(() -> RollupsPipeline.run(options))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("entry 2 \"purchase:average:amount\"");
+  }
+
+  @Test
+  void everyOptionProblemIsReportedAtOnce() {
+    RollupsPipeline.Options options =
+        parse("--store=spanner", "--flushIntervalSeconds=0", "--dedupWindowMinutes=0");
+    assertThatThrownBy(() -> RollupsPipeline.run(options))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--subscription is required")
+        .hasMessageContaining("--flushIntervalSeconds must be at least 1")
+        .hasMessageContaining("--dedupWindowMinutes must be at least 1")
+        .hasMessageContaining("--spannerInstance")
+        .hasMessageContaining("--spannerDatabase");
+  }
+
+  @Test
+  void unknownStoreIsRejected() {
+    RollupsPipeline.Options options =
+        parse("--subscription=projects/p/subscriptions/s", "--store=jdbc:sqlite:/tmp/x.db");
+    assertThatThrownBy(() -> RollupsPipeline.run(options))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--store must be \"spanner\" or a jdbc:h2: URL");
+  }
+
+  static RollupsPipeline.Options parse(String... args) {
+    PipelineOptionsFactory.register(RollupsPipeline.Options.class);
+    RollupsPipeline.Options options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(RollupsPipeline.Options.class);
+    return options;
+  }
+
+  private static double[] sum(IntervalRows rows) {
+    double value = 0;
+    double count = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      value += rows.value(i);
+      count += rows.eventCount(i);
+    }
+    return new double[] {value, count};
+  }
+
+  static TimestampedValue<PubsubMessage> proto(Event e, String messageId) {
+    return TimestampedValue.of(
+        new PubsubMessage(e.toByteArray(), attributes(e, ContentType.PROTOBUF), messageId),
+        joda(Instant.ofEpochSecond(e.getTimestamp().getSeconds())));
+  }
+
+  private static TimestampedValue<PubsubMessage> json(Event e, String messageId) {
+    return TimestampedValue.of(
+        new PubsubMessage(EventJson.printBytes(e), attributes(e, ContentType.JSON), messageId),
+        joda(Instant.ofEpochSecond(e.getTimestamp().getSeconds())));
+  }
+
+  private static Map<String, String> attributes(Event e, ContentType type) {
+    return Map.of(
+        MessageAttributes.ID, e.getId(),
+        MessageAttributes.TYPE, e.getType(),
+        MessageAttributes.CONTENT_TYPE, type.mimeType());
+  }
+
+  static org.joda.time.Instant joda(Instant instant) {
+    return org.joda.time.Instant.ofEpochMilli(instant.toEpochMilli());
+  }
+}
