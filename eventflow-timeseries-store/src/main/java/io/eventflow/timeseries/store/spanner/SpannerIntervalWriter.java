@@ -30,7 +30,11 @@ public final class SpannerIntervalWriter implements IntervalWriter {
    */
   public static final int MAX_ROWS_PER_COMMIT = 8_000;
 
-  static final String READ_CATALOG =
+  /**
+   * The query {@link #mergeCatalog} runs first, binding {@code @names} to the distinct names of the
+   * update in order of first appearance (public so tests of callers can answer it on a mock).
+   */
+  public static final String READ_CATALOG =
       "SELECT name, aggregate_function, first_seen, last_seen FROM series"
           + " WHERE name IN UNNEST(@names)";
 
