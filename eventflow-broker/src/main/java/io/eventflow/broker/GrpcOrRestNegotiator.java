@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpContentDecompressor;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpObjectAggregator;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpServerCodec;
 import io.grpc.netty.shaded.io.netty.util.AsciiString;
@@ -104,6 +105,8 @@ final class GrpcOrRestNegotiator implements InternalProtocolNegotiator.ProtocolN
         ctx.pipeline()
             .addAfter(name, null, rest.get())
             .addAfter(name, null, new HttpObjectAggregator(MAX_REST_BODY_BYTES))
+            // Google's HTTP client gzips request bodies (Content-Encoding: gzip).
+            .addAfter(name, null, new HttpContentDecompressor())
             .addAfter(name, null, new HttpServerCodec());
       }
       ByteBuf bytes = buffered;

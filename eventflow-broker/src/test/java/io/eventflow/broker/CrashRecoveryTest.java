@@ -64,8 +64,7 @@ class CrashRecoveryTest {
           }
           pubsub.subscriptions.acknowledge(subscription("durable-sub"), ackIds);
         }
-        assertThat(pubsub.pullWaiting("durable-sub", 100).getReceivedMessagesCount())
-            .isPositive();
+        assertThat(pubsub.pullWaiting("durable-sub", 100).getReceivedMessagesCount()).isPositive();
         child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     } finally {
@@ -99,11 +98,11 @@ class CrashRecoveryTest {
   /** A clean close and reopen keeps topics, subscriptions and the ack state. */
   @Test
   void restartKeepsTopicsSubscriptionsAndAcks() throws Exception {
-    BrokerConfig config =
-        BrokerConfig.builder().dataDir(dataDir).fsync(FsyncPolicy.ALWAYS).build();
+    BrokerConfig config = BrokerConfig.builder().dataDir(dataDir).fsync(FsyncPolicy.ALWAYS).build();
     String firstId;
     try (PubSubClients pubsub = PubSubClients.start(config)) {
-      pubsub.createTopicAndSubscription("kept", Subscription.newBuilder().setAckDeadlineSeconds(42));
+      pubsub.createTopicAndSubscription(
+          "kept", Subscription.newBuilder().setAckDeadlineSeconds(42));
       Publisher publisher = pubsub.publisher("kept");
       firstId = pubsub.publish(publisher, "first", java.util.Map.of());
       pubsub.publish(publisher, "second", java.util.Map.of());
@@ -112,7 +111,11 @@ class CrashRecoveryTest {
       pubsub.subscriptions.acknowledge(subscription("kept-sub"), List.of(first.getAckId()));
     }
     try (PubSubClients pubsub = PubSubClients.start(config)) {
-      assertThat(pubsub.subscriptions.getSubscription(subscription("kept-sub")).getAckDeadlineSeconds())
+      assertThat(
+              pubsub
+                  .subscriptions
+                  .getSubscription(subscription("kept-sub"))
+                  .getAckDeadlineSeconds())
           .isEqualTo(42);
       PullResponse after = pubsub.pullWaiting("kept-sub", 10);
       assertThat(after.getReceivedMessagesList())
