@@ -124,6 +124,13 @@ public final class MockPubSubServer implements AutoCloseable {
     }
   }
 
+  /** Makes every publish request from now on fail with the given status. */
+  public void failEveryPublish(Status status) {
+    synchronized (publisher) {
+      publisher.failure = status;
+    }
+  }
+
   /** Stops the server, answering any held requests first. */
   @Override
   public void close() {
@@ -141,6 +148,7 @@ public final class MockPubSubServer implements AutoCloseable {
     // Guarded by this.
     private CountDownLatch hold = new CountDownLatch(0);
     private int failuresQueued;
+    private Status failure;
     private long nextMessageId = 1;
     private int inFlight;
     private int maxInFlight;
@@ -165,6 +173,8 @@ public final class MockPubSubServer implements AutoCloseable {
         inFlight -= messages;
         if (failuresQueued > 0) {
           failuresQueued--;
+        } else if (failure != null) {
+          addException(failure.asRuntimeException());
         } else {
           PublishResponse.Builder response = PublishResponse.newBuilder();
           for (int i = 0; i < messages; i++) {
