@@ -2,7 +2,6 @@ package io.eventflow.ingest;
 
 import com.google.api.services.bigquery.model.TableRow;
 import io.eventflow.common.IdGenerator;
-import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.common.ValidationLimits;
 import io.eventflow.common.pb.Event;
@@ -246,8 +245,10 @@ public final class IngestPipeline {
     Pipeline pipeline = Pipeline.create(options);
     ValidationLimits limits = limits(options);
 
-    // 1. Read messages with their attributes and ids. Dataflow drops redeliveries by the event.id
-    //    attribute within its own 10-minute window; other runners rely on step 3.
+    // 1. Read messages with their attributes and Pub/Sub message ids. Deliberately no id attribute:
+    //    Beam's source then replaces every message id with that attribute's value, and dead letters
+    //    must name the real message. Redeliveries of one message are dropped by its message id;
+    //    step 3 drops repeats of an event id.
     PCollection<PubsubMessage> messages =
         pipeline.apply(
             "ReadMessages",
@@ -336,11 +337,11 @@ public final class IngestPipeline {
     return pipeline;
   }
 
-  private static PubsubIO.Read<PubsubMessage> readMessages(Options options, Services services) {
+  /** Returns the read of the input subscription, the job's first step. */
+  static PubsubIO.Read<PubsubMessage> readMessages(Options options, Services services) {
     PubsubIO.Read<PubsubMessage> read =
         PubsubIO.readMessagesWithAttributesAndMessageId()
-            .fromSubscription(options.getInputSubscription())
-            .withIdAttribute(MessageAttributes.ID);
+            .fromSubscription(options.getInputSubscription());
     if (services.pubsub() != null) {
       read = read.withClientFactory(services.pubsub());
     }

@@ -26,6 +26,7 @@ class DeduplicateEventsTest {
 
   private static final Event A = TestEvents.event("a").build();
   private static final Event B = TestEvents.event("b").build();
+
   /** Another event that happens to carry A's id: the id alone decides. */
   private static final Event A_AGAIN = TestEvents.event("a").setSource("other-service").build();
 
@@ -48,8 +49,7 @@ class DeduplicateEventsTest {
             .metrics()
             .queryMetrics(
                 MetricsFilter.builder()
-                    .addNameFilter(
-                        MetricNameFilter.named(PAssert.class, PAssert.SUCCESS_COUNTER))
+                    .addNameFilter(MetricNameFilter.named(PAssert.class, PAssert.SUCCESS_COUNTER))
                     .build())
             .getCounters()) {
       successes += counter.getAttempted();

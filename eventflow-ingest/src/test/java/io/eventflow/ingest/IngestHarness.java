@@ -1,5 +1,6 @@
 package io.eventflow.ingest;
 
+import com.google.api.client.util.Clock;
 import com.google.api.services.bigquery.model.TableRow;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.pb.Event;
@@ -17,10 +18,12 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryTestCaches;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.IncomingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
@@ -119,6 +122,71 @@ final class IngestHarness {
     }
   }
 
+  /**
+   * Runs the job with its real {@code ReadMessages} step pulling the given messages from a fake
+   * Pub/Sub subscription, until {@code done} holds or a minute passes; then cancels it (a streaming
+   * job never ends by itself). Closing the fake checks that every pulled message was acked and
+   * every expected message published.
+   */
+  void runPulling(List<IncomingMessage> incoming, List<OutgoingMessage> republished, Check done)
+      throws Exception {
+    IngestPipeline.Options options =
+        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
+            .withValidation()
+            .as(IngestPipeline.Options.class);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    // Pull requests are stamped with the read's clock and the fake insists on its own time.
+    Clock clock = new FixedClock();
+    try (PubsubTestClientFactory pubsub =
+        PubsubTestClient.createFactoryForPullAndPublish(
+            PubsubClient.subscriptionPathFromPath(SUBSCRIPTION),
+            PubsubClient.topicPathFromPath(TOPIC),
+            clock,
+            60,
+            incoming,
+            republished,
+            List.of())) {
+      IngestPipeline.Services services =
+          new IngestPipeline.Services(TestEvents.CLOCK, () -> RUN_ID, null, pubsub, bigQuery);
+      IngestPipeline.Services withClock =
+          new IngestPipeline.Services(
+              services.clock(),
+              services.ids(),
+              pubsub.setClock(IngestPipeline.readMessages(options, services), clock),
+              pubsub,
+              bigQuery);
+      PipelineResult result = IngestPipeline.create(options, withClock).run();
+      try {
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        while (!done.holds() && System.nanoTime() < deadline) {
+          if (result.getState().isTerminal()) {
+            result.waitUntilFinish(); // rethrows the failure
+          }
+          Thread.sleep(100);
+        }
+        // Acks follow the bundle that read a message; give the last ones a moment.
+        Thread.sleep(500);
+      } finally {
+        result.cancel();
+      }
+    }
+  }
+
+  /** Pub/Sub's view of "now": serializable because the read carries it to the workers. */
+  private static final class FixedClock implements Clock, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public long currentTimeMillis() {
+      return TestEvents.NOW.toEpochMilli();
+    }
+  }
+
+  /** A condition polled while a streaming job runs. */
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
   /** Returns the rows of a BigQuery table. */
   List<TableRow> rows(String table) throws Exception {
     return datasets.getAllRows(PROJECT, DATASET, table);
@@ -206,6 +274,20 @@ final class IngestHarness {
   static OutgoingMessage republished(Event event, Instant publishTime) {
     return OutgoingMessage.of(
         RepublishEvents.toMessage(event), publishTime.getMillis(), null, null);
+  }
+
+  /** A message as the fake subscription delivers it, published at the given time. */
+  static IncomingMessage incoming(
+      String messageId, Event event, ContentType contentType, Instant publishTime) {
+    com.google.pubsub.v1.PubsubMessage message =
+        com.google.pubsub.v1.PubsubMessage.newBuilder()
+            .setData(
+                com.google.protobuf.ByteString.copyFrom(TestEvents.payload(event, contentType)))
+            .putAllAttributes(TestEvents.attributes(event, contentType))
+            .setMessageId(messageId)
+            .build();
+    // Without an id attribute, Beam's Pub/Sub clients use the message id as the record id.
+    return IncomingMessage.of(message, publishTime.getMillis(), 0, "ack-" + messageId, messageId);
   }
 
   /** Returns a field of each row. */

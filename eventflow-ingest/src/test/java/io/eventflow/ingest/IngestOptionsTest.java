@@ -89,7 +89,8 @@ class IngestOptionsTest {
                         "--archiveLocation=/tmp/a")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--inputSubscription must look like projects/PROJECT/subscriptions")
-        .hasMessageContaining("--validatedTopic must be empty or look like projects/PROJECT/topics");
+        .hasMessageContaining(
+            "--validatedTopic must be empty or look like projects/PROJECT/topics");
   }
 
   @Test

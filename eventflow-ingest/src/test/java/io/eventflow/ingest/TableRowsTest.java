@@ -1,0 +1,135 @@
+package io.eventflow.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.api.services.bigquery.model.TableRow;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
+import io.eventflow.common.AttributeValues;
+import io.eventflow.common.pb.Event;
+import io.eventflow.common.pb.InvalidReason;
+import io.eventflow.ingest.pb.InvalidMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TableRowsTest {
+  /** An event with one attribute of every type. */
+  static Event everyAttributeType() {
+    return TestEvents.event("e-all")
+        .clearAttributes()
+        .putAttributes("flag", AttributeValues.of(true))
+        .putAttributes("count", AttributeValues.of(-42L))
+        .putAttributes("ratio", AttributeValues.of(0.25))
+        .putAttributes("nan", AttributeValues.of(Double.NaN))
+        .putAttributes("name", AttributeValues.of("Zoë"))
+        .putAttributes(
+            "blob", AttributeValues.of(ByteString.copyFrom(new byte[] {0, 1, (byte) 255})))
+        .putAttributes(
+            "shipped_at",
+            AttributeValues.of(Timestamps.parseUnchecked("2026-02-28T23:59:59.123456789Z")))
+        .putAttributes("latency", AttributeValues.of(Durations.fromNanos(1_500_000_999L)))
+        .build();
+  }
+
+  @Test
+  void eventRowHasOneTypedColumnPerAttributeSortedByKey() {
+    TableRow row = TableRows.eventRow(everyAttributeType());
+
+    assertThat(row.get("id")).isEqualTo("e-all");
+    assertThat(row.get("timestamp")).isEqualTo("2026-03-01T11:00:00.000000Z");
+    @SuppressWarnings("unchecked")
+    List<TableRow> attributes = (List<TableRow>) row.get("attributes");
+    assertThat(attributes)
+        .extracting(a -> a.get("key"))
+        .containsExactly("blob", "count", "flag", "latency", "name", "nan", "ratio", "shipped_at");
+    assertThat(attributes.get(0)).containsEntry("bytes_value", "AAH/");
+    assertThat(attributes.get(1)).containsEntry("int_value", -42L);
+    assertThat(attributes.get(2)).containsEntry("bool_value", true);
+    // Durations in microseconds, truncated like every BigQuery time value.
+    assertThat(attributes.get(3)).containsEntry("duration_micros", 1_500_000L);
+    assertThat(attributes.get(4)).containsEntry("string_value", "Zoë");
+    // JSON has no NaN literal; BigQuery reads the string.
+    assertThat(attributes.get(5)).containsEntry("float_value", "NaN");
+    assertThat(attributes.get(6)).containsEntry("float_value", 0.25);
+    assertThat(attributes.get(7)).containsEntry("timestamp_value", "2026-02-28T23:59:59.123456Z");
+    attributes.forEach(a -> assertThat(a).hasSize(2));
+  }
+
+  @Test
+  void eventWithoutCustomerHasNoCustomerColumn() {
+    assertThat(TableRows.eventRow(TestEvents.event("e").clearCustomer().build()))
+        .doesNotContainKey("customer");
+  }
+
+  @Test
+  void invalidRowKeepsTheMessageWhole() {
+    Event event = TestEvents.event("e-1").clearAttributes().build();
+    InvalidMessage invalid =
+        InvalidMessage.newBuilder()
+            .setMessageId("m-1")
+            .putAttributes("event.id", "e-1")
+            .putAttributes("content-type", "application/json")
+            .setPayload(ByteString.copyFrom("{\"id\":\"e-1\"}", StandardCharsets.UTF_8))
+            .setReceivedAt(Timestamp.newBuilder().setSeconds(1_772_366_400L).setNanos(1000))
+            .setReason(InvalidReason.NO_ATTRIBUTES)
+            .setMessage("event has no attributes")
+            .setEvent(event)
+            .build();
+
+    TableRow row = TableRows.invalidMessageRow(invalid);
+
+    assertThat(row.get("message_id")).isEqualTo("m-1");
+    assertThat(row.get("received_at")).isEqualTo("2026-03-01T12:00:00.000001Z");
+    assertThat(row.get("reason")).isEqualTo("NO_ATTRIBUTES");
+    assertThat(row.get("message")).isEqualTo("event has no attributes");
+    assertThat(row.get("attributes"))
+        .isEqualTo(
+            List.of(
+                new TableRow().set("key", "content-type").set("value", "application/json"),
+                new TableRow().set("key", "event.id").set("value", "e-1")));
+    assertThat(row.get("payload")).isEqualTo("eyJpZCI6ImUtMSJ9");
+    assertThat((String) row.get("event")).startsWith("{\"id\":\"e-1\"");
+    assertThat(row).doesNotContainKey("rejected_row");
+  }
+
+  @Test
+  void invalidRowOfAnEventWithAnUnprintableTimestampStillHasThePayload() {
+    Event event =
+        TestEvents.event("e-1")
+            .setTimestamp(Timestamp.newBuilder().setSeconds(Long.MAX_VALUE))
+            .build();
+    InvalidMessage invalid =
+        InvalidMessage.newBuilder()
+            .setPayload(event.toByteString())
+            .setReceivedAt(Timestamp.newBuilder().setSeconds(1_772_366_400L))
+            .setReason(InvalidReason.INVALID_TIMESTAMP)
+            .setEvent(event)
+            .build();
+
+    TableRow row = TableRows.invalidMessageRow(invalid);
+
+    assertThat(row).doesNotContainKey("event").doesNotContainKey("message_id");
+    assertThat(row.get("payload")).isNotNull();
+  }
+
+  @Test
+  void schemaFilesDescribeEveryColumnTheRowsUse() {
+    assertThat(TableSchemas.events().getFields())
+        .extracting(f -> f.getName())
+        .containsExactly("id", "type", "source", "customer", "timestamp", "attributes");
+    assertThat(TableSchemas.invalidMessages().getFields())
+        .extracting(f -> f.getName())
+        .containsExactlyInAnyOrder(
+            "message_id",
+            "received_at",
+            "reason",
+            "message",
+            "attributes",
+            "payload",
+            "event",
+            "rejected_row");
+  }
+}
