@@ -1,0 +1,245 @@
+package io.eventflow.broker.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SegmentedLogTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private final ExecutorService committer = Executors.newCachedThreadPool();
+  private Instant now = T0;
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public Instant instant() {
+          return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+      };
+
+  @TempDir Path dir;
+
+  @AfterEach
+  void stop() {
+    committer.shutdownNow();
+  }
+
+  private SegmentedLog open(long segmentBytes) throws IOException {
+    return SegmentedLog.open(dir, new LogConfig(segmentBytes, FsyncPolicy.NEVER), clock, committer);
+  }
+
+  private static long append(SegmentedLog log, String... payloads) throws Exception {
+    return log.append(
+            payloads.length, (i, offset, time) -> payloads[i].getBytes(StandardCharsets.UTF_8))
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  private static List<String> readAll(SegmentedLog log, long from) throws IOException {
+    List<String> out = new ArrayList<>();
+    long next = from;
+    while (true) {
+      List<LogRecord> records = log.read(next, 1000, 1 << 20);
+      if (records.isEmpty()) {
+        return out;
+      }
+      for (LogRecord r : records) {
+        out.add(r.offset() + ":" + new String(r.payload(), StandardCharsets.UTF_8));
+        next = r.offset() + 1;
+      }
+    }
+  }
+
+  @Test
+  void appendedRecordsReadBackInOrderWithDenseOffsets() throws Exception {
+    try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
+      assertThat(append(log, "a", "b")).isEqualTo(0);
+      assertThat(append(log, "c")).isEqualTo(2);
+      assertThat(log.endOffset()).isEqualTo(3);
+      assertThat(readAll(log, 0)).containsExactly("0:a", "1:b", "2:c");
+      assertThat(readAll(log, 2)).containsExactly("2:c");
+    }
+  }
+
+  @Test
+  void reopenedLogKeepsRecordsAndContinuesOffsetsAcrossSegments() throws Exception {
+    try (SegmentedLog log = open(1024)) {
+      for (int i = 0; i < 100; i++) {
+        append(log, "record-" + i + "-" + "x".repeat(40));
+      }
+      assertThat(log.segments().size()).isGreaterThan(3);
+    }
+    try (SegmentedLog log = open(1024)) {
+      assertThat(log.endOffset()).isEqualTo(100);
+      assertThat(append(log, "after")).isEqualTo(100);
+      List<String> all = readAll(log, 0);
+      assertThat(all).hasSize(101);
+      assertThat(all.get(42)).startsWith("42:record-42-");
+    }
+  }
+
+  @Test
+  void tornTailFromCrashIsTruncatedAndLaterAppendsFollowIt() throws Exception {
+    try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
+      append(log, "one", "two");
+    }
+    Path segment = onlySegment();
+    long size = Files.size(segment);
+    try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+      // Half of a third record: a write the crash cut short, never acknowledged.
+      channel.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 0, 10, 1, 2, 3}), size);
+    }
+    try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
+      assertThat(log.endOffset()).isEqualTo(2);
+      assertThat(Files.size(segment)).isEqualTo(size);
+      append(log, "three");
+      assertThat(readAll(log, 0)).containsExactly("0:one", "1:two", "2:three");
+    }
+  }
+
+  @Test
+  void corruptedRecordInLastSegmentEndsTheLogThere() throws Exception {
+    try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
+      append(log, "keep", "flip");
+    }
+    Path segment = onlySegment();
+    byte[] bytes = Files.readAllBytes(segment);
+    bytes[bytes.length - 1] ^= 0x01; // One bit of the last payload: its CRC no longer matches.
+    Files.write(segment, bytes);
+    try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
+      assertThat(readAll(log, 0)).containsExactly("0:keep");
+    }
+  }
+
+  @Test
+  void corruptedSealedSegmentRefusesToOpen() throws Exception {
+    try (SegmentedLog log = open(1024)) {
+      for (int i = 0; i < 50; i++) {
+        append(log, "x".repeat(100));
+      }
+    }
+    Path first;
+    try (Stream<Path> files = Files.list(dir)) {
+      first = files.sorted().findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(first);
+    bytes[30] ^= 0x01;
+    Files.write(first, bytes);
+    assertThatThrownBy(() -> open(1024)).hasMessageContaining("corrupt record in sealed segment");
+  }
+
+  @Test
+  void offsetForTimeFindsFirstRecordAtOrAfterTime() throws Exception {
+    try (SegmentedLog log = open(1024)) {
+      for (int i = 0; i < 60; i++) {
+        now = T0.plusSeconds(i);
+        append(log, "t" + i + "-" + "y".repeat(60));
+      }
+      assertThat(log.offsetForTime(micros(T0.minusSeconds(5)))).isEqualTo(0);
+      assertThat(log.offsetForTime(micros(T0.plusSeconds(37)))).isEqualTo(37);
+      assertThat(log.offsetForTime(micros(T0.plusMillis(37_500)))).isEqualTo(38);
+      assertThat(log.offsetForTime(micros(T0.plusSeconds(600)))).isEqualTo(60);
+    }
+  }
+
+  @Test
+  void publishTimesNeverGoBackwardsWhenTheClockDoes() throws Exception {
+    try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
+      now = T0.plusSeconds(10);
+      append(log, "late");
+      now = T0;
+      append(log, "clock stepped back");
+      List<LogRecord> records = log.read(0, 10, 1 << 20);
+      assertThat(records.get(1).publishTimeMicros()).isEqualTo(records.get(0).publishTimeMicros());
+    }
+  }
+
+  @Test
+  void deletingOldSegmentsMovesTheStartButNeverDeletesTheActiveSegment() throws Exception {
+    try (SegmentedLog log = open(1024)) {
+      for (int i = 0; i < 40; i++) {
+        append(log, "z".repeat(100));
+      }
+      List<SegmentInfo> segments = log.segments();
+      long secondBase = segments.get(1).baseOffset();
+      assertThat(log.deleteSegmentsBefore(secondBase)).isEqualTo(1);
+      assertThat(log.startOffset()).isEqualTo(secondBase);
+      assertThat(log.read(0, 1, 1 << 20).get(0).offset()).isEqualTo(secondBase);
+      log.deleteSegmentsBefore(Long.MAX_VALUE);
+      assertThat(log.segments()).hasSize(1);
+      assertThat(log.segments().get(0).active()).isTrue();
+    }
+  }
+
+  @Test
+  void concurrentAppendersGetDistinctOffsetsAndEveryRecordIsStored() throws Exception {
+    try (SegmentedLog log = open(64 * 1024)) {
+      ExecutorService appenders = Executors.newFixedThreadPool(8);
+      List<CompletableFuture<Long>> futures = new ArrayList<>();
+      List<java.util.concurrent.Future<?>> submitted = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int thread = t;
+        submitted.add(
+            appenders.submit(
+                () -> {
+                  for (int i = 0; i < 500; i++) {
+                    String payload = thread + "/" + i;
+                    CompletableFuture<Long> f =
+                        log.append(
+                            1, (x, offset, time) -> payload.getBytes(StandardCharsets.UTF_8));
+                    synchronized (futures) {
+                      futures.add(f);
+                    }
+                  }
+                }));
+      }
+      for (var s : submitted) {
+        s.get(30, TimeUnit.SECONDS);
+      }
+      appenders.shutdown();
+      java.util.Set<Long> offsets = new java.util.HashSet<>();
+      for (CompletableFuture<Long> f : futures) {
+        offsets.add(f.get(30, TimeUnit.SECONDS));
+      }
+      assertThat(offsets).hasSize(4000);
+      assertThat(readAll(log, 0)).hasSize(4000).doesNotHaveDuplicates();
+    }
+  }
+
+  private Path onlySegment() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".log")).findFirst().orElseThrow();
+    }
+  }
+
+  private static long micros(Instant instant) {
+    return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
+  }
+}
