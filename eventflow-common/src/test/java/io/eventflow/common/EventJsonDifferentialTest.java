@@ -11,12 +11,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /**
  * Differential tests: {@link EventJson} against protobuf's {@code JsonFormat}, the specification it
@@ -86,14 +81,22 @@ class EventJsonDifferentialTest {
     }
   }
 
-  @Property(tries = 2000)
-  void printsExactlyWhatJsonFormatPrints(@ForAll("events") Event event) throws Exception {
-    assertThat(EventJson.print(event)).isEqualTo(COMPACT.print(event));
+  @Test
+  void printsExactlyWhatJsonFormatPrints() {
+    Trials.run(
+        2000,
+        r -> {
+          Event event = Events.event(r);
+          assertThat(EventJson.print(event)).isEqualTo(COMPACT.print(event));
+        });
   }
 
-  @Property(tries = 2000)
-  void fastPathParsesEveryPrintedEventLikeJsonFormat(@ForAll("events") Event event)
-      throws Exception {
+  @Test
+  void fastPathParsesEveryPrintedEventLikeJsonFormat() {
+    Trials.run(2000, r -> fastPathParsesLikeJsonFormat(Events.event(r)));
+  }
+
+  private static void fastPathParsesLikeJsonFormat(Event event) throws Exception {
     for (String json :
         new String[] {COMPACT.print(event), PRETTY.print(event), PROTO_NAMES.print(event)}) {
       Event fast = EventJson.parseFastOrNull(json);
@@ -103,38 +106,46 @@ class EventJsonDifferentialTest {
     }
   }
 
-  @Property(tries = 500)
-  void utf8BytesParseLikeJsonFormatOnStrictlyDecodedText(@ForAll("events") Event event)
-      throws Exception {
-    byte[] bytes = COMPACT.print(event).getBytes(StandardCharsets.UTF_8);
-    assertThat(ours(bytes)).isEqualTo(reference(bytes));
+  @Test
+  void utf8BytesParseLikeJsonFormatOnStrictlyDecodedText() {
+    Trials.run(
+        500,
+        r -> {
+          byte[] bytes = COMPACT.print(Events.event(r)).getBytes(StandardCharsets.UTF_8);
+          assertThat(ours(bytes)).isEqualTo(reference(bytes));
+        });
   }
 
-  @Property(tries = 5000)
-  void mutatedDocumentsGetTheSameVerdict(
-      @ForAll("events") Event event, @ForAll long seed, @ForAll boolean pretty) throws Exception {
-    String json = (pretty ? PRETTY : COMPACT).print(event);
-    assertAgrees(mutate(json, new Random(seed)));
+  @Test
+  void mutatedDocumentsGetTheSameVerdict() {
+    Trials.run(
+        5000,
+        r -> {
+          String json = (r.nextBoolean() ? PRETTY : COMPACT).print(Events.event(r));
+          assertAgrees(mutate(json, r));
+        });
   }
 
-  @Property(tries = 2000)
-  void mutatedBytesGetTheSameVerdict(@ForAll("events") Event event, @ForAll long seed)
-      throws Exception {
-    byte[] bytes = COMPACT.print(event).getBytes(StandardCharsets.UTF_8);
-    Random random = new Random(seed);
-    int flips = 1 + random.nextInt(3);
-    for (int i = 0; i < flips && bytes.length > 0; i++) {
-      bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
-    }
-    assertThat(ours(bytes)).isEqualTo(reference(bytes));
+  @Test
+  void mutatedBytesGetTheSameVerdict() {
+    Trials.run(
+        2000,
+        r -> {
+          byte[] bytes = COMPACT.print(Events.event(r)).getBytes(StandardCharsets.UTF_8);
+          int flips = 1 + r.nextInt(3);
+          for (int i = 0; i < flips && bytes.length > 0; i++) {
+            bytes[r.nextInt(bytes.length)] = (byte) r.nextInt(256);
+          }
+          assertThat(ours(bytes)).isEqualTo(reference(bytes));
+        });
   }
 
-  @Property(tries = 3000)
-  void arbitraryTextGetsTheSameVerdict(@ForAll("jsonish") String text) {
-    assertAgrees(text);
+  @Test
+  void arbitraryJsonLikeTextGetsTheSameVerdict() {
+    Trials.run(3000, r -> assertAgrees(jsonish(r)));
   }
 
-  @Example
+  @Test
   void adversarialDocumentsGetTheSameVerdict() {
     String nested = "[".repeat(100_000);
     String[] documents = {
@@ -216,7 +227,7 @@ class EventJsonDifferentialTest {
     }
   }
 
-  @Example
+  @Test
   void invalidUtf8GetsTheSameVerdictAsStrictDecoding() {
     byte[][] payloads = {
       {'{', '"', 't', 'y', 'p', 'e', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'},
@@ -251,27 +262,26 @@ class EventJsonDifferentialTest {
     }
   }
 
-  @Provide
-  Arbitrary<Event> events() {
-    return Events.events();
-  }
+  private static final String[] PREFIXES = {
+    "",
+    "{\"type\":",
+    "{\"customer\":",
+    "{\"timestamp\":\"2024-01-01T",
+    "{\"attributes\":{\"k\":{\"intValue\":",
+    "{\"attributes\":{\"k\":{\"floatValue\":",
+    "{\"attributes\":{\"k\":{\"durationValue\":\""
+  };
 
-  @Provide
-  Arbitrary<String> jsonish() {
-    Arbitrary<String> prefixes =
-        Arbitraries.of(
-            "",
-            "{\"type\":",
-            "{\"customer\":",
-            "{\"timestamp\":\"2024-01-01T",
-            "{\"attributes\":{\"k\":{\"intValue\":",
-            "{\"attributes\":{\"k\":{\"floatValue\":",
-            "{\"attributes\":{\"k\":{\"durationValue\":\"");
-    Arbitrary<String> tails =
-        Arbitraries.strings()
-            .withChars("{}[]:,\"\\ 0123456789eE.+-tfnaulrsxyzTZ/'#*\n\tIN")
-            .ofMaxLength(40);
-    return prefixes.flatMap(prefix -> tails.map(tail -> prefix + tail));
+  private static final String JSONISH = "{}[]:,\"\\ 0123456789eE.+-tfnaulrsxyzTZ/'#*\n\tIN";
+
+  /** A field's opening followed by up to 40 characters JSON parsers care about. */
+  static String jsonish(Random r) {
+    StringBuilder s = new StringBuilder(PREFIXES[r.nextInt(PREFIXES.length)]);
+    int length = r.nextInt(41);
+    for (int i = 0; i < length; i++) {
+      s.append(JSONISH.charAt(r.nextInt(JSONISH.length())));
+    }
+    return s.toString();
   }
 
   /** Applies one to three random edits that JSON parsers disagree on when they are careless. */
