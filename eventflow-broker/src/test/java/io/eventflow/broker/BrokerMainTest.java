@@ -56,8 +56,7 @@ class BrokerMainTest {
                 BrokerMain.class.getName(),
                 "--bogus")
             .start();
-    String err =
-        new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).isEqualTo(2);
     assertThat(err.strip()).isEqualTo("eventflow-broker: unknown option '--bogus' (try --help)");
   }
