@@ -82,6 +82,17 @@ public final class Broker implements AutoCloseable {
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
   }
 
+  /**
+   * Returns how many messages published to a subscription's topic since its position are not yet
+   * acknowledged (delivered or not). Embedders use it to wait until a consumer has caught up.
+   *
+   * @param subscription the full name, {@code projects/P/subscriptions/S}
+   * @throws io.grpc.StatusRuntimeException NOT_FOUND if there is no such subscription
+   */
+  public long unacknowledged(String subscription) {
+    return engine.unacknowledged(subscription);
+  }
+
   /** {@code http://host:port}, the value for Beam's {@code --pubsubRootUrl}. */
   public String restRootUrl() {
     return "http://" + hostAndPort();

@@ -490,6 +490,10 @@ final class BrokerEngine implements AutoCloseable {
    * Leases up to {@code max_messages} messages. If none are available and the request does not ask
    * to return immediately, waits up to the configured pull wait for some to arrive.
    */
+  long unacknowledged(String subscription) {
+    return requireSubscription(subscription).unacknowledged();
+  }
+
   CompletableFuture<PullResponse> pull(PullRequest request) {
     SubscriptionState sub = requireSubscription(request.getSubscription());
     if (request.getMaxMessages() <= 0) {

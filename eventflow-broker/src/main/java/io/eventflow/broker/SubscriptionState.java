@@ -579,6 +579,20 @@ final class SubscriptionState {
     }
   }
 
+  /**
+   * Number of messages published to the topic since this subscription's position and not yet
+   * acknowledged, delivered or not: zero means its consumer has caught up completely.
+   */
+  long unacknowledged() {
+    synchronized (lock) {
+      TopicState t = topic;
+      if (t == null) {
+        return 0;
+      }
+      return Math.max(0, t.log().endOffset() - acked.cursor() - acked.above().length);
+    }
+  }
+
   /** Number of leased (delivered, unacknowledged, unexpired) messages, for tests and logs. */
   int outstanding() {
     synchronized (lock) {
