@@ -126,10 +126,10 @@ public final class EventParser {
   /**
    * Decodes a payload without a content-type attribute.
    *
-   * <p>The payload is JSON iff its first non-whitespace byte is {@code {}. A binary protobuf Event
-   * can never <em>start</em> with {@code {}: 0x7B is the tag of field 15 with wire type 3 (start
-   * group), and Event has no field 15 and no groups, so protobuf rejects such a payload. A JSON
-   * payload is therefore never mis-read as binary.
+   * <p>The payload is JSON iff its first non-whitespace byte is <code>&#123;</code>. A binary
+   * protobuf Event can never <em>start</em> with <code>&#123;</code>: 0x7B is the tag of field 15
+   * with wire type 3 (start group), and Event has no field 15 and no groups, so protobuf rejects
+   * such a payload. A JSON payload is therefore never mis-read as binary.
    *
    * <p>The converse needs care: the JSON whitespace bytes 0x09, 0x0A, 0x0D and 0x20 are also valid
    * protobuf tags (0x0A is the tag of the id field itself), so a binary event whose id is exactly

@@ -30,7 +30,7 @@ public final class TableRows {
 
   private TableRows() {}
 
-  /** Returns the {@code events} row of a valid event. */
+  /** Returns the row of the events table for a valid event. */
   public static TableRow eventRow(Event event) {
     TableRow row =
         new TableRow()

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** Dedup by event id on the DirectRunner, with processing time driven by a TestStream. */
 class DeduplicateEventsTest {
-  private static final Instant T0 = new Instant(0);
+  private static final Instant T0 = Instant.EPOCH;
   private static final Duration WINDOW = Duration.standardMinutes(10);
 
   private static final Event A = TestEvents.event("a").build();

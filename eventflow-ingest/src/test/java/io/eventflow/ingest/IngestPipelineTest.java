@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** The whole job on the DirectRunner, built from command-line options. */
 class IngestPipelineTest {
-  private static final Instant T0 = new Instant(NOW.minusSeconds(120).toEpochMilli());
+  private static final Instant T0 = Instant.ofEpochMilli(NOW.minusSeconds(120).toEpochMilli());
 
   private static final Event PURCHASE = event("e-1").build();
 
@@ -142,7 +142,8 @@ class IngestPipelineTest {
   @Test
   void jobCreatesPartitionedClusteredTablesFromTheSchemaFiles() throws Exception {
     IngestHarness harness =
-        new IngestHarness(directory).with("--bigQueryDataset=" + IngestHarness.DATASET);
+        new IngestHarness(directory)
+            .with("--bigQueryDataset=" + IngestHarness.DATASET, "--partitionExpirationDays=400");
 
     // BigQueryIO creates a table with its first row, so both tables get one.
     harness.run(
@@ -156,10 +157,13 @@ class IngestPipelineTest {
     Table events = harness.table("events");
     assertThat(events.getTimePartitioning().getField()).isEqualTo("timestamp");
     assertThat(events.getTimePartitioning().getType()).isEqualTo("DAY");
+    assertThat(events.getTimePartitioning().getRequirePartitionFilter()).isTrue();
+    assertThat(events.getTimePartitioning().getExpirationMs()).isEqualTo(400L * 24 * 3600 * 1000);
     assertThat(events.getClustering().getFields()).containsExactly("type", "source", "customer");
     assertThat(events.getSchema().getFields()).isEqualTo(TableSchemas.events().getFields());
     Table invalid = harness.table("invalid_messages");
     assertThat(invalid.getTimePartitioning().getField()).isEqualTo("received_at");
+    assertThat(invalid.getClustering().getFields()).containsExactly("reason");
     assertThat(invalid.getSchema().getFields())
         .isEqualTo(TableSchemas.invalidMessages().getFields());
   }
