@@ -1,0 +1,257 @@
+package io.eventflow.terraform;
+
+import com.bertramlabs.plugins.hcl4j.HCLParser;
+import com.bertramlabs.plugins.hcl4j.HCLParserException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The root Terraform configuration of this directory, parsed with hcl4j: every {@code .tf} file,
+ * its blocks by kind ({@code resource}, {@code variable}, {@code output}, {@code locals}, ...), and
+ * every path a {@code file()} call reads.
+ *
+ * <p>hcl4j evaluates expressions as it parses, but it knows no Terraform state: a reference such as
+ * {@code google_pubsub_topic.events.id} or {@code var.region} comes back as its own text, which is
+ * what the checks compare against. Each file is parsed on its own so that references never resolve
+ * to another file's values.
+ */
+final class TerraformConfig {
+  /** hcl4j renders {@code ${path.module}} inside a string as this text. */
+  private static final String PATH_MODULE = "path.module/";
+
+  private final Path directory;
+  private final Map<String, String> sources;
+  private final Map<String, Map<String, Object>> files;
+  private final List<FileRead> fileReads;
+
+  private TerraformConfig(
+      Path directory,
+      Map<String, String> sources,
+      Map<String, Map<String, Object>> files,
+      List<FileRead> fileReads) {
+    this.directory = directory;
+    this.sources = sources;
+    this.files = files;
+    this.fileReads = fileReads;
+  }
+
+  /**
+   * One {@code file()} call.
+   *
+   * @param tfFile the {@code .tf} file holding the call
+   * @param argument the argument as hcl4j evaluated it, e.g. {@code path.module/../x.json}
+   * @param resolved the file Terraform reads, or null if the argument is not module-relative
+   */
+  record FileRead(String tfFile, String argument, Path resolved) {}
+
+  /** Parses every {@code .tf} file of a directory (not its subdirectories, like Terraform). */
+  static TerraformConfig load(Path directory) {
+    Path dir = directory.toAbsolutePath().normalize();
+    Map<String, String> sources = new TreeMap<>();
+    Map<String, Map<String, Object>> files = new TreeMap<>();
+    List<FileRead> reads = new ArrayList<>();
+    try (Stream<Path> list = Files.list(dir)) {
+      for (Path tf : list.filter(p -> p.getFileName().toString().endsWith(".tf")).toList()) {
+        String name = tf.getFileName().toString();
+        String text = Files.readString(tf, StandardCharsets.UTF_8);
+        sources.put(name, text);
+        files.put(name, parse(dir, name, text, reads));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new TerraformConfig(dir, sources, files, List.copyOf(reads));
+  }
+
+  private static Map<String, Object> parse(
+      Path dir, String name, String text, List<FileRead> reads) {
+    HCLParser parser = new HCLParser();
+    // Record every file() call and answer with the real contents, as Terraform would.
+    parser.registerFunction(
+        "file",
+        args -> {
+          String argument = String.valueOf(args.get(0));
+          Path resolved =
+              argument.startsWith(PATH_MODULE)
+                  ? dir.resolve(argument.substring(PATH_MODULE.length())).normalize()
+                  : null;
+          reads.add(new FileRead(name, argument, resolved));
+          try {
+            return resolved != null && Files.isRegularFile(resolved)
+                ? Files.readString(resolved, StandardCharsets.UTF_8)
+                : null;
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+    // hcl4j has no toset(); a set of strings is all this configuration builds with it.
+    parser.registerFunction("toset", args -> args.get(0));
+    // hcl4j traces its expression evaluation on System.out; keep the test log readable.
+    PrintStream out = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+    try {
+      return cast(normalize(parser.parse(text)));
+    } catch (HCLParserException | IOException e) {
+      throw new IllegalStateException(name + " does not parse: " + e.getMessage(), e);
+    } finally {
+      System.setOut(out);
+    }
+  }
+
+  /**
+   * Returns a parsed value with every reference hcl4j could not resolve (its own symbol objects)
+   * replaced by the reference's text, so values compare as plain strings, numbers and booleans.
+   */
+  private static Object normalize(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      map.forEach((k, v) -> copy.put(String.valueOf(k), normalize(v)));
+      return copy;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> copy = new ArrayList<>();
+      list.forEach(v -> copy.add(normalize(v)));
+      return copy;
+    }
+    if (value == null
+        || value instanceof String
+        || value instanceof Number
+        || value instanceof Boolean) {
+      return value;
+    }
+    return value.toString();
+  }
+
+  /** The directory holding the configuration. */
+  Path directory() {
+    return directory;
+  }
+
+  /** The text of each {@code .tf} file by file name. */
+  Map<String, String> sources() {
+    return sources;
+  }
+
+  /** The parsed blocks of each {@code .tf} file by file name. */
+  Map<String, Map<String, Object>> files() {
+    return files;
+  }
+
+  /** Every {@code file()} call of the configuration. */
+  List<FileRead> fileReads() {
+    return fileReads;
+  }
+
+  /**
+   * Returns the blocks of one kind from all files, by label: e.g. {@code variable} gives variable
+   * name to attributes, {@code resource} gives resource type to (name to attributes).
+   *
+   * @throws IllegalStateException if two files define the same label
+   */
+  Map<String, Object> blocks(String kind) {
+    Map<String, Object> all = new TreeMap<>();
+    files.forEach(
+        (file, blocks) -> {
+          Object ofKind = blocks.get(kind);
+          if (ofKind instanceof Map<?, ?> map) {
+            map.forEach(
+                (label, body) -> {
+                  String key = String.valueOf(label);
+                  if (kind.equals("resource") && all.get(key) instanceof Map<?, ?> existing) {
+                    // Resources of one type may be spread over several files.
+                    Map<String, Object> merged = new TreeMap<>(cast(existing));
+                    cast(body)
+                        .forEach(
+                            (n, b) -> {
+                              if (merged.put(n, b) != null) {
+                                throw new IllegalStateException(
+                                    "duplicate resource " + key + "." + n);
+                              }
+                            });
+                    all.put(key, merged);
+                  } else if (all.put(key, body) != null) {
+                    throw new IllegalStateException(
+                        "duplicate " + kind + " " + key + " in " + file);
+                  }
+                });
+          }
+        });
+    return all;
+  }
+
+  /** Returns every resource by address ({@code type.name}). */
+  Map<String, Map<String, Object>> resources() {
+    Map<String, Map<String, Object>> byAddress = new TreeMap<>();
+    blocks("resource")
+        .forEach(
+            (type, byName) ->
+                cast(byName).forEach((name, body) -> byAddress.put(type + "." + name, cast(body))));
+    return byAddress;
+  }
+
+  /** Returns the resource at an address ({@code type.name}). */
+  Map<String, Object> resource(String address) {
+    Map<String, Object> resource = resources().get(address);
+    if (resource == null) {
+      throw new AssertionError("no resource " + address);
+    }
+    return resource;
+  }
+
+  /** Returns each variable's attributes by name. */
+  Map<String, Map<String, Object>> variables() {
+    Map<String, Map<String, Object>> variables = new LinkedHashMap<>();
+    blocks("variable").forEach((name, body) -> variables.put(name, cast(body)));
+    return variables;
+  }
+
+  /** Returns each output's attributes by name. */
+  Map<String, Map<String, Object>> outputs() {
+    Map<String, Map<String, Object>> outputs = new LinkedHashMap<>();
+    blocks("output").forEach((name, body) -> outputs.put(name, cast(body)));
+    return outputs;
+  }
+
+  /**
+   * Returns a nested block or blocks as a list: hcl4j gives one block as a map and repeated blocks
+   * as a list of maps.
+   */
+  static List<Map<String, Object>> nested(Map<String, Object> body, String block) {
+    Object value = body.get(block);
+    if (value == null) {
+      return List.of();
+    }
+    if (value instanceof List<?> list) {
+      return list.stream().map(TerraformConfig::cast).toList();
+    }
+    return List.of(cast(value));
+  }
+
+  /** Returns the one nested block of a kind, failing if there is none or several. */
+  static Map<String, Object> single(Map<String, Object> body, String block) {
+    List<Map<String, Object>> blocks = nested(body, block);
+    if (blocks.size() != 1) {
+      throw new AssertionError("expected one " + block + " block, found " + blocks.size());
+    }
+    return blocks.get(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> cast(Object value) {
+    if (!(value instanceof Map<?, ?>)) {
+      throw new AssertionError("expected a block, found " + value);
+    }
+    return (Map<String, Object>) value;
+  }
+}

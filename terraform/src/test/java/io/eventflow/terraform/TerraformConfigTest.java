@@ -1,0 +1,539 @@
+package io.eventflow.terraform;
+
+import static io.eventflow.terraform.TerraformConfig.nested;
+import static io.eventflow.terraform.TerraformConfig.single;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventflow.terraform.TerraformConfig.FileRead;
+import io.eventflow.timeseries.srv.ServerConfig;
+import io.eventflow.timeseries.store.Schemas;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Offline checks of the Terraform configuration, parsed with hcl4j: the resources the jobs and the
+ * query service need exist, are wired to each other, and read their schemas from the files the code
+ * reads; every variable is typed and described; grants are least-privilege; the query service is
+ * not public.
+ */
+class TerraformConfigTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The repository root: this module is its terraform/ directory. */
+  private static final Path REPO = Path.of("").toAbsolutePath().getParent();
+
+  /**
+   * The Pub/Sub service agent as hcl4j renders {@code local.pubsub_service_agent}: the project
+   * number is a data source attribute, kept as its reference text.
+   */
+  private static final String PUBSUB_SERVICE_AGENT =
+      "serviceAccount:service-data.google_project.this.number@gcp-sa-pubsub.iam.gserviceaccount.com";
+
+  private static TerraformConfig config;
+
+  @BeforeAll
+  static void parse() {
+    config = TerraformConfig.load(Path.of(""));
+  }
+
+  @Test
+  void configurationIsSplitIntoOneFilePerConcern() {
+    assertThat(config.sources().keySet())
+        .containsExactlyInAnyOrder(
+            "apis.tf",
+            "bigquery.tf",
+            "cloudrun.tf",
+            "iam.tf",
+            "jobs.tf",
+            "locals.tf",
+            "network.tf",
+            "outputs.tf",
+            "pubsub.tf",
+            "redis.tf",
+            "spanner.tf",
+            "storage.tf",
+            "variables.tf",
+            "versions.tf");
+  }
+
+  @Test
+  void everyResourceTheDeploymentNeedsExists() {
+    assertThat(config.resources().keySet())
+        .contains(
+            "google_project_service.apis",
+            "google_pubsub_topic.events",
+            "google_pubsub_topic.validated",
+            "google_pubsub_topic.ingest_dead_letter",
+            "google_pubsub_topic.rollups_dead_letter",
+            "google_pubsub_subscription.ingest",
+            "google_pubsub_subscription.rollups",
+            "google_bigquery_dataset.main",
+            "google_bigquery_table.events",
+            "google_bigquery_table.invalid_messages",
+            "google_spanner_instance.main",
+            "google_spanner_database.main",
+            "google_redis_instance.cache",
+            "google_storage_bucket.main",
+            "google_compute_network.main",
+            "google_compute_subnetwork.main",
+            "google_service_account.ingest",
+            "google_service_account.rollups",
+            "google_service_account.query",
+            "google_service_account.publisher",
+            "google_cloud_run_v2_service.query",
+            "google_artifact_registry_repository.images");
+  }
+
+  @Test
+  void googleProviderIsPinnedToOneMajorVersion() {
+    Map<String, Object> terraform =
+        TerraformConfig.cast(config.files().get("versions.tf").get("terraform"));
+    Map<String, Object> google =
+        TerraformConfig.cast(
+            TerraformConfig.cast(terraform.get("required_providers")).get("google"));
+    assertThat(google.get("source")).isEqualTo("hashicorp/google");
+    // "~> 6.45" allows 6.45 and later 6.x releases, never 7.0.
+    assertThat((String) google.get("version")).matches("~> \\d+\\.\\d+");
+  }
+
+  @Test
+  void everyVariableHasATypeAndADescription() {
+    assertThat(config.variables()).isNotEmpty();
+    config
+        .variables()
+        .forEach(
+            (name, variable) -> {
+              assertThat(variable.get("type")).as("type of variable %s", name).isNotNull();
+              assertThat(variable.get("description"))
+                  .as("description of variable %s", name)
+                  .asString()
+                  .isNotBlank();
+            });
+  }
+
+  @Test
+  void onlyTheProjectNeedsAValue() {
+    List<String> required = new ArrayList<>();
+    config
+        .variables()
+        .forEach(
+            (name, variable) -> {
+              if (!variable.containsKey("default")) {
+                required.add(name);
+              }
+            });
+    assertThat(required).containsExactly("project_id");
+  }
+
+  @Test
+  void projectServicesStayEnabledOnDestroy() {
+    Map<String, Object> apis = config.resource("google_project_service.apis");
+    assertThat(apis.get("disable_on_destroy")).isEqualTo(false);
+    assertThat(config.sources().get("apis.tf"))
+        .contains(
+            "\"pubsub.googleapis.com\"",
+            "\"bigquery.googleapis.com\"",
+            "\"bigquerystorage.googleapis.com\"",
+            "\"spanner.googleapis.com\"",
+            "\"redis.googleapis.com\"",
+            "\"run.googleapis.com\"",
+            "\"dataflow.googleapis.com\"",
+            "\"storage.googleapis.com\"",
+            "\"compute.googleapis.com\"");
+  }
+
+  @Test
+  void everyFileReadIsModuleRelativeAndExists() {
+    assertThat(config.fileReads()).isNotEmpty();
+    for (FileRead read : config.fileReads()) {
+      // A path without ${path.module} would be resolved against wherever terraform is run.
+      assertThat(read.resolved()).as("file(%s) in %s", read.argument(), read.tfFile()).isNotNull();
+      assertThat(read.resolved())
+          .as("file(%s) in %s", read.argument(), read.tfFile())
+          .isRegularFile();
+    }
+  }
+
+  @Test
+  void bigQueryTablesReadTheIngestJobsSchemaFiles() throws IOException {
+    Path resources = REPO.resolve("eventflow-ingest/src/main/resources");
+    // The resource names TableSchemas loads, read from its source: eventflow-ingest is not a
+    // dependency of this module, and the constants are the one place the job names its files.
+    String tableSchemas =
+        Files.readString(
+            REPO.resolve("eventflow-ingest/src/main/java/io/eventflow/ingest/TableSchemas.java"));
+    Path events = resources.resolve(constant(tableSchemas, "EVENTS"));
+    Path invalid = resources.resolve(constant(tableSchemas, "INVALID_MESSAGES"));
+
+    assertThat(readsOf("bigquery.tf")).containsExactlyInAnyOrder(events, invalid);
+    assertThat(config.resource("google_bigquery_table.events").get("schema"))
+        .isEqualTo(Files.readString(events));
+    assertThat(config.resource("google_bigquery_table.invalid_messages").get("schema"))
+        .isEqualTo(Files.readString(invalid));
+  }
+
+  @Test
+  void bigQueryTablesArePartitionedAndClusteredOnColumnsOfTheirSchemas() throws IOException {
+    assertPartitionedAndClustered("events", "timestamp", List.of("type", "source", "customer"));
+    assertPartitionedAndClustered("invalid_messages", "received_at", List.of("reason"));
+  }
+
+  private static void assertPartitionedAndClustered(
+      String table, String partitionField, List<String> clustering) throws IOException {
+    Map<String, Object> resource = config.resource("google_bigquery_table." + table);
+    Map<String, Object> partitioning = single(resource, "time_partitioning");
+    assertThat(partitioning.get("type")).isEqualTo("DAY");
+    assertThat(partitioning.get("field")).isEqualTo(partitionField);
+    assertThat(resource.get("require_partition_filter")).isEqualTo(true);
+    assertThat(resource.get("clustering")).isEqualTo(clustering);
+
+    // The schema is a bare field array (Terraform's format); the partition column is a
+    // TIMESTAMP and every clustering column is a top-level field.
+    JsonNode fields = JSON.readTree((String) resource.get("schema"));
+    assertThat(fields.isArray()).as("%s schema is a field array", table).isTrue();
+    Map<String, String> types = new TreeMap<>();
+    fields.forEach(f -> types.put(f.get("name").asText(), f.get("type").asText()));
+    assertThat(types).containsEntry(partitionField, "TIMESTAMP");
+    assertThat(types).containsKeys(clustering.toArray(String[]::new));
+  }
+
+  @Test
+  void spannerDatabaseReadsTheStoreModulesDdlFile() {
+    // Schemas.SPANNER_RESOURCE is the classpath resource the store's Spanner adapter loads.
+    Path ddl =
+        REPO.resolve("eventflow-timeseries-store/src/main/resources")
+            .resolve(Schemas.SPANNER_RESOURCE.substring(1));
+    assertThat(readsOf("spanner.tf")).containsExactly(ddl);
+    assertThat(config.sources().get("spanner.tf"))
+        .contains("ddl                 = local.spanner_ddl");
+  }
+
+  @Test
+  void jobSubscriptionsRetainAndDeadLetter() {
+    assertSubscription("ingest", "google_pubsub_topic.events.id", "ingest_dead_letter");
+    assertSubscription("rollups", "google_pubsub_topic.validated.id", "rollups_dead_letter");
+  }
+
+  private static void assertSubscription(String name, String topic, String deadLetterTopic) {
+    Map<String, Object> subscription = config.resource("google_pubsub_subscription." + name);
+    assertThat(subscription.get("topic")).isEqualTo(topic);
+    assertThat(subscription.get("ack_deadline_seconds"))
+        .isEqualTo("var.subscription_ack_deadline_seconds");
+    assertThat(subscription.get("message_retention_duration"))
+        .isEqualTo("var.subscription_message_retention");
+    // An empty ttl: the subscription never expires while its job is stopped.
+    assertThat(single(subscription, "expiration_policy").get("ttl")).isEqualTo("");
+    Map<String, Object> deadLetter = single(subscription, "dead_letter_policy");
+    assertThat(deadLetter.get("dead_letter_topic"))
+        .isEqualTo("google_pubsub_topic." + deadLetterTopic + ".id");
+    assertThat(deadLetter.get("max_delivery_attempts"))
+        .isEqualTo("var.dead_letter_max_delivery_attempts");
+
+    // Something must hold what is dead-lettered: a topic without subscriptions drops messages.
+    assertThat(config.resources())
+        .hasEntrySatisfying(
+            "google_pubsub_subscription." + deadLetterTopic + "_hold",
+            hold ->
+                assertThat(hold.get("topic"))
+                    .isEqualTo("google_pubsub_topic." + deadLetterTopic + ".id"));
+
+    // The Pub/Sub service agent forwards dead letters: it publishes to the dead-letter topic and
+    // acknowledges on the source subscription.
+    Set<String> agentGrants = grantsOf(PUBSUB_SERVICE_AGENT);
+    assertThat(agentGrants)
+        .contains(
+            "roles/pubsub.publisher on google_pubsub_topic." + deadLetterTopic + ".id",
+            "roles/pubsub.subscriber on google_pubsub_subscription." + name + ".id");
+  }
+
+  @Test
+  void eachWorkloadHoldsExactlyTheRolesItNeeds() {
+    assertThat(grantsOf("google_service_account.ingest.member"))
+        .containsExactlyInAnyOrder(
+            "roles/dataflow.worker on var.project_id",
+            "roles/storage.objectAdmin on google_storage_bucket.main.name",
+            "roles/pubsub.subscriber on google_pubsub_subscription.ingest.id",
+            "roles/pubsub.viewer on google_pubsub_subscription.ingest.id",
+            "roles/pubsub.publisher on google_pubsub_topic.validated.id",
+            "roles/pubsub.viewer on google_pubsub_topic.validated.id",
+            "roles/bigquery.dataEditor on google_bigquery_dataset.main.dataset_id",
+            "roles/bigquery.jobUser on var.project_id");
+    assertThat(grantsOf("google_service_account.rollups.member"))
+        .containsExactlyInAnyOrder(
+            "roles/dataflow.worker on var.project_id",
+            "roles/storage.objectAdmin on google_storage_bucket.main.name",
+            "roles/pubsub.subscriber on google_pubsub_subscription.rollups.id",
+            "roles/pubsub.viewer on google_pubsub_subscription.rollups.id",
+            "roles/spanner.databaseUser on google_spanner_database.main.name");
+    assertThat(grantsOf("google_service_account.query.member"))
+        .containsExactly("roles/spanner.databaseReader on google_spanner_database.main.name");
+    assertThat(grantsOf("google_service_account.publisher.member"))
+        .containsExactly("roles/pubsub.publisher on google_pubsub_topic.events.id");
+  }
+
+  @Test
+  void loadJobPermissionIsGrantedOnlyForFileLoads() {
+    assertThat(config.resource("google_project_iam_member.ingest_runs_load_jobs"))
+        .containsEntry("role", "roles/bigquery.jobUser");
+    assertThat(config.sources().get("iam.tf"))
+        .contains("count = var.bigquery_write_method == \"FILE_LOADS\" ? 1 : 0");
+  }
+
+  @Test
+  void nothingIsGrantedToEveryoneOrAtProjectLevelBeyondDataflow() {
+    for (Grant grant : grants()) {
+      assertThat(grant.member()).doesNotContain("allUsers", "allAuthenticatedUsers");
+      if (grant.target().equals("var.project_id")) {
+        assertThat(grant.role())
+            .isIn("roles/dataflow.worker", "roles/bigquery.jobUser", "roles/dataflow.admin");
+      }
+    }
+    // Authoritative policies (_iam_policy, _iam_binding) would silently remove other grants.
+    assertThat(config.resources().keySet())
+        .noneMatch(
+            address -> address.contains("_iam_policy.") || address.contains("_iam_binding."));
+  }
+
+  @Test
+  void queryServiceIsInvokableOnlyByTheConfiguredPrincipals() {
+    List<Grant> invokers =
+        grants().stream().filter(g -> g.role().equals("roles/run.invoker")).toList();
+    assertThat(invokers)
+        .containsExactly(
+            new Grant(
+                "google_cloud_run_v2_service_iam_member.query_invokers",
+                "roles/run.invoker",
+                "each of var.query_service_image == \"\" ? toset([]) : toset(var.query_invokers)",
+                "google_cloud_run_v2_service.query.value.name"));
+    // The variable refuses the public principals outright.
+    Map<String, Object> variable = config.variables().get("query_invokers");
+    assertThat(variable.get("default")).isEqualTo(List.of());
+    assertThat(config.sources().get("variables.tf"))
+        .contains(
+            "!contains([\"allUsers\", \"allAuthenticatedUsers\"], member)])",
+            "for member in var.query_invokers");
+    assertThat(config.resource("google_cloud_run_v2_service.query").get("ingress"))
+        .isEqualTo("INGRESS_TRAFFIC_ALL");
+  }
+
+  @Test
+  void queryServiceSpeaksGrpcAndReachesRedisThroughTheVpc() {
+    Map<String, Object> service = config.resource("google_cloud_run_v2_service.query");
+    Map<String, Object> template = single(service, "template");
+    assertThat(template.get("service_account")).isEqualTo("google_service_account.query.email");
+
+    Map<String, Object> vpc = single(template, "vpc_access");
+    Map<String, Object> nic = single(vpc, "network_interfaces");
+    assertThat(nic.get("network")).isEqualTo("google_compute_network.main.id");
+    assertThat(nic.get("subnetwork")).isEqualTo("google_compute_subnetwork.main.id");
+    assertThat(config.resource("google_redis_instance.cache").get("authorized_network"))
+        .isEqualTo("google_compute_network.main.id");
+
+    Map<String, Object> container = single(template, "containers");
+    assertThat(config.sources().get("cloudrun.tf")).contains("image = var.query_service_image");
+    Map<String, Object> port = single(container, "ports");
+    // h2c: end-to-end HTTP/2, without which Cloud Run downgrades to HTTP/1.1 and gRPC fails.
+    assertThat(port.get("name")).isEqualTo("h2c");
+    assertThat(single(single(container, "startup_probe"), "grpc").get("port"))
+        .isEqualTo(port.get("container_port"));
+    assertThat(single(single(container, "liveness_probe"), "grpc").get("port"))
+        .isEqualTo(port.get("container_port"));
+
+    Map<String, Object> env = new TreeMap<>();
+    nested(container, "env").forEach(e -> env.put((String) e.get("name"), e.get("value")));
+    assertThat(env)
+        .containsKeys(
+            "EVENTFLOW_STORE",
+            "EVENTFLOW_REDIS_URL",
+            "EVENTFLOW_GRPC_PORT",
+            "EVENTFLOW_METRICS_PORT");
+  }
+
+  @Test
+  void queryServerAcceptsTheEnvironmentTerraformGivesIt() {
+    // The values as they are after apply; the store URL's exact text is checked in
+    // TerraformEvaluationTest.
+    int port = ((Number) config.blocks("locals").get("query_grpc_port")).intValue();
+    String redisUrl =
+        ((String) config.blocks("locals").get("query_redis_url"))
+            .replace("google_redis_instance.cache.host", "10.20.30.40")
+            .replace("google_redis_instance.cache.port", "6379");
+    ServerConfig server =
+        ServerConfig.fromEnvironment(
+            Map.of(
+                "EVENTFLOW_STORE",
+                "spanner:projects/demo/instances/eventflow/databases/eventflow",
+                "EVENTFLOW_REDIS_URL",
+                redisUrl,
+                "EVENTFLOW_GRPC_PORT",
+                Integer.toString(port),
+                "EVENTFLOW_METRICS_PORT",
+                "none",
+                // Cloud Run sets PORT to the container port.
+                "PORT",
+                Integer.toString(port)));
+    assertThat(server.grpcPort()).isEqualTo(9090);
+    assertThat(server.metricsPort()).isEqualTo(-1);
+    assertThat(server.redisUrl().getHost()).isEqualTo("10.20.30.40");
+    assertThat(server.redisUrl().getPort()).isEqualTo(6379);
+  }
+
+  @Test
+  void bucketAgesOutScratchFilesButNeverTheStagedJars() {
+    Map<String, Object> bucket = config.resource("google_storage_bucket.main");
+    assertThat(bucket.get("uniform_bucket_level_access")).isEqualTo(true);
+    assertThat(bucket.get("public_access_prevention")).isEqualTo("enforced");
+    Set<String> prefixes = new TreeSet<>();
+    for (Map<String, Object> rule : nested(bucket, "lifecycle_rule")) {
+      Object matches = single(rule, "condition").get("matches_prefix");
+      ((List<?>) matches).forEach(p -> prefixes.add((String) p));
+    }
+    assertThat(prefixes).contains("temp/", "archive/", "archive/.temp-beam/");
+    // Workers started by autoscaling months into a job download the staged jars again.
+    assertThat(prefixes).noneMatch(p -> p.startsWith("staging"));
+  }
+
+  @Test
+  void outputsIncludeBothLaunchCommands() {
+    Map<String, Map<String, Object>> outputs = config.outputs();
+    assertThat(outputs)
+        .containsKeys(
+            "ingest_launch_command",
+            "rollups_launch_command",
+            "ingest_update_command",
+            "rollups_update_command",
+            "events_topic",
+            "query_service_url");
+    outputs.forEach(
+        (name, output) ->
+            assertThat(output.get("description")).as("description of output %s", name).isNotNull());
+    String jobs = config.sources().get("jobs.tf");
+    assertThat(jobs)
+        .contains(
+            "./mvnw -B -pl eventflow-ingest exec:java",
+            "-Dexec.mainClass=io.eventflow.ingest.IngestPipeline",
+            "./mvnw -B -pl eventflow-timeseries-rollups exec:java",
+            "-Dexec.mainClass=io.eventflow.timeseries.rollups.RollupsPipeline",
+            "-Dexec.args=\"${join(",
+            "\"--runner=DataflowRunner\"");
+  }
+
+  /** A role granted to a member on a target, as written in the configuration. */
+  record Grant(String resource, String role, String member, String target) {
+    @Override
+    public String toString() {
+      return role + " on " + target;
+    }
+  }
+
+  private static final List<String> TARGET_ATTRIBUTES =
+      List.of(
+          "project",
+          "bucket",
+          "topic",
+          "subscription",
+          "dataset_id",
+          "database",
+          "name",
+          "service_account_id");
+
+  /** Every *_iam_member resource as grants, for_each expanded where its values are written out. */
+  private static List<Grant> grants() {
+    List<Grant> grants = new ArrayList<>();
+    config
+        .resources()
+        .forEach(
+            (address, body) -> {
+              if (!address.contains("_iam_member.")) {
+                return;
+              }
+              String target =
+                  TARGET_ATTRIBUTES.stream()
+                      .filter(body::containsKey)
+                      .map(a -> String.valueOf(body.get(a)))
+                      .findFirst()
+                      .orElseThrow(() -> new AssertionError("no target in " + address));
+              String role = String.valueOf(body.get("role"));
+              String member = String.valueOf(body.get("member"));
+              List<String> values = forEachValues(config.sources(), address, body.get("for_each"));
+              if (values.isEmpty()) {
+                grants.add(new Grant(address, role, member, target));
+              }
+              for (String value : values) {
+                grants.add(
+                    new Grant(
+                        address,
+                        role.replace("each.value", value),
+                        member.replace("each.value", value),
+                        target));
+              }
+            });
+    return grants;
+  }
+
+  /**
+   * The values a for_each iterates, where written out (a map or list literal); otherwise one
+   * symbolic value, "each of EXPRESSION", with the expression as written in the source.
+   */
+  private static List<String> forEachValues(
+      Map<String, String> sources, String address, Object forEach) {
+    if (forEach instanceof Map<?, ?> map) {
+      return map.values().stream().map(String::valueOf).toList();
+    }
+    if (forEach instanceof List<?> list) {
+      return list.stream().map(String::valueOf).toList();
+    }
+    int dot = address.indexOf('.');
+    Pattern block =
+        Pattern.compile(
+            "resource \""
+                + address.substring(0, dot)
+                + "\" \""
+                + address.substring(dot + 1)
+                + "\" \\{\\s*for_each = ([^\\n]+)\\n");
+    for (String text : sources.values()) {
+      Matcher m = block.matcher(text);
+      if (m.find()) {
+        return List.of("each of " + m.group(1).strip());
+      }
+    }
+    return List.of();
+  }
+
+  private static Set<String> grantsOf(String member) {
+    Set<String> roles = new TreeSet<>();
+    for (Grant grant : grants()) {
+      if (grant.member().equals(member)) {
+        roles.add(grant.toString());
+      }
+    }
+    return roles;
+  }
+
+  private static List<Path> readsOf(String tfFile) {
+    return config.fileReads().stream()
+        .filter(r -> r.tfFile().equals(tfFile))
+        .map(FileRead::resolved)
+        .distinct()
+        .toList();
+  }
+
+  private static String constant(String source, String name) {
+    Matcher m = Pattern.compile("String " + name + " = \"([^\"]+)\";").matcher(source);
+    assertThat(m.find()).as("constant %s", name).isTrue();
+    return m.group(1);
+  }
+}
