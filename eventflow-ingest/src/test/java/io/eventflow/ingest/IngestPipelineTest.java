@@ -193,6 +193,31 @@ class IngestPipelineTest {
   }
 
   /**
+   * A row arriving after its archive window closed is still written, in a later pane whose file
+   * name differs from the on-time pane's.
+   */
+  @Test
+  void lateRowsAreArchivedInTheirOwnFiles() throws Exception {
+    IngestHarness harness = new IngestHarness(directory);
+    harness.with("--archiveLocation=" + harness.archive());
+    Event late = event("e-late").build();
+
+    harness.run(
+        stream()
+            .addElements(at(T0, message("m-1", PURCHASE, ContentType.JSON)))
+            // Close T0's 10-minute window: its on-time pane is written.
+            .advanceWatermarkTo(T0.plus(Duration.standardMinutes(30)))
+            .addElements(at(T0, message("m-2", late, ContentType.JSON)))
+            .advanceWatermarkToInfinity(),
+        List.of(republished(PURCHASE, T0), republished(late, T0)));
+
+    String folder = "valid/dt=2026-03-01/type=purchase";
+    assertThat(column(harness.archivedRows().get(folder), r -> r.get("id")))
+        .containsExactlyInAnyOrder("e-1", "e-late");
+    assertThat(harness.archivedFileNames()).hasSize(2).doesNotHaveDuplicates();
+  }
+
+  /**
    * The job's own ReadMessages step against a fake subscription: what it pulls is parsed, written,
    * republished and acked (closing the fake fails the test on any unacked message).
    */
