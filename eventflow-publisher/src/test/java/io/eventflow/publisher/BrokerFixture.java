@@ -1,0 +1,137 @@
+package io.eventflow.publisher;
+
+import com.google.api.gax.core.CredentialsProvider;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.cloud.pubsub.v1.MessageReceiver;
+import com.google.cloud.pubsub.v1.Subscriber;
+import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
+import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
+import com.google.cloud.pubsub.v1.TopicAdminClient;
+import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.Subscription;
+import io.eventflow.broker.Broker;
+import io.eventflow.broker.BrokerConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An in-memory eventflow-broker on a free loopback port, with the official admin clients and
+ * streaming-pull {@link Subscriber} connected to it, for end-to-end tests of what subscribers
+ * receive.
+ */
+public final class BrokerFixture implements AutoCloseable {
+  /** The project every topic and subscription of the fixture lives in. */
+  public static final String PROJECT = "projects/demo";
+
+  private final CredentialsProvider noCredentials = NoCredentialsProvider.create();
+  private final Broker broker;
+  private final ManagedChannel channel;
+  private final TransportChannelProvider channels;
+  private final TopicAdminClient topics;
+  private final SubscriptionAdminClient subscriptions;
+  private final List<Subscriber> subscribers = new ArrayList<>();
+
+  private BrokerFixture() throws IOException {
+    broker = Broker.start(BrokerConfig.builder().port(0).inMemory().build());
+    channel = ManagedChannelBuilder.forTarget(broker.hostAndPort()).usePlaintext().build();
+    channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
+    topics =
+        TopicAdminClient.create(
+            TopicAdminSettings.newBuilder()
+                .setTransportChannelProvider(channels)
+                .setCredentialsProvider(noCredentials)
+                .build());
+    subscriptions =
+        SubscriptionAdminClient.create(
+            SubscriptionAdminSettings.newBuilder()
+                .setTransportChannelProvider(channels)
+                .setCredentialsProvider(noCredentials)
+                .build());
+  }
+
+  /** Starts a broker and connects the clients. */
+  public static BrokerFixture start() throws IOException {
+    return new BrokerFixture();
+  }
+
+  /** Returns the {@code host:port} to use as the emulator host. */
+  public String hostAndPort() {
+    return broker.hostAndPort();
+  }
+
+  /** Returns the full name of a topic id. */
+  public static String topic(String id) {
+    return PROJECT + "/topics/" + id;
+  }
+
+  /**
+   * Creates the topic and a subscription {@code <topic>-sub} to it with the given filter ("" for
+   * none), returning the subscription's full name.
+   */
+  public String createTopicAndSubscription(String topicId, String filter) {
+    topics.createTopic(topic(topicId));
+    String subscription = PROJECT + "/subscriptions/" + topicId + "-sub";
+    subscriptions.createSubscription(
+        Subscription.newBuilder()
+            .setName(subscription)
+            .setTopic(topic(topicId))
+            .setFilter(filter)
+            .build());
+    return subscription;
+  }
+
+  /**
+   * Pulls with the official streaming-pull subscriber, acknowledging each message, until {@code
+   * count} messages arrived or 30 seconds passed; returns them by their {@code event.id}.
+   */
+  public Map<String, PubsubMessage> pull(String subscription, int count)
+      throws InterruptedException {
+    Map<String, PubsubMessage> received = new ConcurrentHashMap<>();
+    MessageReceiver receiver =
+        (message, consumer) -> {
+          received.put(message.getAttributesOrThrow("event.id"), message);
+          consumer.ack();
+        };
+    Subscriber subscriber =
+        Subscriber.newBuilder(subscription, receiver)
+            .setChannelProvider(channels)
+            .setCredentialsProvider(noCredentials)
+            .build();
+    subscriber.startAsync().awaitRunning();
+    subscribers.add(subscriber);
+    // A bound for a broken broker, not a timing assertion: delivery takes milliseconds.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (received.size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    return received;
+  }
+
+  /** Stops the subscribers, the clients and the broker. */
+  @Override
+  public void close() throws IOException {
+    try {
+      for (Subscriber subscriber : subscribers) {
+        subscriber.stopAsync().awaitTerminated(10, TimeUnit.SECONDS);
+      }
+    } catch (TimeoutException e) {
+      throw new IOException("a subscriber did not stop within 10 s", e);
+    } finally {
+      topics.close();
+      subscriptions.close();
+      channel.shutdownNow();
+      broker.close();
+    }
+  }
+}
