@@ -62,42 +62,53 @@ public final class IngestPipeline {
    * --bigQueryProject} (from {@link BigQueryOptions}), which defaults to {@code --project}.
    */
   public interface Options extends BigQueryOptions, StreamingOptions {
+    /** Returns {@code --inputSubscription}, as described. */
     @Description(
         "The Pub/Sub subscription to read event messages from, as"
             + " projects/PROJECT/subscriptions/SUBSCRIPTION. Required.")
     @Validation.Required
     String getInputSubscription();
 
+    /** Sets {@code --inputSubscription}. */
     void setInputSubscription(String value);
 
+    /** Returns {@code --validatedTopic}, as described. */
     @Description(
         "The Pub/Sub topic valid events are republished to as binary protobuf, as"
             + " projects/PROJECT/topics/TOPIC. Default: empty, nothing is republished.")
     @Default.String("")
     String getValidatedTopic();
 
+    /** Sets {@code --validatedTopic}. */
     void setValidatedTopic(String value);
 
+    /** Returns {@code --bigQueryDataset}, as described. */
     @Description(
         "The BigQuery dataset of the events and invalid-messages tables. Default: empty, nothing"
             + " is written to BigQuery (then --archiveLocation is required).")
     @Default.String("")
     String getBigQueryDataset();
 
+    /** Sets {@code --bigQueryDataset}. */
     void setBigQueryDataset(String value);
 
+    /** Returns {@code --eventsTable}, as described. */
     @Description("The table valid events are appended to. Default: events.")
     @Default.String("events")
     String getEventsTable();
 
+    /** Sets {@code --eventsTable}. */
     void setEventsTable(String value);
 
+    /** Returns {@code --invalidMessagesTable}, as described. */
     @Description("The table invalid messages are appended to. Default: invalid_messages.")
     @Default.String("invalid_messages")
     String getInvalidMessagesTable();
 
+    /** Sets {@code --invalidMessagesTable}. */
     void setInvalidMessagesTable(String value);
 
+    /** Returns {@code --bigQueryWriteMethod}, as described. */
     @Description(
         "How rows reach BigQuery: STORAGE_WRITE_API (queryable in seconds, paid per GiB,"
             + " rejected rows dead-lettered one by one) or FILE_LOADS (free batch loads, visible"
@@ -105,97 +116,124 @@ public final class IngestPipeline {
     @Default.Enum("STORAGE_WRITE_API")
     BigQueryTable.WriteMethod getBigQueryWriteMethod();
 
+    /** Sets {@code --bigQueryWriteMethod}. */
     void setBigQueryWriteMethod(BigQueryTable.WriteMethod value);
 
+    /** Returns {@code --storageWriteApiCommitSeconds}, as described. */
     @Description(
         "With STORAGE_WRITE_API: seconds between commits of appended rows; rows become queryable"
             + " after at most this long. Default: 5.")
     @Default.Integer(5)
     int getStorageWriteApiCommitSeconds();
 
+    /** Sets {@code --storageWriteApiCommitSeconds}. */
     void setStorageWriteApiCommitSeconds(int value);
 
+    /** Returns {@code --fileLoadsFrequencySeconds}, as described. */
     @Description(
         "With FILE_LOADS: seconds between load jobs per table, at least 60 to stay under"
             + " BigQuery's 1,500 load jobs per table per day. Default: 300.")
     @Default.Integer(300)
     int getFileLoadsFrequencySeconds();
 
+    /** Sets {@code --fileLoadsFrequencySeconds}. */
     void setFileLoadsFrequencySeconds(int value);
 
+    /** Returns {@code --partitionExpirationDays}, as described. */
     @Description(
         "Days a partition of either table is kept before BigQuery deletes it; 0 keeps partitions"
             + " forever. Used only when the job creates the tables. Default: 0.")
     @Default.Integer(0)
     int getPartitionExpirationDays();
 
+    /** Sets {@code --partitionExpirationDays}. */
     void setPartitionExpirationDays(int value);
 
+    /** Returns {@code --dedupWindowMinutes}, as described. */
     @Description(
         "Minutes an event id is remembered to drop repeats of it (redeliveries, republished"
             + " duplicates). Default: 10.")
     @Default.Integer(10)
     int getDedupWindowMinutes();
 
+    /** Sets {@code --dedupWindowMinutes}. */
     void setDedupWindowMinutes(int value);
 
+    /** Returns {@code --archiveLocation}, as described. */
     @Description(
         "Where to archive events as gzip JSON lines: a gs://bucket/path or a local directory."
             + " Default: empty, no archive (then --bigQueryDataset is required).")
     @Default.String("")
     String getArchiveLocation();
 
+    /** Sets {@code --archiveLocation}. */
     void setArchiveLocation(String value);
 
+    /** Returns {@code --archiveWindowMinutes}, as described. */
     @Description("Minutes of arrival time per archive file set. Default: 10.")
     @Default.Integer(10)
     int getArchiveWindowMinutes();
 
+    /** Sets {@code --archiveWindowMinutes}. */
     void setArchiveWindowMinutes(int value);
 
+    /** Returns {@code --archiveShards}, as described. */
     @Description("Files per folder and archive window. Default: 1.")
     @Default.Integer(1)
     int getArchiveShards();
 
+    /** Sets {@code --archiveShards}. */
     void setArchiveShards(int value);
 
+    /** Returns {@code --maxPayloadBytes}, as described. */
     @Description("The largest payload accepted, in bytes. Default: 262144 (256 KiB).")
     @Default.Integer(256 * 1024)
     int getMaxPayloadBytes();
 
+    /** Sets {@code --maxPayloadBytes}. */
     void setMaxPayloadBytes(int value);
 
+    /** Returns {@code --maxAttributes}, as described. */
     @Description("The most attributes an event may carry. Default: 256.")
     @Default.Integer(256)
     int getMaxAttributes();
 
+    /** Sets {@code --maxAttributes}. */
     void setMaxAttributes(int value);
 
+    /** Returns {@code --maxKeyLength}, as described. */
     @Description("The longest attribute key, in characters. Default: 256.")
     @Default.Integer(256)
     int getMaxKeyLength();
 
+    /** Sets {@code --maxKeyLength}. */
     void setMaxKeyLength(int value);
 
+    /** Returns {@code --maxStringLength}, as described. */
     @Description(
         "The longest id, type, source, customer or string attribute, in characters."
             + " Default: 65536.")
     @Default.Integer(64 * 1024)
     int getMaxStringLength();
 
+    /** Sets {@code --maxStringLength}. */
     void setMaxStringLength(int value);
 
+    /** Returns {@code --earliestTimestamp}, as described. */
     @Description(
         "The earliest event timestamp accepted, in RFC 3339. Default: 2000-01-01T00:00:00Z.")
     @Default.String("2000-01-01T00:00:00Z")
     String getEarliestTimestamp();
 
+    /** Sets {@code --earliestTimestamp}. */
     void setEarliestTimestamp(String value);
 
+    /** Returns {@code --maxFutureSkewHours}, as described. */
     @Description("How many hours after now an event timestamp may lie. Default: 24.")
     @Default.Integer(24)
     int getMaxFutureSkewHours();
 
+    /** Sets {@code --maxFutureSkewHours}. */
     void setMaxFutureSkewHours(int value);
   }
 

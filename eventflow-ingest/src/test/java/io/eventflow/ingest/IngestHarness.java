@@ -124,9 +124,9 @@ final class IngestHarness {
 
   /**
    * Runs the job with its real {@code ReadMessages} step pulling the given messages from a fake
-   * Pub/Sub subscription, until {@code done} holds or a minute passes; then cancels it (a streaming
-   * job never ends by itself). Closing the fake checks that every pulled message was acked and
-   * every expected message published.
+   * Pub/Sub subscription, until {@code done} holds or three minutes pass (a guard against a hang,
+   * not a timing check); then cancels it (a streaming job never ends by itself). Closing the fake
+   * checks that every pulled message was acked and every expected message published.
    */
   void runPulling(List<IncomingMessage> incoming, List<OutgoingMessage> republished, Check done)
       throws Exception {
@@ -157,7 +157,7 @@ final class IngestHarness {
               bigQuery);
       PipelineResult result = IngestPipeline.create(options, withClock).run();
       try {
-        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
         while (!done.holds() && System.nanoTime() < deadline) {
           if (result.getState().isTerminal()) {
             result.waitUntilFinish(); // rethrows the failure
