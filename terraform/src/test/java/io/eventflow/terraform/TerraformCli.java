@@ -112,8 +112,55 @@ final class TerraformCli {
   }
 
   /**
+   * Writes into {@code sandbox} the part of the configuration {@code terraform console} can
+   * evaluate without a provider: the variables, the names and launch commands (locals.tf, jobs.tf,
+   * which reference no resource by design), and the top-level locals blocks of the files listed in
+   * {@code localsOf}. {@code ${path.module}} in those blocks becomes the configuration's own
+   * directory, so their file() calls read the same files as in place.
+   */
+  static Path sandbox(TerraformConfig config, Path sandbox, List<String> localsOf) {
+    try {
+      for (String file : List.of("variables.tf", "locals.tf", "jobs.tf")) {
+        Files.writeString(
+            sandbox.resolve(file), config.sources().get(file), StandardCharsets.UTF_8);
+      }
+      for (String file : localsOf) {
+        String locals =
+            String.join("\n", topLevelBlocks(config.sources().get(file), "locals {"))
+                .replace("${path.module}", config.directory().toString());
+        Files.writeString(sandbox.resolve("locals_of_" + file), locals, StandardCharsets.UTF_8);
+      }
+      return sandbox;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Returns the top-level blocks of a canonically formatted file (terraform fmt) whose first line
+   * is {@code header}: from that line to the next line that is just "}".
+   */
+  static List<String> topLevelBlocks(String text, String header) {
+    List<String> blocks = new ArrayList<>();
+    StringBuilder block = null;
+    for (String line : text.split("\n", -1)) {
+      if (block == null && line.equals(header)) {
+        block = new StringBuilder();
+      }
+      if (block != null) {
+        block.append(line).append('\n');
+        if (line.equals("}")) {
+          blocks.add(block.toString());
+          block = null;
+        }
+      }
+    }
+    return blocks;
+  }
+
+  /**
    * Evaluates an expression with {@code terraform console} in {@code workDir} and returns its value
-   * as JSON.
+   * as JSON, failing if terraform reported any problem (such as a failed variable validation).
    *
    * @param vars {@code -var} assignments, e.g. {@code project_id=demo}
    */
@@ -124,8 +171,12 @@ final class TerraformCli {
       args.add("-var");
       args.add(var);
     }
-    String printed =
-        run(workDir, args, "jsonencode(" + expression + ")\n").stdoutIfSuccessful().strip();
+    Result result = run(workDir, args, "jsonencode(" + expression + ")\n");
+    // console reports failed variable validations on stderr but still evaluates and exits 0.
+    if (!result.stderr().isBlank()) {
+      throw new AssertionError("terraform console reported problems:\n" + result.stderr());
+    }
+    String printed = result.stdoutIfSuccessful().strip();
     try {
       // console prints the JSON text as a quoted string literal: unquote it, then parse it.
       return JSON.readTree(JSON.readTree(printed).asText());
