@@ -137,7 +137,7 @@ public class IntervalAggregationBenchmark {
     for (int i = 0; i < n; i++) {
       starts[i] = range.start() + i * step;
       values[i] = random.nextInt(100_000) / 100.0;
-      counts[i] = 1 + random.nextInt(20);
+      counts[i] = 1L + random.nextInt(20);
     }
     return new IntervalRows(starts, values, counts, n, Instant.ofEpochSecond(range.end()));
   }

@@ -1,5 +1,6 @@
 package io.eventflow.benchmarks;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesRequest;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesResponse;
 import io.eventflow.timeseries.api.pb.Granularity;
@@ -31,15 +32,20 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -48,6 +54,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The query service's cache-hit path over a real loopback gRPC connection (Netty, not in-process),
@@ -60,9 +67,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The query is a month (March 2024) of DAY buckets in America/New_York over a SUM series whose
  * minute and quarter-hour rows sit in an embedded H2 file database, as in the local stack. The
  * latency methods ({@code echo}, {@code cacheHit}, {@code uncachedQuery}) run on one client thread
- * in SampleTime mode, which reports p50/p99; the throughput methods run {@value #CLIENT_THREADS}
- * blocking client threads, so client and server share the machine's cores: queries/s divided by the
- * cores is a lower bound on the server's per-core rate.
+ * in SampleTime mode, which reports p50/p99. The {@code sideBySide} group calls the echo and the
+ * cache-hit path at the same time from two threads, for a ratio that load drifting between
+ * benchmarks cannot skew. The throughput methods run {@value #CLIENT_THREADS} client threads with
+ * {@value #CALLS_IN_FLIGHT} asynchronous calls in flight each; client and server share the
+ * machine's cores, so queries/s divided by the cores is a lower bound on the server's per-core
+ * rate.
  *
  * <p>The {@code level*} methods measure the three levels a query can be answered from, without
  * gRPC: an in-process (Caffeine) hit, a Redis hit (a real {@code redis-server} on a loopback port,
@@ -75,8 +85,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class QueryServiceBenchmark {
-  /** Blocking client threads for the throughput methods: enough to keep 2-4 cores busy. */
-  static final int CLIENT_THREADS = 8;
+  /**
+   * Client threads for the throughput methods. Each keeps {@value #CALLS_IN_FLIGHT} asynchronous
+   * calls in flight, so 2 threads load the server with 64 concurrent calls while spending little
+   * CPU on waking up (a blocking thread per call would spend more of the shared cores on the client
+   * than on the server).
+   */
+  static final int CLIENT_THREADS = 2;
+
+  /** Concurrent calls per client thread in the throughput methods. */
+  static final int CALLS_IN_FLIGHT = 32;
 
   /** The benchmark's "now": every row is older than the cache's minimum age (1 h), so cacheable. */
   private static final Clock CLOCK =
@@ -107,6 +125,17 @@ public class QueryServiceBenchmark {
 
   private static com.google.protobuf.Timestamp timestamp(long seconds) {
     return com.google.protobuf.Timestamp.newBuilder().setSeconds(seconds).build();
+  }
+
+  private static final Pattern L1_HITS =
+      Pattern.compile("cache_lookups_total\\{level=\"l1\",result=\"hit\"} (\\d+)");
+  private static final Pattern L2_HITS =
+      Pattern.compile("cache_lookups_total\\{level=\"l2\",result=\"hit\"} (\\d+)");
+
+  /** Returns a counter's value in a Prometheus scrape of the server's metrics, 0 if absent. */
+  static long counter(Pattern counter, String scrape) {
+    Matcher m = counter.matcher(scrape);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 
   /** The series' rows in an H2 file database in a temporary directory, deleted afterwards. */
@@ -148,6 +177,7 @@ public class QueryServiceBenchmark {
     TimeSeriesServer server;
     ManagedChannel channel;
     TimeSeriesServiceGrpc.TimeSeriesServiceBlockingStub stub;
+    TimeSeriesServiceGrpc.TimeSeriesServiceFutureStub futureStub;
     GetIntervalValuesRequest cached;
     GetIntervalValuesRequest uncached;
     private volatile GetIntervalValuesResponse echoAnswer;
@@ -184,6 +214,7 @@ public class QueryServiceBenchmark {
                   InsecureChannelCredentials.create())
               .build();
       stub = TimeSeriesServiceGrpc.newBlockingStub(channel);
+      futureStub = TimeSeriesServiceGrpc.newFutureStub(channel);
       cached = monthOfDays(false);
       uncached = monthOfDays(true);
       GetIntervalValuesResponse answer = stub.getIntervalValues(cached);
@@ -192,6 +223,14 @@ public class QueryServiceBenchmark {
       }
       // The echo returns the very answer the cache holds: same bytes on the wire.
       echoAnswer = answer;
+      // Check that the method measures what it says: ten more calls, ten in-process hits.
+      for (int i = 0; i < 10; i++) {
+        stub.getIntervalValues(cached);
+      }
+      String scrape = server.metrics().scrape();
+      if (counter(L1_HITS, scrape) != 10) {
+        throw new IllegalStateException("repeated queries were not in-process hits:\n" + scrape);
+      }
     }
 
     /** Closes the channel and stops the server (which closes its store). */
@@ -237,11 +276,6 @@ public class QueryServiceBenchmark {
    */
   @State(Scope.Benchmark)
   public static class RedisLevel {
-    private static final Pattern L2_HITS =
-        Pattern.compile("cache_lookups_total\\{level=\"l2\",result=\"hit\"} (\\d+)");
-    private static final Pattern L1_HITS =
-        Pattern.compile("cache_lookups_total\\{level=\"l1\",result=\"hit\"} (\\d+)");
-
     RedisServerProcess redisServer;
     RedisCache redis;
     QueryCache cache;
@@ -280,19 +314,14 @@ public class QueryServiceBenchmark {
         cache.get(query, false, loader);
       }
       String scrape = metrics.scrape();
-      if (count(L2_HITS, scrape) != 10 || count(L1_HITS, scrape) != 0) {
+      if (counter(L2_HITS, scrape) != 10 || counter(L1_HITS, scrape) != 0) {
         throw new IllegalStateException("lookups were not Redis hits:\n" + scrape);
       }
     }
 
-    private static long count(Pattern counter, String scrape) {
-      Matcher m = counter.matcher(scrape);
-      return m.find() ? Long.parseLong(m.group(1)) : 0;
-    }
-
     /** Closes the client and stops redis-server. */
     @TearDown(Level.Trial)
-    public void stop() throws InterruptedException {
+    public void stop() {
       if (redis != null) {
         redis.close();
       }
@@ -321,22 +350,62 @@ public class QueryServiceBenchmark {
     return service.stub.getIntervalValues(service.uncached);
   }
 
-  /** Echo calls per second from {@value #CLIENT_THREADS} client threads. */
+  /**
+   * The echo half of a side-by-side pair: one client thread calls the echo while another calls the
+   * cache-hit path at the same time, so both see the same machine load. The p50 ratio of the pair
+   * is the figure to trust on a machine whose load drifts between benchmarks.
+   */
   @Benchmark
-  @BenchmarkMode(Mode.Throughput)
-  @OutputTimeUnit(TimeUnit.SECONDS)
-  @Threads(CLIENT_THREADS)
-  public GetIntervalValuesResponse echoThroughput(Service service) {
+  @Group("sideBySide")
+  @GroupThreads(1)
+  public GetIntervalValuesResponse sideBySideEcho(Service service) {
     return echo(service);
   }
 
-  /** Cache-hit queries per second from {@value #CLIENT_THREADS} client threads. */
+  /** The cache-hit half of the side-by-side pair (see {@link #sideBySideEcho}). */
+  @Benchmark
+  @Group("sideBySide")
+  @GroupThreads(1)
+  public GetIntervalValuesResponse sideBySideCacheHit(Service service) {
+    return cacheHit(service);
+  }
+
+  /** Echo calls per second, {@value #CALLS_IN_FLIGHT} in flight per client thread. */
   @Benchmark
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.SECONDS)
   @Threads(CLIENT_THREADS)
-  public GetIntervalValuesResponse cacheHitThroughput(Service service) {
-    return cacheHit(service);
+  @OperationsPerInvocation(CALLS_IN_FLIGHT)
+  public void echoThroughput(Service service, Blackhole blackhole) throws Exception {
+    List<ListenableFuture<GetIntervalValuesResponse>> calls = new ArrayList<>(CALLS_IN_FLIGHT);
+    for (int i = 0; i < CALLS_IN_FLIGHT; i++) {
+      calls.add(
+          ClientCalls.futureUnaryCall(
+              service.channel.newCall(ECHO, CallOptions.DEFAULT), service.cached));
+    }
+    awaitAll(calls, blackhole);
+  }
+
+  /** Cache-hit queries per second, {@value #CALLS_IN_FLIGHT} in flight per client thread. */
+  @Benchmark
+  @BenchmarkMode(Mode.Throughput)
+  @OutputTimeUnit(TimeUnit.SECONDS)
+  @Threads(CLIENT_THREADS)
+  @OperationsPerInvocation(CALLS_IN_FLIGHT)
+  public void cacheHitThroughput(Service service, Blackhole blackhole) throws Exception {
+    List<ListenableFuture<GetIntervalValuesResponse>> calls = new ArrayList<>(CALLS_IN_FLIGHT);
+    for (int i = 0; i < CALLS_IN_FLIGHT; i++) {
+      calls.add(service.futureStub.getIntervalValues(service.cached));
+    }
+    awaitAll(calls, blackhole);
+  }
+
+  private static void awaitAll(
+      List<ListenableFuture<GetIntervalValuesResponse>> calls, Blackhole blackhole)
+      throws Exception {
+    for (ListenableFuture<GetIntervalValuesResponse> call : calls) {
+      blackhole.consume(call.get());
+    }
   }
 
   /** An in-process (Caffeine) cache hit through {@link QueryCache}. */

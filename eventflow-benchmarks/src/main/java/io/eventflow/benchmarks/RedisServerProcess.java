@@ -30,7 +30,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
   /** Returns the {@code redis-server} binary on the PATH, if there is one. */
   public static Optional<Path> binary() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
       Path p = Path.of(dir, "redis-server");
       if (Files.isExecutable(p)) {
         return Optional.of(p);
@@ -104,12 +104,17 @@ public final class RedisServerProcess implements AutoCloseable {
     }
   }
 
-  /** Stops the server and waits for it to exit. */
+  /** Stops the server and waits up to 5 s for it to exit, then kills it. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     process.destroy();
-    if (!process.waitFor(5, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor();
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 }

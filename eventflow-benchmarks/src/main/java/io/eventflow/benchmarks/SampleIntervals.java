@@ -54,7 +54,7 @@ public final class SampleIntervals {
       long quarterEvents = 0;
       for (long t = start; t < end; t += Resolution.MINUTE.seconds()) {
         double value = random.nextInt(100_000) / 100.0;
-        long events = 1 + random.nextInt(20);
+        long events = 1L + random.nextInt(20);
         rows.add(row(Resolution.MINUTE, t, value, events));
         quarterValue += value;
         quarterEvents += events;
