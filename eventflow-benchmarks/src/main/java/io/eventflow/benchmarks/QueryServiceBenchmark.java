@@ -213,6 +213,16 @@ public class QueryServiceBenchmark {
                   server.port(),
                   InsecureChannelCredentials.create())
               .build();
+      try {
+        fillCacheAndCheck();
+      } catch (Exception | Error e) {
+        // JMH may skip TearDown after a failed Setup: release the port and threads here.
+        stop();
+        throw e;
+      }
+    }
+
+    private void fillCacheAndCheck() throws Exception {
       stub = TimeSeriesServiceGrpc.newBlockingStub(channel);
       futureStub = TimeSeriesServiceGrpc.newFutureStub(channel);
       cached = monthOfDays(false);
@@ -290,6 +300,16 @@ public class QueryServiceBenchmark {
     @Setup(Level.Trial)
     public void start(Levels levels) throws Exception {
       redisServer = RedisServerProcess.start();
+      try {
+        fillRedisAndCheck(levels);
+      } catch (Exception | Error e) {
+        // JMH may skip TearDown after a failed Setup: stop the child process here.
+        stop();
+        throw e;
+      }
+    }
+
+    private void fillRedisAndCheck(Levels levels) throws Exception {
       ServerConfig config = ServerConfig.defaults("unused", 0, -1);
       Metrics metrics = new Metrics();
       redis =
