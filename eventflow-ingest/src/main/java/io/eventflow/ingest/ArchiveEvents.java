@@ -13,6 +13,7 @@ import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -91,9 +92,15 @@ public final class ArchiveEvents
             "WindowByArrival",
             Window.<TableRow>into(FixedWindows.of(window))
                 // One file set when the window closes, then one per late row batch: late rows are
-                // written, never dropped.
+                // written, never dropped. The early firing, a window's length of processing time
+                // after a pane's first row, writes rows even while the watermark stands still:
+                // Pub/Sub's watermark only moves when messages arrive, so on an idle subscription
+                // (a quiet local stack, a paused producer) the last window would otherwise wait
+                // for the next message to be written.
                 .triggering(
                     AfterWatermark.pastEndOfWindow()
+                        .withEarlyFirings(
+                            AfterProcessingTime.pastFirstElementInPane().plusDelayOf(window))
                         .withLateFirings(AfterPane.elementCountAtLeast(1)))
                 .withAllowedLateness(ALLOWED_LATENESS)
                 .discardingFiredPanes())

@@ -1,0 +1,167 @@
+package io.eventflow.ingest;
+
+import static io.eventflow.ingest.TestEvents.event;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.eventflow.broker.Broker;
+import io.eventflow.broker.BrokerConfig;
+import io.eventflow.common.ContentType;
+import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.pb.Event;
+import io.eventflow.common.pb.InvalidReason;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.IncomingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.TopicPath;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubJsonClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job exactly as the local stack runs it: DirectRunner, no BigQuery, the archive as warehouse,
+ * reading from and republishing to eventflow-broker over the wire ({@code --pubsubRootUrl}, Beam's
+ * REST client), with topics and messages handled through the same REST API.
+ */
+class IngestOverBrokerTest {
+  private static final String PROJECT = "eventflow-test";
+  private static final TopicPath EVENTS = PubsubClient.topicPathFromName(PROJECT, "events");
+  private static final TopicPath VALIDATED =
+      PubsubClient.topicPathFromName(PROJECT, "events-validated");
+  private static final SubscriptionPath INGEST =
+      PubsubClient.subscriptionPathFromName(PROJECT, "events-ingest");
+  private static final SubscriptionPath ROLLUPS =
+      PubsubClient.subscriptionPathFromName(PROJECT, "events-rollups");
+
+  @TempDir Path directory;
+
+  private Broker broker;
+  private PubsubOptions clientOptions;
+  private PubsubClient client;
+
+  @BeforeEach
+  void startBroker() throws Exception {
+    broker = Broker.start(BrokerConfig.builder().inMemory().port(0).build());
+    clientOptions = PipelineOptionsFactory.create().as(PubsubOptions.class);
+    clientOptions.setPubsubRootUrl(broker.restRootUrl());
+    clientOptions.setCredentialFactoryClass(NoopCredentialFactory.class);
+    client = PubsubJsonClient.FACTORY.newClient(null, null, clientOptions);
+    client.createTopic(EVENTS);
+    client.createTopic(VALIDATED);
+    client.createSubscription(EVENTS, INGEST, 60);
+    client.createSubscription(VALIDATED, ROLLUPS, 60);
+  }
+
+  @AfterEach
+  void stopBroker() throws Exception {
+    client.close();
+    broker.close();
+  }
+
+  /**
+   * Three messages go in: a JSON event, the same event published again by a retrying producer, and
+   * an event without a timestamp. The validated topic gets the event once, as binary protobuf with
+   * its attributes, and the broken one is dead-lettered.
+   *
+   * <p>Input acks are not asserted: the DirectRunner acknowledges a bundle only once it reads the
+   * next non-empty one, so the last messages of a burst stay leased until more arrive.
+   */
+  @Test
+  void jobReadsFromAndRepublishesToTheBroker() throws Exception {
+    Event purchase = event("e-1").build();
+    Event broken = event("e-2").clearTimestamp().build();
+    client.publish(
+        EVENTS,
+        List.of(
+            outgoing(purchase, ContentType.JSON),
+            outgoing(purchase, ContentType.JSON),
+            outgoing(broken, ContentType.PROTOBUF)));
+
+    IngestPipeline.Options options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=DirectRunner",
+                "--project=" + PROJECT,
+                "--pubsubRootUrl=" + broker.restRootUrl(),
+                "--credentialFactoryClass=" + NoopCredentialFactory.class.getName(),
+                "--inputSubscription=" + INGEST.getPath(),
+                "--validatedTopic=" + VALIDATED.getPath(),
+                "--archiveLocation=" + directory.resolve("archive"))
+            .withValidation()
+            .as(IngestPipeline.Options.class);
+    // A streaming job never finishes: run() must return so the test can watch and cancel it.
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    IngestPipeline.Services services =
+        new IngestPipeline.Services(TestEvents.CLOCK, () -> "run1", null, null, null);
+
+    List<IncomingMessage> republished = new ArrayList<>();
+    PipelineResult result = IngestPipeline.create(options, services).run();
+    try {
+      // A guard against a hang, not a timing check: this normally takes a few seconds.
+      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      while (!(parsed(result, ParseEvents.validCounterName("purchase")) == 2
+              && parsed(result, ParseEvents.invalidCounterName(InvalidReason.MISSING_TIMESTAMP))
+                  == 1
+              && !republished.isEmpty())
+          && System.nanoTime() < deadline) {
+        republished.addAll(pullAndAck());
+        Thread.sleep(100);
+      }
+      // Give a duplicate the chance to show up before asserting there is none.
+      Thread.sleep(2_000);
+      republished.addAll(pullAndAck());
+
+      // Both copies of e-1 were read and parsed, and the broken event was dead-lettered.
+      assertThat(parsed(result, ParseEvents.validCounterName("purchase"))).isEqualTo(2);
+      assertThat(parsed(result, ParseEvents.invalidCounterName(InvalidReason.MISSING_TIMESTAMP)))
+          .isEqualTo(1);
+    } finally {
+      result.cancel();
+    }
+
+    assertThat(republished).hasSize(1);
+    com.google.pubsub.v1.PubsubMessage message = republished.get(0).message();
+    assertThat(Event.parseFrom(message.getData())).isEqualTo(purchase);
+    assertThat(message.getAttributesMap())
+        .containsEntry(MessageAttributes.ID, "e-1")
+        .containsEntry(MessageAttributes.TYPE, "purchase")
+        .containsEntry(MessageAttributes.SOURCE, "checkout-service")
+        .containsEntry(MessageAttributes.CUSTOMER, "customer-7")
+        .containsEntry(MessageAttributes.TIMESTAMP, "2026-03-01T11:00:00Z")
+        .containsEntry(MessageAttributes.CONTENT_TYPE, ContentType.PROTOBUF.mimeType());
+  }
+
+  private static long parsed(PipelineResult result, String counter) {
+    return IngestHarness.counter(result, counter);
+  }
+
+  private List<IncomingMessage> pullAndAck() throws Exception {
+    List<IncomingMessage> messages = client.pull(0, ROLLUPS, 100, true);
+    if (!messages.isEmpty()) {
+      client.acknowledge(
+          ROLLUPS, messages.stream().map(IncomingMessage::ackId).collect(Collectors.toList()));
+    }
+    return messages;
+  }
+
+  private static OutgoingMessage outgoing(Event event, ContentType contentType) {
+    com.google.pubsub.v1.PubsubMessage message =
+        com.google.pubsub.v1.PubsubMessage.newBuilder()
+            .setData(ByteString.copyFrom(TestEvents.payload(event, contentType)))
+            .putAllAttributes(TestEvents.attributes(event, contentType))
+            .build();
+    return OutgoingMessage.of(message, 0, null, null);
+  }
+}
