@@ -1,2 +1,5 @@
-/** The {@code eventflow} command line: publishing events from files and a synthetic feed. */
+/**
+ * The {@code eventflow} command line: publishing events from files, a synthetic feed, and querying
+ * time series.
+ */
 package io.eventflow.cli;

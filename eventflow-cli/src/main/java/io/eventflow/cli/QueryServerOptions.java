@@ -1,0 +1,60 @@
+package io.eventflow.cli;
+
+import io.eventflow.timeseries.api.TimeSeriesClient;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.function.Function;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/** The {@code --server} flag of the {@code series} commands and the call made through it. */
+final class QueryServerOptions {
+  @Option(
+      names = "--server",
+      paramLabel = "HOST:PORT",
+      defaultValue = "localhost:9090",
+      converter = TargetConverter.class,
+      description =
+          "The query service (eventflow-timeseries-srv), plaintext gRPC. Default: localhost:9090.")
+  String server;
+
+  /**
+   * Connects to the server, makes one call and closes the channel. A connection failure becomes
+   * {@code UNAVAILABLE: cannot reach the query service at HOST:PORT} instead of gRPC's bare "io
+   * exception"; statuses the server itself sent are passed on unchanged.
+   */
+  <T> T call(Function<TimeSeriesClient, T> call) {
+    try (TimeSeriesClient client = TimeSeriesClient.connect(server)) {
+      return call.apply(client);
+    } catch (StatusRuntimeException e) {
+      // A status the server sent arrives from its trailers without a cause; one the channel made up
+      // because it never got a connection (refused, unresolvable host) carries the I/O error.
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE && e.getStatus().getCause() != null) {
+        throw Status.UNAVAILABLE
+            .withDescription("cannot reach the query service at " + server)
+            .withCause(e)
+            .asRuntimeException();
+      }
+      throw e;
+    }
+  }
+
+  /** Checks that a target is {@code HOST:PORT} with a port from 1 to 65535. */
+  static final class TargetConverter implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      String target = value.trim();
+      int colon = target.lastIndexOf(':');
+      String host = colon < 0 ? "" : target.substring(0, colon);
+      String port = colon < 0 ? "" : target.substring(colon + 1);
+      if (host.isEmpty() || !port.matches("\\d{1,5}") || Integer.parseInt(port) < 1) {
+        throw new TypeConversionException("expected HOST:PORT, got '" + value + "'");
+      }
+      if (Integer.parseInt(port) > 65535) {
+        throw new TypeConversionException("port must be at most 65535, got '" + value + "'");
+      }
+      return target;
+    }
+  }
+}
