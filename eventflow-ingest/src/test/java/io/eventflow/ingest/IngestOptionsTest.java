@@ -143,6 +143,15 @@ class IngestOptionsTest {
   }
 
   @Test
+  void mainRejectsAJobWithNowhereToWriteInOneReadableMessage() {
+    assertThatThrownBy(() -> IngestPipeline.main(new String[] {"--project=p", SUBSCRIPTION}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "invalid ingest options:\n"
+                + "  nothing would store the events: set --bigQueryDataset, --archiveLocation, or both");
+  }
+
+  @Test
   void runRejectsBadOptionsBeforeBuildingAnything() {
     assertThatThrownBy(() -> IngestPipeline.run(parse(SUBSCRIPTION)))
         .isInstanceOf(IllegalArgumentException.class)
