@@ -13,6 +13,13 @@ resource "google_storage_bucket" "main" {
   # Without deletion protection, destroy also deletes the archive.
   force_destroy = !var.deletion_protection
 
+  # Soft delete (7 days by default) would bill every deleted temp file for a week; Dataflow
+  # churns through many, and Beam warns about soft delete on its temp bucket. The archive is a
+  # second copy of what BigQuery holds, so it does without.
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
   lifecycle_rule {
     condition {
       age            = 7
