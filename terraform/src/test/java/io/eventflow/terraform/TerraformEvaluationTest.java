@@ -213,6 +213,22 @@ class TerraformEvaluationTest {
         .isEqualTo("eventflow-ingest@analytics.example.com.iam.gserviceaccount.com");
   }
 
+  @Test
+  void readmeShowsExactlyTheCommandsTerraformPrints() throws Exception {
+    // README.md's examples are for project my-project with two custom rollups.
+    String readme = Files.readString(config.directory().resolve("README.md"));
+    for (String job : List.of("ingest", "rollups")) {
+      String command =
+          evaluate(
+                  List.of("rollups=purchase:sum:amount_cents,api_request:max:latency"),
+                  "local." + job + "_launch_command",
+                  "my-project")
+              .asText()
+              .stripTrailing();
+      assertThat(readme).as(job).contains(command);
+    }
+  }
+
   /** The resources are named by the same locals the commands use. */
   private static void assertNamesMatchResources() {
     assertThat(config.resource("google_pubsub_subscription.ingest").get("name"))
