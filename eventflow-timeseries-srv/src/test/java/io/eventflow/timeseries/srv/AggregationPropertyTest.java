@@ -15,12 +15,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import net.jqwik.api.Assume;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 
 /**
  * Bucketing and aggregation against a naive reference that labels every minute independently
@@ -65,8 +64,7 @@ class AggregationPropertyTest {
       long end,
       List<Rows.Row> rows) {}
 
-  private static Scenario scenario(long seed, boolean quarterFriendly) {
-    SplittableRandom random = new SplittableRandom(seed);
+  private static Scenario scenario(Random random, boolean quarterFriendly) {
     ZoneId zone = ZoneId.of(ZONES[random.nextInt(ZONES.length)]);
     Bucketing bucketing;
     if (random.nextInt(3) == 0) {
@@ -111,24 +109,48 @@ class AggregationPropertyTest {
     return aggregator.finish(s.fill());
   }
 
-  @Property(tries = 300)
-  void matchesTheNaiveReference(@ForAll long seed) throws Exception {
-    Scenario s = scenario(seed, false);
-    IntervalAggregator.BucketValues actual = actual(s, Rows.of(s.rows()));
-    Reference expected = reference(s);
-    assertThat(actual.starts()).as(s.toString()).containsExactly(expected.starts());
-    assertThat(actual.values()).as(s.toString()).containsExactly(expected.values());
+  @Test
+  void matchesTheNaiveReference() {
+    Trials.run(
+        300,
+        random -> {
+          Scenario s = scenario(random, false);
+          IntervalAggregator.BucketValues actual = actual(s, Rows.of(s.rows()));
+          Reference expected = reference(s);
+          assertThat(actual.starts()).as(s.toString()).containsExactly(expected.starts());
+          assertThat(actual.values()).as(s.toString()).containsExactly(expected.values());
+        });
   }
 
-  @Property(tries = 300)
-  void minuteAndQuarterHourRowsGiveIdenticalAnswers(@ForAll long seed) throws Exception {
-    Scenario s = scenario(seed, true);
+  @Test
+  void minuteAndQuarterHourRowsGiveIdenticalAnswers() {
+    // Only scenarios the reader would serve from quarter-hour rows are compared. About 64% qualify
+    // (383, 385 and 390 of 600 in three runs), so 600 trials compare ~385; requiring 300 is 7
+    // standard deviations below that, and still more than the ~190 that 300 filtered tries gave.
+    AtomicInteger compared = new AtomicInteger();
+    Trials.run(
+        600,
+        random -> {
+          if (compareMinuteAndQuarterHourRows(scenario(random, true))) {
+            compared.incrementAndGet();
+          }
+        });
+    assertThat(compared.get()).as("scenarios compared").isGreaterThanOrEqualTo(300);
+  }
+
+  /**
+   * Compares the answer from minute rows with the answer from quarter-hour rows in the middle of
+   * the range, returning false (and checking nothing) when the reader would not use quarter-hours.
+   */
+  private static boolean compareMinuteAndQuarterHourRows(Scenario s) throws InvalidQueryException {
     long quarterStart = -Math.floorDiv(-s.start(), 900) * 900;
     long quarterEnd = Math.floorDiv(s.end(), 900) * 900;
     long[] bounds = s.bucketing().boundaries(s.zone(), s.start(), s.end(), 1_000_000);
-    Assume.that(s.aggregation().isResolutionIndependent(s.series()));
-    Assume.that(quarterStart < quarterEnd);
-    Assume.that(IntervalValuesReader.quarterAligned(bounds, quarterStart, quarterEnd));
+    if (!s.aggregation().isResolutionIndependent(s.series())
+        || quarterStart >= quarterEnd
+        || !IntervalValuesReader.quarterAligned(bounds, quarterStart, quarterEnd)) {
+      return false;
+    }
 
     // What the rollups job writes: per quarter-hour, one partial per pane, folded like minutes.
     List<Rows.Row> head = new ArrayList<>();
@@ -161,6 +183,7 @@ class AggregationPropertyTest {
 
     assertThat(mixed.starts()).as(s.toString()).containsExactly(fromMinutes.starts());
     assertThat(mixed.values()).as(s.toString()).containsExactly(fromMinutes.values());
+    return true;
   }
 
   /** The reference answer. */
