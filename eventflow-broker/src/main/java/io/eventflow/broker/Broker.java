@@ -93,6 +93,28 @@ public final class Broker implements AutoCloseable {
     return engine.unacknowledged(subscription);
   }
 
+  /**
+   * Returns how many unacknowledged messages of a subscription are not leased right now: never
+   * delivered, or redeliverable because their lease expired or was nacked.
+   *
+   * @throws io.grpc.StatusRuntimeException NOT_FOUND if there is no such subscription
+   */
+  public long undelivered(String subscription) {
+    return engine.undelivered(subscription);
+  }
+
+  /**
+   * Acknowledges every message of a subscription that is leased right now, on behalf of its
+   * consumer, and returns how many. Only for an embedder that knows the consumer has durably
+   * processed everything it was given but acknowledges lazily: Beam's DirectRunner acks what a read
+   * returned only when a later read returns data, so an idle job never acks its last batch.
+   *
+   * @throws io.grpc.StatusRuntimeException NOT_FOUND if there is no such subscription
+   */
+  public int acknowledgeLeased(String subscription) {
+    return engine.acknowledgeLeased(subscription);
+  }
+
   /** {@code http://host:port}, the value for Beam's {@code --pubsubRootUrl}. */
   public String restRootUrl() {
     return "http://" + hostAndPort();

@@ -486,14 +486,23 @@ final class BrokerEngine implements AutoCloseable {
     return sub;
   }
 
-  /**
-   * Leases up to {@code max_messages} messages. If none are available and the request does not ask
-   * to return immediately, waits up to the configured pull wait for some to arrive.
-   */
+  /** Messages of a subscription published since its position and not yet acknowledged. */
   long unacknowledged(String subscription) {
     return requireSubscription(subscription).unacknowledged();
   }
 
+  long undelivered(String subscription) {
+    return requireSubscription(subscription).undelivered();
+  }
+
+  int acknowledgeLeased(String subscription) {
+    return requireSubscription(subscription).acknowledgeLeased();
+  }
+
+  /**
+   * Leases up to {@code max_messages} messages. If none are available and the request does not ask
+   * to return immediately, waits up to the configured pull wait for some to arrive.
+   */
   CompletableFuture<PullResponse> pull(PullRequest request) {
     SubscriptionState sub = requireSubscription(request.getSubscription());
     if (request.getMaxMessages() <= 0) {

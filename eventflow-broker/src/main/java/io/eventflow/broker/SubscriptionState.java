@@ -585,11 +585,42 @@ final class SubscriptionState {
    */
   long unacknowledged() {
     synchronized (lock) {
-      TopicState t = topic;
-      if (t == null) {
-        return 0;
+      return unacknowledgedLocked();
+    }
+  }
+
+  private long unacknowledgedLocked() {
+    TopicState t = topic;
+    if (t == null) {
+      return 0;
+    }
+    return Math.max(0, t.log().endOffset() - acked.cursor() - acked.above().length);
+  }
+
+  /**
+   * Number of unacknowledged messages not leased right now: never delivered, or redeliverable
+   * because their lease expired or was nacked.
+   */
+  long undelivered() {
+    synchronized (lock) {
+      return Math.max(0, unacknowledgedLocked() - leases.size());
+    }
+  }
+
+  /**
+   * Acknowledges every message leased right now, as if its consumer had acked it, and returns how
+   * many. For an embedder that knows its consumer has durably processed everything it was given but
+   * acks lazily (Beam's DirectRunner acks a read only when its next read returns data).
+   */
+  int acknowledgeLeased() {
+    synchronized (lock) {
+      long[] offsets = new long[leases.size()];
+      int n = 0;
+      for (long offset : leases.keySet()) {
+        offsets[n++] = offset;
       }
-      return Math.max(0, t.log().endOffset() - acked.cursor() - acked.above().length);
+      acknowledgeLocked(offsets, n);
+      return n;
     }
   }
 

@@ -93,6 +93,52 @@ class OfficialClientTest {
   }
 
   /**
+   * The unacknowledged count an embedder waits on (the local stack drains with it) covers messages
+   * not yet delivered and delivered but not yet acked, and reaches zero only when all are acked.
+   */
+  @Test
+  void unacknowledgedCountsUndeliveredAndLeasedMessagesUntilAcked() throws Exception {
+    pubsub.createTopicAndSubscription("drain", Subscription.newBuilder());
+    Publisher publisher = pubsub.publisher("drain");
+    for (int i = 0; i < 3; i++) {
+      pubsub.publish(publisher, "m" + i, Map.of());
+    }
+    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isEqualTo(3);
+
+    PullResponse leased = pubsub.pullWaiting("drain-sub", 3);
+    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isEqualTo(3);
+    pubsub.subscriptions.acknowledge(
+        subscription("drain-sub"), List.of(leased.getReceivedMessages(2).getAckId()));
+    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isEqualTo(2);
+
+    acknowledgeAll("drain-sub", leased);
+    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isZero();
+  }
+
+  /**
+   * An embedder can acknowledge what a lazy consumer holds: only leased messages are acked, and the
+   * undelivered count tells leased from not yet delivered.
+   */
+  @Test
+  void acknowledgeLeasedAcksExactlyTheLeasedMessages() throws Exception {
+    pubsub.createTopicAndSubscription("lazy", Subscription.newBuilder());
+    Publisher publisher = pubsub.publisher("lazy");
+    for (int i = 0; i < 5; i++) {
+      pubsub.publish(publisher, "m" + i, Map.of());
+    }
+    assertThat(pubsub.broker.undelivered(subscription("lazy-sub"))).isEqualTo(5);
+    PullResponse leased = pubsub.pullWaiting("lazy-sub", 2);
+    int held = leased.getReceivedMessagesCount();
+    assertThat(pubsub.broker.undelivered(subscription("lazy-sub"))).isEqualTo(5 - held);
+
+    assertThat(pubsub.broker.acknowledgeLeased(subscription("lazy-sub"))).isEqualTo(held);
+    assertThat(pubsub.broker.unacknowledged(subscription("lazy-sub"))).isEqualTo(5 - held);
+    clock.advance(Duration.ofMinutes(10)); // past every deadline: nothing acked comes back
+    List<String> rest = dataOf(pubsub.pullWaiting("lazy-sub", 10));
+    assertThat(rest).hasSize(5 - held).doesNotContainAnyElementsOf(dataOf(leased));
+  }
+
+  /**
    * A message pulled and not acked within the ack deadline is delivered again, with the delivery
    * attempt counted when a dead-letter policy asks for it.
    */

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       // One line per subcommand.
       PublishCommand.class,
       FeedCommand.class,
+      LocalCommand.class,
       SeriesCommand.class,
       CommandLine.HelpCommand.class,
     },

@@ -1,0 +1,266 @@
+package io.eventflow.cli;
+
+import com.google.common.util.concurrent.RateLimiter;
+import io.eventflow.local.LocalConfig;
+import io.eventflow.local.LocalStack;
+import io.eventflow.local.LocalStackException;
+import io.eventflow.publisher.EventPublisher;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code eventflow local}: the whole pipeline on this machine on the embedded default (see {@link
+ * LocalStack}), until Ctrl-C or SIGTERM, which drain it before stopping.
+ */
+@Command(
+    name = "local",
+    mixinStandardHelpOptions = true,
+    versionProvider = EventflowCommand.Version.class,
+    description = {
+      "Runs the whole pipeline on this machine: the eventflow broker (Pub/Sub), the ingest and"
+          + " rollups jobs on Beam's DirectRunner, archive files instead of BigQuery, an embedded"
+          + " database instead of Spanner, and the query service.",
+      "Ctrl-C drains (pending rollups and archive files are written, up to about a minute) and"
+          + " stops; running it again on the same data directory continues where it stopped."
+    })
+final class LocalCommand implements Callable<Integer> {
+  /** The rollups the demo feed's events make interesting, used with --demo and no --rollups. */
+  static final String DEMO_ROLLUPS =
+      "purchase:sum:amount_cents,purchase:max:amount_cents,page_view:max:load_time,"
+          + "api_request:max:latency,add_to_cart:sum:quantity";
+
+  private static final Logger logger = LoggerFactory.getLogger(LocalCommand.class);
+
+  private final CliContext context;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      defaultValue = ".eventflow",
+      description =
+          "Where the broker log, the interval database and the warehouse live. Default:"
+              + " ./.eventflow.")
+  Path dataDir;
+
+  @Option(
+      names = "--pubsub-port",
+      paramLabel = "PORT",
+      defaultValue = "8085",
+      description = "Port of the Pub/Sub-compatible broker (gRPC and REST). Default: 8085.")
+  int pubsubPort;
+
+  @Option(
+      names = "--grpc-port",
+      paramLabel = "PORT",
+      defaultValue = "9090",
+      description = "Port of the query service. Default: 9090.")
+  int grpcPort;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      defaultValue = "-1",
+      description =
+          "Port of the query service's Prometheus metrics; -1 turns them off. Default: -1.")
+  int metricsPort;
+
+  @Option(
+      names = "--rollups",
+      paramLabel = "SPEC",
+      description =
+          "Custom rollups, type:func:attribute,... with func sum, min or max. Default: none (counts"
+              + " only); with --demo, rollups of the demo's purchase, page_view, api_request and"
+              + " add_to_cart attributes.")
+  String rollups;
+
+  @Option(
+      names = "--flush-interval",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "How often rollups write partial aggregates, e.g. 5s. Default: 10s.")
+  Duration flushInterval;
+
+  @Option(
+      names = "--redis-url",
+      paramLabel = "URL",
+      description =
+          "Redis as the query cache's second level, e.g. redis://localhost:6379. Default:"
+              + " in-process cache only.")
+  URI redisUrl;
+
+  @Option(
+      names = "--demo",
+      paramLabel = "EVENTS_PER_SECOND",
+      arity = "0..1",
+      fallbackValue = "50",
+      description = "Publish a synthetic feed into the events topic (50 events/s without a value).")
+  Double demoRate;
+
+  @Spec CommandSpec spec;
+
+  LocalCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (demoRate != null && !(demoRate > 0)) {
+      throw new ParameterException(spec.commandLine(), "--demo must be a positive rate");
+    }
+    LocalConfig config;
+    try {
+      config =
+          LocalConfig.defaults()
+              .withDataDir(dataDir)
+              .withPorts(pubsubPort, grpcPort, metricsPort)
+              .withRollups(rollups != null ? rollups : demoRate != null ? DEMO_ROLLUPS : "")
+              .withFlushInterval(flushInterval);
+      if (redisUrl != null) {
+        config = config.withRedis(redisUrl);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    LocalStack stack;
+    try {
+      stack = LocalStack.start(config);
+    } catch (LocalStackException e) {
+      err.println("eventflow local: " + e.getMessage());
+      err.flush();
+      return EventflowCommand.EXIT_ERROR;
+    }
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    DemoFeed demo = demoRate == null ? null : new DemoFeed(stack.pubsubHostAndPort(), demoRate);
+    Runnable unregister =
+        context
+            .shutdownHooks()
+            .register(
+                () -> {
+                  err.println(
+                      "eventflow local: draining: pending rollups and archive files are written"
+                          + " (about a minute; kill -9 stops at once, and unacknowledged events are"
+                          + " redelivered on the next start)");
+                  err.flush();
+                  if (demo != null) {
+                    demo.stop();
+                  }
+                  stack.close();
+                  err.println("eventflow local: stopped");
+                  err.flush();
+                  stopped.countDown();
+                });
+    printReady(out, config, stack);
+    if (demo != null) {
+      demo.start();
+    }
+    try {
+      stopped.await();
+    } finally {
+      unregister.run();
+    }
+    return 0;
+  }
+
+  private static void printReady(PrintWriter out, LocalConfig config, LocalStack stack) {
+    String pubsub = stack.pubsubHostAndPort();
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    String tomorrow = LocalDate.now(ZoneOffset.UTC).plusDays(1).toString();
+    out.println("eventflow local is running (data in " + config.dataDir().toAbsolutePath() + ")");
+    out.println("  Pub/Sub (gRPC and REST)  " + pubsub + "   project " + LocalStack.PROJECT);
+    out.println("  query service (gRPC)     " + stack.grpcHostAndPort());
+    if (stack.metricsPort() >= 0) {
+      out.println("  metrics (Prometheus)     http://" + config.host() + ":" + stack.metricsPort());
+    }
+    out.println("  warehouse                " + stack.warehouse());
+    out.println("Publish events (newline-delimited JSON):");
+    out.println(
+        "  PUBSUB_EMULATOR_HOST="
+            + pubsub
+            + " ./eventflow publish --project "
+            + LocalStack.PROJECT
+            + " --topic "
+            + LocalStack.EVENTS_TOPIC
+            + " < events.jsonl");
+    out.println("Query a series:");
+    out.println(
+        "  ./eventflow series get purchase.count --server "
+            + stack.grpcHostAndPort()
+            + " --start "
+            + today
+            + " --end "
+            + tomorrow
+            + " --tz UTC --granularity hour");
+    out.println("  ./eventflow series list --server " + stack.grpcHostAndPort());
+    out.println("Stop with Ctrl-C.");
+    out.flush();
+  }
+
+  /** Publishes synthetic events into the local events topic at a steady rate. */
+  private static final class DemoFeed {
+    private final String pubsub;
+    private final double rate;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    DemoFeed(String pubsub, double rate) {
+      this.pubsub = pubsub;
+      this.rate = rate;
+      this.thread = new Thread(this::run, "eventflow-demo-feed");
+      thread.setDaemon(true);
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    void stop() {
+      running = false;
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(15));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    private void run() {
+      SyntheticEvents events =
+          new SyntheticEvents(new Random(), Arrays.asList(SyntheticEvents.Type.values()), 100);
+      try (EventPublisher publisher =
+          EventPublisher.newBuilder(LocalStack.EVENTS_TOPIC)
+              .project(LocalStack.PROJECT)
+              .emulatorHost(pubsub)
+              .defaultSource("eventflow-demo")
+              .build()) {
+        RateLimiter limiter = RateLimiter.create(rate);
+        while (running) {
+          limiter.acquire();
+          publisher.publish(events.next());
+        }
+        publisher.flush();
+      } catch (Exception e) {
+        logger.warn("the demo feed stopped: {}", Errors.describe(e));
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.eventflow.local;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What {@link LocalStack} runs with.
+ *
+ * @param dataDir where the broker log, the interval database and the warehouse live
+ * @param host the loopback address every endpoint binds to
+ * @param pubsubPort the broker's port, gRPC and REST (0 picks a free one)
+ * @param grpcPort the query service's port (0 picks a free one)
+ * @param metricsPort the query service's Prometheus port (0 picks a free one, -1 disables it)
+ * @param rollups the custom rollup spec, {@code type:func:attribute,...} (empty for counts only)
+ * @param flushInterval how often rollups write partial aggregates
+ * @param redisUrl Redis for the query cache's second level, if any
+ */
+public record LocalConfig(
+    Path dataDir,
+    String host,
+    int pubsubPort,
+    int grpcPort,
+    int metricsPort,
+    String rollups,
+    Duration flushInterval,
+    Optional<URI> redisUrl) {
+
+  /** The defaults of {@code eventflow local}: ports 8085 and 9090, data in {@code ./.eventflow}. */
+  public static LocalConfig defaults() {
+    return new LocalConfig(
+        Path.of(".eventflow"),
+        "127.0.0.1",
+        8085,
+        9090,
+        -1,
+        "",
+        Duration.ofSeconds(10),
+        Optional.empty());
+  }
+
+  /** Checks the values a user can get wrong. */
+  public LocalConfig {
+    if (flushInterval.isNegative() || flushInterval.toSeconds() < 1) {
+      throw new IllegalArgumentException(
+          "flush interval must be at least 1s, got " + flushInterval);
+    }
+    checkPort("Pub/Sub port", pubsubPort);
+    checkPort("gRPC port", grpcPort);
+    if (metricsPort < -1 || metricsPort > 65_535) {
+      throw new IllegalArgumentException("metrics port must be -1 or 0-65535, got " + metricsPort);
+    }
+  }
+
+  private static void checkPort(String what, int port) {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException(what + " must be 0-65535, got " + port);
+    }
+  }
+
+  /** Returns this config with another data directory. */
+  public LocalConfig withDataDir(Path dir) {
+    return new LocalConfig(
+        dir, host, pubsubPort, grpcPort, metricsPort, rollups, flushInterval, redisUrl);
+  }
+
+  /** Returns this config with other ports (0 picks free ones). */
+  public LocalConfig withPorts(int pubsub, int grpc, int metrics) {
+    return new LocalConfig(dataDir, host, pubsub, grpc, metrics, rollups, flushInterval, redisUrl);
+  }
+
+  /** Returns this config with another rollup spec. */
+  public LocalConfig withRollups(String spec) {
+    return new LocalConfig(
+        dataDir, host, pubsubPort, grpcPort, metricsPort, spec, flushInterval, redisUrl);
+  }
+
+  /** Returns this config with another flush interval. */
+  public LocalConfig withFlushInterval(Duration interval) {
+    return new LocalConfig(
+        dataDir, host, pubsubPort, grpcPort, metricsPort, rollups, interval, redisUrl);
+  }
+
+  /** Returns this config with Redis as the second cache level. */
+  public LocalConfig withRedis(URI url) {
+    return new LocalConfig(
+        dataDir, host, pubsubPort, grpcPort, metricsPort, rollups, flushInterval, Optional.of(url));
+  }
+}

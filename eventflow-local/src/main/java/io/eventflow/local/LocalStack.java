@@ -1,0 +1,471 @@
+package io.eventflow.local;
+
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.AlreadyExistsException;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
+import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
+import com.google.cloud.pubsub.v1.TopicAdminClient;
+import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import com.google.protobuf.util.Durations;
+import com.google.pubsub.v1.ProjectSubscriptionName;
+import com.google.pubsub.v1.Subscription;
+import com.google.pubsub.v1.TopicName;
+import io.eventflow.broker.Broker;
+import io.eventflow.broker.BrokerConfig;
+import io.eventflow.ingest.IngestPipeline;
+import io.eventflow.timeseries.rollups.RollupsPipeline;
+import io.eventflow.timeseries.srv.ServerConfig;
+import io.eventflow.timeseries.srv.TimeSeriesServer;
+import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
+import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole eventflow pipeline in one process, on the embedded default: eventflow-broker (durable,
+ * under {@code DIR/broker}) in place of Pub/Sub, the ingest and rollups jobs on Beam's DirectRunner
+ * reading and writing through the broker over the wire, gzip JSON-lines archive files under {@code
+ * DIR/warehouse} in place of BigQuery, an H2 database under {@code DIR/intervals} in place of
+ * Spanner, and the query service on its gRPC port.
+ *
+ * <p>{@link #close()} drains before it stops: it waits until both subscriptions are fully
+ * acknowledged, then for the last rollup panes and archive windows to fire, so that a stopped stack
+ * started again on the same directory has lost and double-counted nothing.
+ */
+public final class LocalStack implements AutoCloseable {
+  /** The project every local resource lives in. */
+  public static final String PROJECT = "eventflow-local";
+
+  /** The topic producers publish to. */
+  public static final String EVENTS_TOPIC = "events";
+
+  /** The topic ingest republishes valid events to. */
+  public static final String VALIDATED_TOPIC = "events-validated";
+
+  /** Ingest's subscription to {@link #EVENTS_TOPIC}. */
+  public static final String INGEST_SUBSCRIPTION = "events-ingest";
+
+  /** Rollups' subscription to {@link #VALIDATED_TOPIC}. */
+  public static final String ROLLUPS_SUBSCRIPTION = "events-rollups";
+
+  /**
+   * The archive's window. One minute, Beam's finest for that option: files appear about a minute
+   * after their events, and a clean stop waits at most that long for the last ones.
+   */
+  static final Duration ARCHIVE_WINDOW = Duration.ofMinutes(1);
+
+  /**
+   * Subscriptions give a job this long to acknowledge before redelivering. The DirectRunner acks
+   * when a bundle's checkpoint is finalized, which under load on two cores takes seconds, not the
+   * default 10 s: 60 s keeps redeliveries (and the dedup work they cause) rare.
+   */
+  private static final int ACK_DEADLINE_SECONDS = 60;
+
+  private static final Logger logger = LoggerFactory.getLogger(LocalStack.class);
+
+  private final LocalConfig config;
+  private final Broker broker;
+  private final PipelineResult ingest;
+  private final PipelineResult rollups;
+  private final TimeSeriesServer server;
+
+  private LocalStack(
+      LocalConfig config,
+      Broker broker,
+      PipelineResult ingest,
+      PipelineResult rollups,
+      TimeSeriesServer server) {
+    this.config = config;
+    this.broker = broker;
+    this.ingest = ingest;
+    this.rollups = rollups;
+    this.server = server;
+  }
+
+  /**
+   * Starts every part of the stack, creating the data directory, topics and subscriptions when they
+   * are missing, and returns once all of them are serving.
+   *
+   * @throws LocalStackException with a one-line message if a part cannot start (a port in use, an
+   *     unwritable directory, a bad rollup spec); whatever had started is stopped again
+   */
+  public static LocalStack start(LocalConfig config) throws LocalStackException {
+    Path dir = config.dataDir().toAbsolutePath().normalize();
+    prepare(dir);
+    List<AutoCloseable> started = new ArrayList<>();
+    try {
+      Broker broker = startBroker(config, dir.resolve("broker"));
+      started.add(broker);
+      createResources(broker.hostAndPort());
+
+      String store = "jdbc:h2:file:" + dir.resolve("intervals").resolve("intervals");
+      PipelineResult ingest = IngestPipeline.run(ingestOptions(broker, dir));
+      started.add(() -> ingest.cancel());
+      PipelineResult rollups = RollupsPipeline.run(rollupsOptions(config, broker, store));
+      started.add(() -> rollups.cancel());
+
+      TimeSeriesServer server = startServer(config, store);
+      return new LocalStack(config, broker, ingest, rollups, server);
+    } catch (LocalStackException e) {
+      closeAll(started);
+      throw e;
+    } catch (IllegalArgumentException e) {
+      closeAll(started);
+      throw new LocalStackException(e.getMessage(), e);
+    } catch (IOException | StoreException | RuntimeException e) {
+      closeAll(started);
+      throw new LocalStackException("the local stack failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  private static void prepare(Path dir) throws LocalStackException {
+    try {
+      for (String sub : new String[] {"broker", "warehouse", "intervals"}) {
+        Files.createDirectories(dir.resolve(sub));
+      }
+      Path probe = Files.createTempFile(dir, ".write-check", "");
+      Files.delete(probe);
+    } catch (IOException | SecurityException e) {
+      throw new LocalStackException("cannot write to the data directory " + dir + ": " + e, e);
+    }
+  }
+
+  private static Broker startBroker(LocalConfig config, Path dir) throws LocalStackException {
+    try {
+      return Broker.start(
+          BrokerConfig.builder()
+              .host(config.host())
+              .port(config.pubsubPort())
+              .dataDir(dir)
+              .build());
+    } catch (IOException e) {
+      if (isBindFailure(e)) {
+        throw new LocalStackException(
+            "the Pub/Sub port " + config.pubsubPort() + " is already in use (try --pubsub-port)",
+            e);
+      }
+      throw new LocalStackException("the broker cannot start on " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static TimeSeriesServer startServer(LocalConfig config, String store)
+      throws LocalStackException, StoreException {
+    ServerConfig serverConfig =
+        ServerConfig.defaults(store, config.grpcPort(), config.metricsPort());
+    if (config.redisUrl().isPresent()) {
+      serverConfig = serverConfig.withRedis(config.redisUrl().get());
+    }
+    TimeSeriesServer server =
+        new TimeSeriesServer(
+            NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort())),
+            JdbcIntervalStore.open(store, Clock.systemUTC()),
+            serverConfig,
+            Clock.systemUTC());
+    try {
+      return server.start();
+    } catch (IOException e) {
+      if (isBindFailure(e)) {
+        throw new LocalStackException(
+            "the gRPC port " + config.grpcPort() + " is already in use (try --grpc-port)", e);
+      }
+      throw new LocalStackException("the query service cannot start: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether a server failed to bind its port. gRPC's Netty transports report it as an IOException
+   * "Failed to bind to address", caused by a BindException or, on epoll, a native exception.
+   */
+  private static boolean isBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof BindException
+          || message.startsWith("Failed to bind")
+          || message.contains("Address already in use")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Creates the topics and subscriptions through the broker's own Pub/Sub API, if missing. */
+  private static void createResources(String hostAndPort) throws IOException {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(hostAndPort).usePlaintext().build();
+    TransportChannelProvider channels =
+        FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
+    try (TopicAdminClient topics =
+            TopicAdminClient.create(
+                TopicAdminSettings.newBuilder()
+                    .setTransportChannelProvider(channels)
+                    .setCredentialsProvider(NoCredentialsProvider.create())
+                    .build());
+        SubscriptionAdminClient subscriptions =
+            SubscriptionAdminClient.create(
+                SubscriptionAdminSettings.newBuilder()
+                    .setTransportChannelProvider(channels)
+                    .setCredentialsProvider(NoCredentialsProvider.create())
+                    .build())) {
+      for (String topic : new String[] {EVENTS_TOPIC, VALIDATED_TOPIC}) {
+        try {
+          topics.createTopic(TopicName.of(PROJECT, topic));
+        } catch (AlreadyExistsException e) {
+          // Started before on this directory.
+        }
+      }
+      createSubscription(subscriptions, INGEST_SUBSCRIPTION, EVENTS_TOPIC);
+      createSubscription(subscriptions, ROLLUPS_SUBSCRIPTION, VALIDATED_TOPIC);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static void createSubscription(
+      SubscriptionAdminClient client, String subscription, String topic) {
+    try {
+      client.createSubscription(
+          Subscription.newBuilder()
+              .setName(ProjectSubscriptionName.of(PROJECT, subscription).toString())
+              .setTopic(TopicName.of(PROJECT, topic).toString())
+              .setAckDeadlineSeconds(ACK_DEADLINE_SECONDS)
+              .setMessageRetentionDuration(Durations.fromDays(7))
+              .build());
+    } catch (AlreadyExistsException e) {
+      // Started before on this directory: the subscription resumes from its persisted position.
+    }
+  }
+
+  private static IngestPipeline.Options ingestOptions(Broker broker, Path dir) {
+    IngestPipeline.Options options =
+        PipelineOptionsFactory.fromArgs(
+                "--inputSubscription=" + subscriptionPath(INGEST_SUBSCRIPTION),
+                "--validatedTopic=" + topicPath(VALIDATED_TOPIC),
+                "--archiveLocation=" + dir.resolve("warehouse"),
+                "--archiveWindowMinutes=" + ARCHIVE_WINDOW.toMinutes())
+            .as(IngestPipeline.Options.class);
+    onDirectRunner(options, broker, "eventflow-local-ingest");
+    return options;
+  }
+
+  private static RollupsPipeline.Options rollupsOptions(
+      LocalConfig config, Broker broker, String store) {
+    List<String> args = new ArrayList<>();
+    args.add("--subscription=" + subscriptionPath(ROLLUPS_SUBSCRIPTION));
+    args.add("--store=" + store);
+    args.add("--flushIntervalSeconds=" + config.flushInterval().toSeconds());
+    if (!config.rollups().isBlank()) {
+      args.add("--rollups=" + config.rollups());
+    }
+    RollupsPipeline.Options options =
+        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
+            .as(RollupsPipeline.Options.class);
+    onDirectRunner(options, broker, "eventflow-local-rollups");
+    return options;
+  }
+
+  /**
+   * Runs a job on the DirectRunner against the broker's REST endpoint, without blocking. The
+   * immutability and encodability checks are off: they are test-time checks (the module tests keep
+   * them on) that cost about half the DirectRunner's throughput.
+   */
+  private static void onDirectRunner(PipelineOptions options, Broker broker, String jobName) {
+    options.setRunner(DirectRunner.class);
+    options.setJobName(jobName);
+    options.as(PubsubOptions.class).setPubsubRootUrl(broker.restRootUrl());
+    // The broker needs no credentials; without this Beam looks for Application Default
+    // Credentials on every client it creates and logs a warning each time it finds none.
+    options.as(GcpOptions.class).setCredentialFactoryClass(NoopCredentialFactory.class);
+    DirectOptions direct = options.as(DirectOptions.class);
+    direct.setBlockOnRun(false);
+    direct.setEnforceImmutability(false);
+    direct.setEnforceEncodability(false);
+  }
+
+  /** Returns the full name of a local topic. */
+  public static String topicPath(String topic) {
+    return TopicName.of(PROJECT, topic).toString();
+  }
+
+  /** Returns the full name of a local subscription. */
+  public static String subscriptionPath(String subscription) {
+    return ProjectSubscriptionName.of(PROJECT, subscription).toString();
+  }
+
+  /** The broker's {@code host:port}, for {@code PUBSUB_EMULATOR_HOST}. */
+  public String pubsubHostAndPort() {
+    return broker.hostAndPort();
+  }
+
+  /** The query service's {@code host:port}. */
+  public String grpcHostAndPort() {
+    return config.host() + ":" + server.port();
+  }
+
+  /** The query service's metrics port, or -1 when disabled. */
+  public int metricsPort() {
+    return config.metricsPort() < 0 ? -1 : server.metricsPort();
+  }
+
+  /** Where the archive (valid events) and dead letters (invalid messages) are written. */
+  public Path warehouse() {
+    return config.dataDir().toAbsolutePath().normalize().resolve("warehouse");
+  }
+
+  /**
+   * Returns how many messages of a local subscription are not yet acknowledged: published but not
+   * delivered, or delivered and not yet acked.
+   */
+  public long unacknowledged(String subscription) {
+    return broker.unacknowledged(subscriptionPath(subscription));
+  }
+
+  /**
+   * Drains and stops: waits (up to {@code drainTimeout}) until both jobs have been given every
+   * message published, then for the last rollup pane and archive window to fire, acknowledges what
+   * the jobs processed, and stops the jobs, the query service and the broker.
+   *
+   * <p>The acknowledgement is the stack's, not the jobs': Beam's DirectRunner acknowledges what a
+   * read returned only when a later read returns data, so an idle job never acks its last batch,
+   * and a restart would process that batch a second time. Once the jobs had the time to write
+   * everything they were given, the stack acks it on their behalf.
+   */
+  public void close(Duration drainTimeout) {
+    Instant deadline = Instant.now().plus(drainTimeout);
+    try {
+      boolean drained =
+          awaitDelivered(INGEST_SUBSCRIPTION, deadline)
+              && awaitDelivered(ROLLUPS_SUBSCRIPTION, deadline);
+      if (drained) {
+        // Delivered means inside the jobs, not yet written: rollup panes fire every flush
+        // interval and archive windows a window after their first row.
+        Instant settled = Instant.now().plus(settleTime());
+        sleepUntil(earliest(settled, deadline));
+        // Ingest may have republished during that wait: give rollups one more flush.
+        drained = awaitDelivered(ROLLUPS_SUBSCRIPTION, deadline);
+        Instant flushed = Instant.now().plus(config.flushInterval()).plusSeconds(5);
+        sleepUntil(earliest(flushed, deadline));
+        drained &= !deadline.isBefore(flushed);
+      }
+      if (!drained
+          && unacknowledged(INGEST_SUBSCRIPTION) + unacknowledged(ROLLUPS_SUBSCRIPTION) == 0) {
+        drained = true; // nothing was in flight
+      }
+      if (drained) {
+        int ingested = broker.acknowledgeLeased(subscriptionPath(INGEST_SUBSCRIPTION));
+        int rolledUp = broker.acknowledgeLeased(subscriptionPath(ROLLUPS_SUBSCRIPTION));
+        logger.info("drained: acknowledged {} + {} processed message(s)", ingested, rolledUp);
+      } else {
+        logger.warn(
+            "stopping before the jobs drained: unacknowledged messages will be processed again"
+                + " on the next start");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stopQuietly(() -> ingest.cancel());
+    stopQuietly(() -> rollups.cancel());
+    stopQuietly(server::stop);
+    stopQuietly(broker::close);
+  }
+
+  /** How long the jobs need to write what they were given: an archive window plus a pane. */
+  private Duration settleTime() {
+    return ARCHIVE_WINDOW.plus(config.flushInterval()).plusSeconds(10);
+  }
+
+  /** Drains for up to five minutes, then stops. */
+  @Override
+  public void close() {
+    close(Duration.ofMinutes(5));
+  }
+
+  private boolean awaitDelivered(String subscription, Instant deadline)
+      throws InterruptedException {
+    Instant nextReport = Instant.now();
+    long left;
+    while ((left = broker.undelivered(subscriptionPath(subscription))) > 0) {
+      if (!Instant.now().isBefore(deadline)) {
+        return false;
+      }
+      if (ingest.getState() != PipelineResult.State.RUNNING
+          || rollups.getState() != PipelineResult.State.RUNNING) {
+        logger.warn(
+            "cannot drain {}: ingest is {}, rollups is {}",
+            subscription,
+            ingest.getState(),
+            rollups.getState());
+        return false;
+      }
+      if (!Instant.now().isBefore(nextReport)) {
+        logger.info("draining: {} message(s) of {} not yet delivered", left, subscription);
+        nextReport = Instant.now().plusSeconds(10);
+      }
+      TimeUnit.MILLISECONDS.sleep(200);
+    }
+    return true;
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** The state of the ingest job (RUNNING until the stack stops, unless it failed). */
+  public PipelineResult.State ingestState() {
+    return ingest.getState();
+  }
+
+  /** The state of the rollups job (RUNNING until the stack stops, unless it failed). */
+  public PipelineResult.State rollupsState() {
+    return rollups.getState();
+  }
+
+  private static void sleepUntil(Instant until) throws InterruptedException {
+    long millis = Duration.between(Instant.now(), until).toMillis();
+    if (millis > 0) {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    }
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private static void stopQuietly(Step step) {
+    try {
+      step.run();
+    } catch (Exception e) {
+      logger.warn("while stopping: {}", e.toString());
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> started) {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      AutoCloseable c = started.get(i);
+      stopQuietly(c::close);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The whole eventflow pipeline in one process, on embedded stand-ins for every GCP service. */
+package io.eventflow.local;

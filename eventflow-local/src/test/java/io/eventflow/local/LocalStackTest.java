@@ -1,0 +1,362 @@
+package io.eventflow.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.cloud.pubsub.v1.Publisher;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.StringValue;
+import com.google.protobuf.Timestamp;
+import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.TopicName;
+import io.eventflow.common.AttributeValues;
+import io.eventflow.common.ContentType;
+import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.UuidV7Generator;
+import io.eventflow.common.pb.Event;
+import io.eventflow.publisher.EventPublisher;
+import io.eventflow.timeseries.api.SeriesQuery;
+import io.eventflow.timeseries.api.SeriesValues;
+import io.eventflow.timeseries.api.TimeSeriesClient;
+import io.eventflow.timeseries.api.pb.Granularity;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline on one machine, as {@code eventflow local} runs it: events published with
+ * {@link EventPublisher} through the broker, ingested, rolled up into H2, and queried through
+ * {@link TimeSeriesClient}; dead letters and the archive read back from the warehouse; and the same
+ * answers after a restart on the same directory.
+ */
+class LocalStackTest {
+  private static final ZoneId NEW_YORK = ZoneId.of("America/New_York");
+  private static final ZoneId KATHMANDU = ZoneId.of("Asia/Kathmandu");
+  private static final String ROLLUPS =
+      "purchase:sum:amount,purchase:min:amount,purchase:max:amount";
+  private static final Duration WAIT = Duration.ofMinutes(4);
+
+  private final UuidV7Generator ids = new UuidV7Generator();
+  private final ObjectMapper json = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void publishedEventsBecomeExactDailySeriesInAnyZoneAndSurviveARestart() throws Exception {
+    LocalConfig config =
+        LocalConfig.defaults()
+            .withDataDir(dir)
+            .withPorts(0, 0, -1)
+            .withRollups(ROLLUPS)
+            .withFlushInterval(Duration.ofSeconds(2));
+
+    // Events three days ago, placed around UTC midnight so that UTC, New York and Kathmandu
+    // disagree about their days.
+    Instant day = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(3, ChronoUnit.DAYS);
+    List<Event> valid = new ArrayList<>();
+    valid.add(purchase(day.plus(Duration.ofMinutes(60)), "acme", 10));
+    valid.add(purchase(day.plus(Duration.ofHours(13)), "acme", 20));
+    valid.add(purchase(day.plus(Duration.ofMinutes(23 * 60 + 30)), "globex", 5));
+    valid.add(purchase(day.plus(Duration.ofHours(28)), null, 7));
+    valid.add(
+        Event.newBuilder()
+            .setId(ids.nextId())
+            .setType("signup")
+            .setSource("web")
+            .setTimestamp(ts(day.plus(Duration.ofHours(12))))
+            .putAttributes("plan", AttributeValues.of("pro"))
+            .build());
+    // Published last, hours older than the rest.
+    Event late = purchase(day.plus(Duration.ofHours(2)), "acme", 100);
+
+    Map<String, Map<LocalDate, Double>> expectedUtc = expected(valid, late, ZoneOffset.UTC);
+    Map<String, Map<LocalDate, Double>> expectedNewYork = expected(valid, late, NEW_YORK);
+    Map<String, Map<LocalDate, Double>> expectedKathmandu = expected(valid, late, KATHMANDU);
+
+    LocalStack stack = LocalStack.start(config);
+    try {
+      try (EventPublisher publisher =
+          EventPublisher.newBuilder(LocalStack.EVENTS_TOPIC)
+              .project(LocalStack.PROJECT)
+              .emulatorHost(stack.pubsubHostAndPort())
+              .build()) {
+        for (Event event : valid) {
+          publisher.publish(event).get(30, TimeUnit.SECONDS);
+        }
+        publisher.publish(valid.get(1)).get(30, TimeUnit.SECONDS); // a duplicate id
+      }
+      publishInvalidMessages(stack.pubsubHostAndPort(), day);
+      try (EventPublisher publisher =
+          EventPublisher.newBuilder(LocalStack.EVENTS_TOPIC)
+              .project(LocalStack.PROJECT)
+              .emulatorHost(stack.pubsubHostAndPort())
+              .contentType(ContentType.JSON)
+              .build()) {
+        publisher.publish(late).get(30, TimeUnit.SECONDS);
+      }
+
+      assertSeries(stack, expectedUtc, ZoneOffset.UTC, day);
+      assertSeries(stack, expectedNewYork, NEW_YORK, day);
+      assertSeries(stack, expectedKathmandu, KATHMANDU, day);
+
+      // The warehouse: each valid event archived once, each invalid message with its reason.
+      Set<String> validIds = new HashSet<>();
+      for (Event e : valid) {
+        validIds.add(e.getId());
+      }
+      validIds.add(late.getId());
+      awaitTrue(() -> archivedIds(stack.warehouse()).equals(validIds), "archive of valid events");
+      awaitTrue(
+          () ->
+              invalidReasons(stack.warehouse())
+                  .equals(Set.of("MALFORMED_JSON", "MISSING_TYPE", "ID_ATTRIBUTE_MISMATCH")),
+          "dead letters with their reasons");
+      assertThat(archivedRows(stack.warehouse().resolve("valid"))).hasSize(validIds.size());
+    } finally {
+      stack.close();
+    }
+
+    // Started again on the same directory: the same answers, nothing lost, nothing counted twice.
+    LocalStack again = LocalStack.start(config);
+    try {
+      assertSeries(again, expectedUtc, ZoneOffset.UTC, day);
+      assertSeries(again, expectedNewYork, NEW_YORK, day);
+      assertThat(again.unacknowledged(LocalStack.INGEST_SUBSCRIPTION)).isZero();
+    } finally {
+      again.close(Duration.ZERO);
+    }
+  }
+
+  @Test
+  void aPortInUseIsOneClearLine() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      LocalConfig config =
+          LocalConfig.defaults().withDataDir(dir).withPorts(taken.getLocalPort(), 0, -1);
+      assertThatThrownBy(() -> LocalStack.start(config))
+          .isInstanceOf(LocalStackException.class)
+          .hasMessage(
+              "the Pub/Sub port "
+                  + taken.getLocalPort()
+                  + " is already in use (try --pubsub-port)");
+    }
+  }
+
+  @Test
+  void anUnwritableDataDirectoryIsOneClearLine() throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+    LocalConfig config = LocalConfig.defaults().withDataDir(file).withPorts(0, 0, -1);
+    assertThatThrownBy(() -> LocalStack.start(config))
+        .isInstanceOf(LocalStackException.class)
+        .hasMessageStartingWith("cannot write to the data directory " + file);
+  }
+
+  @Test
+  void aBadRollupSpecIsOneClearLineAndStopsWhatStarted() throws Exception {
+    LocalConfig config =
+        LocalConfig.defaults().withDataDir(dir).withPorts(0, 0, -1).withRollups("purchase:avg:x");
+    assertThatThrownBy(() -> LocalStack.start(config))
+        .isInstanceOf(LocalStackException.class)
+        .hasMessageContaining("purchase:avg:x");
+    // Everything was stopped: the same directory starts again (the broker's lock is free).
+    LocalStack stack = LocalStack.start(config.withRollups(""));
+    stack.close(Duration.ZERO);
+  }
+
+  private Event purchase(Instant at, String customer, long amount) {
+    Event.Builder b =
+        Event.newBuilder()
+            .setId(ids.nextId())
+            .setType("purchase")
+            .setSource("checkout")
+            .setTimestamp(ts(at))
+            .putAttributes("amount", AttributeValues.of(amount));
+    if (customer != null) {
+      b.setCustomer(StringValue.of(customer));
+    }
+    return b.build();
+  }
+
+  private static Timestamp ts(Instant at) {
+    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+  }
+
+  /** The naive reference: group purchases by local date and apply each series' function. */
+  private static Map<String, Map<LocalDate, Double>> expected(
+      List<Event> valid, Event late, ZoneId zone) {
+    Map<String, Map<LocalDate, Double>> out = new TreeMap<>();
+    List<Event> all = new ArrayList<>(valid);
+    all.add(late);
+    for (Event e : all) {
+      if (!e.getType().equals("purchase")) {
+        continue;
+      }
+      LocalDate date =
+          Instant.ofEpochSecond(e.getTimestamp().getSeconds()).atZone(zone).toLocalDate();
+      double amount = e.getAttributesOrThrow("amount").getIntValue();
+      out.computeIfAbsent("purchase.count", k -> new TreeMap<>()).merge(date, 1.0, Double::sum);
+      out.computeIfAbsent("purchase.amount.sum", k -> new TreeMap<>())
+          .merge(date, amount, Double::sum);
+      out.computeIfAbsent("purchase.amount.min", k -> new TreeMap<>())
+          .merge(date, amount, Math::min);
+      out.computeIfAbsent("purchase.amount.max", k -> new TreeMap<>())
+          .merge(date, amount, Math::max);
+      if (e.getCustomer().getValue().equals("acme")) {
+        out.computeIfAbsent("purchase.acme.count", k -> new TreeMap<>())
+            .merge(date, 1.0, Double::sum);
+      }
+    }
+    return out;
+  }
+
+  /** Queries every series by day in a zone until it matches the reference, within the wait. */
+  private void assertSeries(
+      LocalStack stack, Map<String, Map<LocalDate, Double>> expected, ZoneId zone, Instant day)
+      throws Exception {
+    try (TimeSeriesClient client = TimeSeriesClient.connect(stack.grpcHostAndPort())) {
+      for (Map.Entry<String, Map<LocalDate, Double>> series : expected.entrySet()) {
+        Instant start = day.atZone(zone).toLocalDate().minusDays(2).atStartOfDay(zone).toInstant();
+        Instant end = day.atZone(zone).toLocalDate().plusDays(3).atStartOfDay(zone).toInstant();
+        SeriesQuery query =
+            SeriesQuery.of(series.getKey(), start, end)
+                .zone(zone)
+                .granularity(Granularity.GRANULARITY_DAY)
+                .noCache();
+        Supplier<Map<LocalDate, Double>> actual =
+            () -> {
+              SeriesValues values = client.get(query);
+              Map<LocalDate, Double> byDay = new TreeMap<>();
+              for (int i = 0; i < values.size(); i++) {
+                byDay.put(values.start(i).atZone(zone).toLocalDate(), values.value(i));
+              }
+              return byDay;
+            };
+        awaitTrue(
+            () -> actual.get().equals(series.getValue()),
+            series.getKey() + " by day in " + zone + " = " + series.getValue());
+        assertThat(actual.get()).as(series.getKey() + " in " + zone).isEqualTo(series.getValue());
+      }
+    }
+  }
+
+  /** Publishes three messages ingest must reject, through the official client, bypassing checks. */
+  private void publishInvalidMessages(String hostAndPort, Instant day) throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(hostAndPort).usePlaintext().build();
+    Publisher publisher =
+        Publisher.newBuilder(TopicName.of(LocalStack.PROJECT, LocalStack.EVENTS_TOPIC))
+            .setChannelProvider(
+                FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
+            .setCredentialsProvider(NoCredentialsProvider.create())
+            .build();
+    try {
+      String id = ids.nextId();
+      publisher
+          .publish(
+              PubsubMessage.newBuilder()
+                  .setData(ByteString.copyFromUtf8("{\"id\":\"" + id + "\",\"type\":"))
+                  .putAttributes(MessageAttributes.ID, id)
+                  .putAttributes(MessageAttributes.CONTENT_TYPE, ContentType.JSON.mimeType())
+                  .build())
+          .get(30, TimeUnit.SECONDS);
+      Event blankType =
+          purchase(day.plus(Duration.ofHours(3)), "acme", 1).toBuilder().setType(" ").build();
+      publisher
+          .publish(
+              PubsubMessage.newBuilder()
+                  .setData(blankType.toByteString())
+                  .putAttributes(MessageAttributes.ID, blankType.getId())
+                  .build())
+          .get(30, TimeUnit.SECONDS);
+      Event mismatched = purchase(day.plus(Duration.ofHours(3)), "acme", 1);
+      publisher
+          .publish(
+              PubsubMessage.newBuilder()
+                  .setData(mismatched.toByteString())
+                  .putAttributes(MessageAttributes.ID, ids.nextId())
+                  .build())
+          .get(30, TimeUnit.SECONDS);
+    } finally {
+      publisher.shutdown();
+      publisher.awaitTermination(10, TimeUnit.SECONDS);
+      channel.shutdownNow();
+    }
+  }
+
+  private Set<String> archivedIds(Path warehouse) {
+    Set<String> out = new HashSet<>();
+    for (JsonNode row : archivedRows(warehouse.resolve("valid"))) {
+      out.add(row.get("id").asText());
+    }
+    return out;
+  }
+
+  private Set<String> invalidReasons(Path warehouse) {
+    Set<String> out = new HashSet<>();
+    for (JsonNode row : archivedRows(warehouse.resolve("invalid"))) {
+      out.add(row.get("reason").asText());
+    }
+    return out;
+  }
+
+  /** Reads every gzip JSON line under a folder of the warehouse. */
+  private List<JsonNode> archivedRows(Path folder) {
+    List<JsonNode> rows = new ArrayList<>();
+    if (!Files.isDirectory(folder)) {
+      return rows;
+    }
+    try (Stream<Path> files = Files.walk(folder)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".json.gz")).toList()) {
+        try (BufferedReader reader =
+            new BufferedReader(
+                new InputStreamReader(
+                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = reader.readLine()) != null) {
+            rows.add(json.readTree(line));
+          }
+        }
+      }
+    } catch (IOException e) {
+      // A file being written right now: the next poll reads it whole.
+    }
+    return rows;
+  }
+
+  private static void awaitTrue(Supplier<Boolean> condition, String what) throws Exception {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (!condition.get()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("not within " + WAIT + ": " + what);
+      }
+      TimeUnit.MILLISECONDS.sleep(500);
+    }
+  }
+}
