@@ -22,7 +22,6 @@ import com.google.pubsub.v1.ReceivedMessage;
 import com.google.pubsub.v1.SeekRequest;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.Topic;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,8 +39,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The official google-cloud-pubsub client against the broker over gRPC, unchanged. */
-class OfficialClientTest {
+/**
+ * The official google-cloud-pubsub client against the broker over gRPC, unchanged: the checks
+ * shared with Google's emulator ({@link PubSubCompatibilityChecks}) plus those that need the
+ * broker's injected clock or are specific to it.
+ */
+class OfficialClientTest extends PubSubCompatibilityChecks {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private PubSubClients pubsub;
 
@@ -59,6 +62,11 @@ class OfficialClientTest {
   @AfterEach
   void stopBroker() throws Exception {
     pubsub.close();
+  }
+
+  @Override
+  PubSubClients pubsub() {
+    return pubsub;
   }
 
   /**
@@ -181,50 +189,6 @@ class OfficialClientTest {
 
     clock.advance(Duration.ofSeconds(31));
     assertThat(pubsub.pullWaiting("extend-sub", 1).getReceivedMessagesList()).hasSize(1);
-  }
-
-  /** A nack through the streaming subscriber makes the message come back at once. */
-  @Test
-  void nackedMessageIsRedeliveredImmediately() throws Exception {
-    pubsub.createTopicAndSubscription("retry", Subscription.newBuilder());
-    pubsub.publish(pubsub.publisher("retry"), "flaky", Map.of());
-
-    LinkedBlockingQueue<String> deliveries = new LinkedBlockingQueue<>();
-    pubsub.subscriber(
-        "retry-sub",
-        (message, reply) -> {
-          boolean firstTime = deliveries.isEmpty();
-          deliveries.add(message.getMessageId());
-          if (firstTime) {
-            reply.nack();
-          } else {
-            reply.ack();
-          }
-        });
-    String first = deliveries.poll(10, TimeUnit.SECONDS);
-    String second = deliveries.poll(10, TimeUnit.SECONDS);
-    assertThat(second).isNotNull().isEqualTo(first);
-  }
-
-  /** Only messages whose attributes match the filter are delivered; the rest are acked. */
-  @Test
-  void filterDeliversOnlyMatchingMessages() throws Exception {
-    pubsub.createTopicAndSubscription(
-        "events",
-        Subscription.newBuilder()
-            .setFilter(
-                "attributes.type = \"click\" AND NOT hasPrefix(attributes.source, \"bot\")"));
-    Publisher publisher = pubsub.publisher("events");
-    pubsub.publish(publisher, "1", Map.of("type", "click", "source", "web"));
-    pubsub.publish(publisher, "2", Map.of("type", "view", "source", "web"));
-    pubsub.publish(publisher, "3", Map.of("type", "click", "source", "bot-7"));
-    pubsub.publish(publisher, "4", Map.of("type", "click"));
-
-    List<String> data = new ArrayList<>();
-    for (ReceivedMessage m : pubsub.pullWaiting("events-sub", 10).getReceivedMessagesList()) {
-      data.add(m.getMessage().getData().toStringUtf8());
-    }
-    assertThat(data).containsExactly("1", "4");
   }
 
   /** A filter that does not parse is refused when the subscription is created. */
@@ -476,21 +440,5 @@ class OfficialClientTest {
         .isEqualTo("_deleted-topic_");
     assertThatThrownBy(() -> pubsub.topics.getTopic(topic("gone")))
         .isInstanceOf(NotFoundException.class);
-  }
-
-  private void acknowledgeAll(String subscriptionId, PullResponse response) {
-    List<String> ids = new ArrayList<>();
-    for (ReceivedMessage m : response.getReceivedMessagesList()) {
-      ids.add(m.getAckId());
-    }
-    pubsub.subscriptions.acknowledge(subscription(subscriptionId), ids);
-  }
-
-  private static List<String> dataOf(PullResponse response) {
-    List<String> data = new ArrayList<>();
-    for (ReceivedMessage m : response.getReceivedMessagesList()) {
-      data.add(m.getMessage().getData().toString(StandardCharsets.UTF_8));
-    }
-    return data;
   }
 }
