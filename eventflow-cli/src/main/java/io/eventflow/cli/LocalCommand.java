@@ -47,6 +47,9 @@ final class LocalCommand implements Callable<Integer> {
 
   private static final Logger logger = LoggerFactory.getLogger(LocalCommand.class);
 
+  /** How long a stop waits for the jobs to write what they hold before giving up. */
+  private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
+
   private final CliContext context;
 
   @Option(
@@ -165,7 +168,12 @@ final class LocalCommand implements Callable<Integer> {
                   if (demo != null) {
                     demo.stop();
                   }
-                  stack.close();
+                  stack.close(
+                      DRAIN_TIMEOUT,
+                      message -> {
+                        err.println("eventflow local: " + message);
+                        err.flush();
+                      });
                   err.println("eventflow local: stopped");
                   err.flush();
                   stopped.countDown();

@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.PipelineResult;
@@ -123,7 +124,12 @@ public final class LocalStack implements AutoCloseable {
       started.add(broker);
       createResources(broker.hostAndPort());
 
-      String store = "jdbc:h2:file:" + dir.resolve("intervals").resolve("intervals");
+      // H2 closes its databases from a JVM shutdown hook by default, which would fail the rollups
+      // job in the middle of the drain that Ctrl-C starts: the stack closes the store itself.
+      String store =
+          "jdbc:h2:file:"
+              + dir.resolve("intervals").resolve("intervals")
+              + ";DB_CLOSE_ON_EXIT=FALSE";
       PipelineResult ingest = IngestPipeline.run(ingestOptions(broker, dir));
       started.add(() -> ingest.cancel());
       PipelineResult rollups = RollupsPipeline.run(rollupsOptions(config, broker, store));
@@ -354,18 +360,30 @@ public final class LocalStack implements AutoCloseable {
    * everything they were given, the stack acks it on their behalf.
    */
   public void close(Duration drainTimeout) {
+    close(drainTimeout, message -> logger.info("{}", message));
+  }
+
+  /**
+   * Drains and stops as {@link #close(Duration)} does, telling {@code progress} what it waits for
+   * (the command line prints it: during JVM shutdown, logging is already switched off).
+   */
+  public void close(Duration drainTimeout, Consumer<String> progress) {
     Instant deadline = Instant.now().plus(drainTimeout);
     try {
       boolean drained =
-          awaitDelivered(INGEST_SUBSCRIPTION, deadline)
-              && awaitDelivered(ROLLUPS_SUBSCRIPTION, deadline);
+          awaitDelivered(INGEST_SUBSCRIPTION, deadline, progress)
+              && awaitDelivered(ROLLUPS_SUBSCRIPTION, deadline, progress);
       if (drained) {
         // Delivered means inside the jobs, not yet written: rollup panes fire every flush
         // interval and archive windows a window after their first row.
         Instant settled = Instant.now().plus(settleTime());
+        progress.accept(
+            "waiting "
+                + settleTime().toSeconds()
+                + " s for the last archive window and rollup panes to be written");
         sleepUntil(earliest(settled, deadline));
         // Ingest may have republished during that wait: give rollups one more flush.
-        drained = awaitDelivered(ROLLUPS_SUBSCRIPTION, deadline);
+        drained = awaitDelivered(ROLLUPS_SUBSCRIPTION, deadline, progress);
         Instant flushed = Instant.now().plus(config.flushInterval()).plusSeconds(5);
         sleepUntil(earliest(flushed, deadline));
         drained &= !deadline.isBefore(flushed);
@@ -377,13 +395,15 @@ public final class LocalStack implements AutoCloseable {
       if (drained) {
         int ingested = broker.acknowledgeLeased(subscriptionPath(INGEST_SUBSCRIPTION));
         int rolledUp = broker.acknowledgeLeased(subscriptionPath(ROLLUPS_SUBSCRIPTION));
-        logger.info("drained: acknowledged {} + {} processed message(s)", ingested, rolledUp);
+        progress.accept(
+            "drained: acknowledged " + ingested + " + " + rolledUp + " processed message(s)");
       } else {
-        logger.warn(
+        progress.accept(
             "stopping before the jobs drained: unacknowledged messages will be processed again"
                 + " on the next start");
       }
     } catch (InterruptedException e) {
+      progress.accept("interrupted while draining: stopping now");
       Thread.currentThread().interrupt();
     }
     stopQuietly(() -> ingest.cancel());
@@ -403,7 +423,7 @@ public final class LocalStack implements AutoCloseable {
     close(Duration.ofMinutes(5));
   }
 
-  private boolean awaitDelivered(String subscription, Instant deadline)
+  private boolean awaitDelivered(String subscription, Instant deadline, Consumer<String> progress)
       throws InterruptedException {
     Instant nextReport = Instant.now();
     long left;
@@ -413,20 +433,40 @@ public final class LocalStack implements AutoCloseable {
       }
       if (ingest.getState() != PipelineResult.State.RUNNING
           || rollups.getState() != PipelineResult.State.RUNNING) {
-        logger.warn(
-            "cannot drain {}: ingest is {}, rollups is {}",
-            subscription,
-            ingest.getState(),
-            rollups.getState());
+        progress.accept(
+            "cannot drain "
+                + subscription
+                + ": ingest is "
+                + describe(ingest)
+                + ", rollups is "
+                + describe(rollups));
         return false;
       }
       if (!Instant.now().isBefore(nextReport)) {
-        logger.info("draining: {} message(s) of {} not yet delivered", left, subscription);
+        progress.accept(left + " message(s) of " + subscription + " not yet delivered");
         nextReport = Instant.now().plusSeconds(10);
       }
       TimeUnit.MILLISECONDS.sleep(200);
     }
     return true;
+  }
+
+  /** A job's state, and for a failed job the error it failed with. */
+  static String describe(PipelineResult job) {
+    PipelineResult.State state = job.getState();
+    if (state != PipelineResult.State.FAILED) {
+      return state.toString();
+    }
+    try {
+      job.waitUntilFinish(org.joda.time.Duration.millis(1));
+      return state.toString();
+    } catch (RuntimeException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      return state + " (" + cause + ")";
+    }
   }
 
   private static Instant earliest(Instant a, Instant b) {
