@@ -1,5 +1,8 @@
 package io.eventflow.cli;
 
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
+import com.google.common.util.concurrent.MoreExecutors;
 import com.google.common.util.concurrent.RateLimiter;
 import io.eventflow.local.LocalConfig;
 import io.eventflow.local.LocalStack;
@@ -16,6 +19,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -230,6 +234,7 @@ final class LocalCommand implements Callable<Integer> {
     private final double rate;
     private final Thread thread;
     private volatile boolean running = true;
+    private final AtomicLong failed = new AtomicLong();
 
     DemoFeed(String pubsub, double rate) {
       this.pubsub = pubsub;
@@ -263,11 +268,28 @@ final class LocalCommand implements Callable<Integer> {
         RateLimiter limiter = RateLimiter.create(rate);
         while (running) {
           limiter.acquire();
-          publisher.publish(events.next());
+          ApiFutures.addCallback(
+              publisher.publish(events.next()),
+              new ApiFutureCallback<String>() {
+                @Override
+                public void onSuccess(String id) {}
+
+                @Override
+                public void onFailure(Throwable t) {
+                  // One line per failure would flood the terminal: count, report the first.
+                  if (failed.getAndIncrement() == 0) {
+                    logger.warn("the demo feed could not publish: {}", Errors.describe(t));
+                  }
+                }
+              },
+              MoreExecutors.directExecutor());
         }
         publisher.flush();
       } catch (Exception e) {
         logger.warn("the demo feed stopped: {}", Errors.describe(e));
+      }
+      if (failed.get() > 0) {
+        logger.warn("the demo feed failed to publish {} event(s)", failed.get());
       }
     }
   }
