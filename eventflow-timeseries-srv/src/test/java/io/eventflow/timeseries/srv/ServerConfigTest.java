@@ -47,7 +47,7 @@ class ServerConfigTest {
             Map.ofEntries(
                 Map.entry("EVENTFLOW_STORE", "spanner:projects/p/instances/i/databases/d"),
                 Map.entry("EVENTFLOW_METRICS_PORT", "none"),
-                Map.entry("EVENTFLOW_REDIS_URL", "redis://10.0.0.3:6379"),
+                Map.entry("EVENTFLOW_REDIS_URL", "redis://10.0.0.3:6390"),
                 Map.entry("EVENTFLOW_REDIS_TIMEOUT", "20ms"),
                 Map.entry("EVENTFLOW_REDIS_BACKOFF", "1s"),
                 Map.entry("EVENTFLOW_CACHE_MIN_AGE", "15m"),
@@ -62,7 +62,7 @@ class ServerConfigTest {
                 "spanner:projects/p/instances/i/databases/d",
                 9090,
                 -1,
-                URI.create("redis://10.0.0.3:6379"),
+                URI.create("redis://10.0.0.3:6390"),
                 Duration.ofMillis(20),
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(15),
