@@ -83,6 +83,16 @@ class EventJsonTest {
   }
 
   @Test
+  void rejectsUnicodeEscapesWithNonAsciiHexDigitsLikeJsonFormat() throws Exception {
+    // U+0141's low byte is 'A': Jackson's char parser alone would read this escape as U+004A.
+    String json = "{\"type\":\"x\\u004\u0141\"}";
+    assertThatThrownBy(() -> EventJson.parse(json)).isInstanceOf(EventJsonException.class);
+    assertThatThrownBy(() -> EventJson.parse(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(EventJsonException.class);
+    assertThat(EventJson.parse("{\"type\":\"x\\u004A\"}").getType()).isEqualTo("xJ");
+  }
+
+  @Test
   void rejectsTruncatedJson() {
     assertThatThrownBy(() -> EventJson.parse("{\"type\":\"purch"))
         .isInstanceOf(EventJsonException.class)
