@@ -1,0 +1,273 @@
+package io.eventflow.benchmarks;
+
+import io.eventflow.common.pb.Event;
+import io.eventflow.ingest.RepublishEvents;
+import io.eventflow.timeseries.rollups.ComputeRollups;
+import io.eventflow.timeseries.rollups.DecodeEvents;
+import io.eventflow.timeseries.rollups.RollupSpec;
+import io.eventflow.timeseries.rollups.WriteIntervals;
+import io.eventflow.timeseries.store.IntervalRows;
+import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.SeriesInfo;
+import io.eventflow.timeseries.store.SeriesPage;
+import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Deduplicate;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * A load driver (not a test, not JMH): the rollups job's transforms on Beam's DirectRunner over N
+ * pre-generated events, into the embedded H2 store in a fresh directory, as the local stack runs
+ * them. Prints events per second from {@code run()} until the pipeline is done; building the
+ * events, encoding them into the bounded input and starting the JVM are not timed. Target: at least
+ * 50k events/s with the DirectRunner's immutability and encodability checks off.
+ *
+ * <p>The graph is the one {@code RollupsPipeline.create} builds, step for step, with a bounded
+ * {@link Create} of the messages ingest republishes ({@link RepublishEvents#toMessage}, timestamped
+ * with event time as PubsubIO's timestamp attribute does) in place of the subscription: {@link
+ * DecodeEvents}, the job's dedup (Beam's {@link Deduplicate} on the event id, 10 minutes, as {@code
+ * RollupsPipeline.deduplicate} configures it, which is not public), {@link ComputeRollups} with a
+ * 10-second flush and {@link WriteIntervals#toJdbc}.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.eventflow.benchmarks.RollupsDirectRunnerDriver
+ * [--events=N] [--rollups=SPEC|demo] [--checks] [--no-dedup] [--dir=DIR]}.
+ */
+public final class RollupsDirectRunnerDriver {
+  /** Event time of the first generated event. */
+  static final Instant START = Instant.parse("2024-05-31T16:00:00Z");
+
+  /** Event-time minutes the generated events cover: a busy hour's worth of minute rows. */
+  static final int MINUTES = 60;
+
+  private RollupsDirectRunnerDriver() {}
+
+  /**
+   * What one run did.
+   *
+   * @param events events in the input
+   * @param seconds wall time from {@code run()} to the pipeline's end
+   * @param state the pipeline's final state
+   */
+  public record Result(int events, double seconds, PipelineResult.State state) {
+    /** Returns events per second of wall time. */
+    public double eventsPerSecond() {
+      return events / seconds;
+    }
+  }
+
+  /**
+   * Returns the messages ingest republishes for the events (e.g. {@link SampleEvents#traffic} over
+   * {@value #MINUTES} minutes from {@link #START}), each with a message id, timestamped with its
+   * event time.
+   */
+  public static List<TimestampedValue<PubsubMessage>> messages(List<Event> events) {
+    List<TimestampedValue<PubsubMessage>> messages = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      Event event = events.get(i);
+      PubsubMessage republished = RepublishEvents.toMessage(event);
+      messages.add(
+          TimestampedValue.of(
+              new PubsubMessage(
+                  republished.getPayload(), republished.getAttributeMap(), Integer.toString(i)),
+              new org.joda.time.Instant(
+                  event.getTimestamp().getSeconds() * 1000
+                      + event.getTimestamp().getNanos() / 1_000_000)));
+    }
+    return messages;
+  }
+
+  /**
+   * Builds the pipeline over the messages, runs it to the end on the DirectRunner and times the
+   * run.
+   *
+   * @param messages the input, e.g. from {@link #messages}
+   * @param rollups the {@code --rollups} spec ("" is the job's default, counts only)
+   * @param checks whether the DirectRunner's immutability and encodability checks are on
+   * @param storeUrl the {@code jdbc:h2:} URL written to
+   */
+  public static Result run(
+      List<TimestampedValue<PubsubMessage>> messages,
+      String rollups,
+      boolean checks,
+      String storeUrl) {
+    return run(messages, rollups, checks, true, storeUrl);
+  }
+
+  /**
+   * As {@link #run(List, String, boolean, String)}, optionally without the dedup step: a diagnostic
+   * anchor that shows what the DirectRunner's per-key handling of the dedup's state costs.
+   */
+  public static Result run(
+      List<TimestampedValue<PubsubMessage>> messages,
+      String rollups,
+      boolean checks,
+      boolean dedup,
+      String storeUrl) {
+    DirectOptions options = PipelineOptionsFactory.create().as(DirectOptions.class);
+    options.setRunner(DirectRunner.class);
+    options.setBlockOnRun(false);
+    // The local stack turns both checks off (they clone and encode every element); the module
+    // tests keep them on.
+    options.setEnforceImmutability(checks);
+    options.setEnforceEncodability(checks);
+    // As RollupsPipeline.create does for the real job.
+    options.as(StreamingOptions.class).setStreaming(true);
+
+    Pipeline pipeline = Pipeline.create(options);
+    PCollection<Event> events =
+        pipeline
+            .apply(
+                "ReadMessages",
+                Create.timestamped(messages)
+                    .withCoder(PubsubMessageWithAttributesAndMessageIdCoder.of()))
+            .apply("DecodeEvents", new DecodeEvents());
+    if (dedup) {
+      events =
+          events.apply(
+              "DeduplicateEvents",
+              Deduplicate.<Event, String>withRepresentativeValueFn(Event::getId)
+                  .withRepresentativeType(TypeDescriptors.strings())
+                  .withDuration(Duration.standardMinutes(10)));
+    }
+    events
+        .apply(
+            "ComputeRollups",
+            new ComputeRollups(
+                RollupSpec.parse(rollups), Duration.standardSeconds(10), "rollups-driver"))
+        .apply("WriteIntervals", WriteIntervals.toJdbc(storeUrl));
+
+    long started = System.nanoTime();
+    PipelineResult result = pipeline.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    double seconds = (System.nanoTime() - started) / 1e9;
+    return new Result(messages.size(), seconds, state);
+  }
+
+  /**
+   * What the store holds after a run: per series, the events counted in its minute rows and in its
+   * quarter-hour rows over the generated range.
+   *
+   * @param minuteCounts events per series summed over its minute rows
+   * @param quarterHourCounts events per series summed over its quarter-hour rows
+   * @param minuteRows minute rows read
+   */
+  public record StoreTotals(
+      Map<String, Long> minuteCounts, Map<String, Long> quarterHourCounts, long minuteRows) {}
+
+  /** Reads every series of the store back over the generated range. */
+  public static StoreTotals readBack(String storeUrl) throws StoreException {
+    Map<String, Long> minutes = new TreeMap<>();
+    Map<String, Long> quarters = new TreeMap<>();
+    long minuteRows = 0;
+    Instant end = START.plusSeconds(MINUTES * 60L);
+    try (JdbcIntervalStore store = JdbcIntervalStore.open(storeUrl, Clock.systemUTC())) {
+      String token = "";
+      do {
+        SeriesPage page = store.listSeries("", 1000, token);
+        for (SeriesInfo series : page.series()) {
+          IntervalRows m = store.readIntervals(series.name(), Resolution.MINUTE, START, end);
+          minutes.put(series.name(), totalCount(m));
+          minuteRows += m.size();
+          quarters.put(
+              series.name(),
+              totalCount(store.readIntervals(series.name(), Resolution.QUARTER_HOUR, START, end)));
+        }
+        token = page.nextPageToken();
+      } while (!token.isEmpty());
+    }
+    return new StoreTotals(minutes, quarters, minuteRows);
+  }
+
+  private static long totalCount(IntervalRows rows) {
+    long total = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      total += rows.eventCount(i);
+    }
+    return total;
+  }
+
+  /** Runs the driver; see the class comment for the arguments. */
+  public static void main(String[] args) throws IOException, StoreException {
+    int count = 500_000;
+    String rollups = "";
+    boolean checks = false;
+    boolean dedup = true;
+    Path dir = null;
+    for (String arg : args) {
+      if (arg.startsWith("--events=")) {
+        count = Integer.parseInt(arg.substring("--events=".length()).replace("_", ""));
+      } else if (arg.startsWith("--rollups=")) {
+        rollups = arg.substring("--rollups=".length());
+        rollups = rollups.equals("demo") ? SampleEvents.DEMO_ROLLUPS : rollups;
+      } else if (arg.equals("--checks")) {
+        checks = true;
+      } else if (arg.equals("--no-dedup")) {
+        dedup = false;
+      } else if (arg.startsWith("--dir=")) {
+        dir = Path.of(arg.substring("--dir=".length()));
+      } else {
+        System.err.println(
+            "usage: RollupsDirectRunnerDriver [--events=N] [--rollups=SPEC|demo] [--checks]"
+                + " [--no-dedup] [--dir=DIR]; unknown argument "
+                + arg);
+        System.exit(2);
+      }
+    }
+    dir = dir == null ? Files.createTempDirectory("rollups-driver") : dir;
+    String url = "jdbc:h2:file:" + dir.resolve("intervals") + ";DB_CLOSE_ON_EXIT=FALSE";
+
+    List<TimestampedValue<PubsubMessage>> messages =
+        messages(SampleEvents.traffic(count, START, MINUTES, 42));
+    Result result = run(messages, rollups, checks, dedup, url);
+    StoreTotals totals = readBack(url);
+    long counted =
+        totals.minuteCounts().entrySet().stream()
+            .filter(
+                e ->
+                    e.getKey().endsWith(".count")
+                        && e.getKey().indexOf('.') == e.getKey().lastIndexOf('.'))
+            .mapToLong(Map.Entry::getValue)
+            .sum();
+    System.out.printf(
+        Locale.ROOT,
+        "%d events in %.2f s: %,.0f events/s (checks %s, dedup %s, rollups \"%s\", state %s)%n"
+            + "store %s: %d series, %d minute rows, %d events in the TYPE.count minute rows%n",
+        result.events(),
+        result.seconds(),
+        result.eventsPerSecond(),
+        checks ? "on" : "off",
+        dedup ? "on" : "off",
+        rollups,
+        result.state(),
+        dir,
+        totals.minuteCounts().size(),
+        totals.minuteRows(),
+        counted);
+    if (result.state() != PipelineResult.State.DONE || counted != count) {
+      System.err.println("the store does not hold every event once");
+      System.exit(1);
+    }
+  }
+}
