@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       FeedCommand.class,
       LocalCommand.class,
+      BenchCommand.class,
       SeriesCommand.class,
       CommandLine.HelpCommand.class,
     },

@@ -1,6 +1,9 @@
 package io.eventflow.ingest;
 
 import com.google.api.services.bigquery.model.TableRow;
+import io.eventflow.beam.DropRepeatedIdsInMemory;
+import io.eventflow.beam.PullPubsubMessages;
+import io.eventflow.beam.SingleProcessOptions;
 import io.eventflow.common.IdGenerator;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.common.ValidationLimits;
@@ -21,6 +24,7 @@ import org.apache.beam.sdk.io.gcp.bigquery.TableRowJsonCoder;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.PubsubClientFactory;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -61,7 +65,7 @@ public final class IngestPipeline {
    * The job's options; every one has a documented default. The tables live in Beam's {@code
    * --bigQueryProject} (from {@link BigQueryOptions}), which defaults to {@code --project}.
    */
-  public interface Options extends BigQueryOptions, StreamingOptions {
+  public interface Options extends BigQueryOptions, StreamingOptions, SingleProcessOptions {
     /** Returns {@code --inputSubscription}, as described. */
     @Description(
         "The Pub/Sub subscription to read event messages from, as"
@@ -290,19 +294,22 @@ public final class IngestPipeline {
     PCollection<PubsubMessage> messages =
         pipeline.apply(
             "ReadMessages",
-            services.source() != null ? services.source() : readMessages(options, services));
+            services.source() != null ? services.source() : read(options, services));
 
     // 2. Decode and validate: valid events on one side, dead letters with a reason on the other.
     PCollectionTuple parsed =
         messages.apply("ParseEvents", new ParseEvents(limits, services.clock()));
 
     // 3. Drop repeated ids (redeliveries, duplicate publishes) on any runner.
+    Duration dedupWindow = Duration.standardMinutes(options.getDedupWindowMinutes());
     PCollection<Event> events =
         parsed
             .get(ParseEvents.VALID)
             .apply(
                 "DeduplicateEvents",
-                new DeduplicateEvents(Duration.standardMinutes(options.getDedupWindowMinutes())));
+                options.getDedupIn() == SingleProcessOptions.DedupIn.MEMORY
+                    ? new DropRepeatedIdsInMemory<>(Event::getId, dedupWindow)
+                    : new DeduplicateEvents(dedupWindow));
 
     List<PCollection<InvalidMessage>> invalid = new ArrayList<>();
     invalid.add(parsed.get(ParseEvents.INVALID));
@@ -376,6 +383,15 @@ public final class IngestPipeline {
   }
 
   /** Returns the read of the input subscription, the job's first step. */
+  static PTransform<PBegin, PCollection<PubsubMessage>> read(Options options, Services services) {
+    if (options.getPubsubRead() == SingleProcessOptions.PubsubRead.BATCHED_PULL) {
+      return PullPubsubMessages.fromSubscription(
+          options.getInputSubscription(), options.as(PubsubOptions.class).getPubsubRootUrl());
+    }
+    return readMessages(options, services);
+  }
+
+  /** Returns PubsubIO's read of the input subscription. */
   static PubsubIO.Read<PubsubMessage> readMessages(Options options, Services services) {
     PubsubIO.Read<PubsubMessage> read =
         PubsubIO.readMessagesWithAttributesAndMessageId()

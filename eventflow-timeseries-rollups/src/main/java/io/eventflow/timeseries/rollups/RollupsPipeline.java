@@ -1,5 +1,8 @@
 package io.eventflow.timeseries.rollups;
 
+import io.eventflow.beam.DropRepeatedIdsInMemory;
+import io.eventflow.beam.PullPubsubMessages;
+import io.eventflow.beam.SingleProcessOptions;
 import io.eventflow.common.IdGenerator;
 import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.UuidV7Generator;
@@ -35,7 +38,7 @@ public final class RollupsPipeline {
   private RollupsPipeline() {}
 
   /** The job's options; every one is described and has a documented default. */
-  public interface Options extends PubsubOptions {
+  public interface Options extends PubsubOptions, SingleProcessOptions {
     @Description(
         "The Pub/Sub subscription to the validated events topic, as"
             + " projects/PROJECT/subscriptions/SUBSCRIPTION. Required.")
@@ -156,17 +159,20 @@ public final class RollupsPipeline {
     PCollection<PubsubMessage> messages =
         pipeline.apply(
             "ReadMessages",
-            services.source() != null ? services.source() : readMessages(options, services));
+            services.source() != null ? services.source() : read(options, services));
 
     // 2. Decode the protobuf payloads.
     PCollection<Event> events = messages.apply("DecodeEvents", new DecodeEvents());
 
     // 3. Count each event once: Pub/Sub redelivers after the ack deadline (10-600 s), so ids are
     //    remembered for the dedup window (default 10 minutes), as in ingest.
+    Duration dedupWindow = Duration.standardMinutes(options.getDedupWindowMinutes());
     PCollection<Event> unique =
         events.apply(
             "DeduplicateEvents",
-            deduplicate(Duration.standardMinutes(options.getDedupWindowMinutes())));
+            options.getDedupIn() == SingleProcessOptions.DedupIn.MEMORY
+                ? new DropRepeatedIdsInMemory<>(Event::getId, dedupWindow)
+                : deduplicate(dedupWindow));
 
     // 4. Minute and quarter-hour rows per series and pane, plus catalog updates.
     PCollectionTuple rows =
@@ -252,6 +258,16 @@ public final class RollupsPipeline {
       return options.getSpannerProject();
     }
     return options.getProject() == null ? "" : options.getProject();
+  }
+
+  private static PTransform<PBegin, PCollection<PubsubMessage>> read(
+      Options options, Services services) {
+    if (options.getPubsubRead() == SingleProcessOptions.PubsubRead.BATCHED_PULL) {
+      return PullPubsubMessages.fromSubscription(
+              options.getSubscription(), options.getPubsubRootUrl())
+          .withTimestampAttribute(MessageAttributes.TIMESTAMP);
+    }
+    return readMessages(options, services);
   }
 
   private static PubsubIO.Read<PubsubMessage> readMessages(Options options, Services services) {

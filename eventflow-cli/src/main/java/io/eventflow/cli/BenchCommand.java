@@ -1,0 +1,365 @@
+package io.eventflow.cli;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.common.util.concurrent.RateLimiter;
+import io.eventflow.common.pb.AttributeValue;
+import io.eventflow.common.pb.Event;
+import io.eventflow.local.LocalConfig;
+import io.eventflow.local.LocalStack;
+import io.eventflow.local.LocalStackException;
+import io.eventflow.publisher.EventPublisher;
+import io.eventflow.timeseries.api.SeriesQuery;
+import io.eventflow.timeseries.api.SeriesValues;
+import io.eventflow.timeseries.api.TimeSeriesClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code eventflow bench}: starts the local stack in this process, publishes events at a steady
+ * rate through {@link EventPublisher}, polls the query service until every event is counted, and
+ * prints the sustained rate from published to queryable and the freshness percentiles.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    versionProvider = EventflowCommand.Version.class,
+    description = {
+      "Measures the local stack end to end: starts it in this process on free ports, publishes"
+          + " --events events at --rate, polls a count series through the query service until all"
+          + " are counted, and reports the rate from published to queryable and the freshness"
+          + " (published to visible in a query) p50, p99 and max.",
+      "Everything shares this machine's cores: publisher, broker, both jobs, query service."
+    })
+final class BenchCommand implements Callable<Integer> {
+  /** How often the count is polled: the resolution of the freshness figures. */
+  static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+
+  private final CliContext context;
+
+  @Option(
+      names = "--events",
+      paramLabel = "N",
+      defaultValue = "600000",
+      description = "How many events to publish. Default: 600000 (30 s at the default rate).")
+  int events;
+
+  @Option(
+      names = "--rate",
+      paramLabel = "EVENTS_PER_SECOND",
+      defaultValue = "20000",
+      converter = RateConverter.class,
+      description = "Publish rate, e.g. 20000/s. Default: 20000/s, the local stack's target.")
+  double rate;
+
+  @Option(
+      names = "--flush-interval",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "The rollups flush interval, as for local. Default: 10s.")
+  Duration flushInterval;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "10m",
+      converter = DurationConverter.class,
+      description = "Give up waiting for the last events after this long. Default: 10m.")
+  Duration timeout;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Where the stack keeps its data. Default: a new temporary directory, deleted afterwards.")
+  Path dataDir;
+
+  @Spec CommandSpec spec;
+
+  BenchCommand(CliContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (events < 1) {
+      throw new ParameterException(spec.commandLine(), "--events must be at least 1");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Path dir = dataDir != null ? dataDir : Files.createTempDirectory("eventflow-bench");
+    LocalConfig config;
+    try {
+      config =
+          LocalConfig.defaults()
+              .withDataDir(dir)
+              .withPorts(0, 0, -1)
+              .withFlushInterval(flushInterval);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    long started = System.nanoTime();
+    LocalStack stack;
+    try {
+      stack = LocalStack.start(config);
+    } catch (LocalStackException e) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("eventflow bench: " + e.getMessage());
+      err.flush();
+      return EventflowCommand.EXIT_ERROR;
+    }
+    out.printf(
+        Locale.ROOT,
+        "local stack started in %.1f s (%d cores, data in %s)%n",
+        seconds(System.nanoTime() - started),
+        Runtime.getRuntime().availableProcessors(),
+        dir);
+    out.flush();
+    try (TimeSeriesClient client = TimeSeriesClient.connect(stack.grpcHostAndPort())) {
+      return run(stack, client, out);
+    } finally {
+      stack.close(Duration.ZERO, message -> {});
+      if (dataDir == null) {
+        deleteRecursively(dir);
+      }
+    }
+  }
+
+  private int run(LocalStack stack, TimeSeriesClient client, PrintWriter out) throws Exception {
+    // A type of its own per run, so a reused data directory never counts an earlier run's events.
+    String type = "bench_" + Long.toHexString(context.seeds().getAsLong() & 0xffff_ffffL);
+    Instant from = context.clock().instant().minus(Duration.ofHours(1));
+    long[] confirmed = new long[events];
+    AtomicInteger confirmations = new AtomicInteger();
+    AtomicLong failures = new AtomicLong();
+    Poller poller = new Poller(client, type + ".count", from);
+
+    long publishStart = System.nanoTime();
+    Thread polling = new Thread(poller, "eventflow-bench-poll");
+    polling.setDaemon(true);
+    polling.start();
+    try (EventPublisher publisher =
+        EventPublisher.newBuilder(LocalStack.EVENTS_TOPIC)
+            .project(LocalStack.PROJECT)
+            .emulatorHost(stack.pubsubHostAndPort())
+            .defaultSource("eventflow-bench")
+            .build()) {
+      RateLimiter limiter = RateLimiter.create(rate);
+      Random random = new Random(context.seeds().getAsLong());
+      for (int i = 0; i < events; i++) {
+        limiter.acquire();
+        ApiFuture<String> future = publisher.publish(event(type, i, random));
+        ApiFutures.addCallback(
+            future,
+            new ApiFutureCallback<String>() {
+              @Override
+              public void onSuccess(String id) {
+                confirmed[confirmations.getAndIncrement()] = System.nanoTime();
+              }
+
+              @Override
+              public void onFailure(Throwable t) {
+                failures.incrementAndGet();
+              }
+            },
+            MoreExecutors.directExecutor());
+      }
+      publisher.flush();
+    }
+    long publishEnd = System.nanoTime();
+    int published = confirmations.get();
+    out.printf(
+        Locale.ROOT,
+        "published %,d events in %.1f s (%,.0f/s; target rate %,.0f/s), %,d failed%n",
+        published,
+        seconds(publishEnd - publishStart),
+        published / seconds(publishEnd - publishStart),
+        rate,
+        failures.get());
+    out.flush();
+
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (poller.lastCount() < published && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(POLL_INTERVAL.toMillis());
+    }
+    poller.stop();
+    polling.join();
+
+    long[] publishedAt = java.util.Arrays.copyOf(confirmed, published);
+    Freshness freshness = Freshness.of(publishedAt, poller.times(), poller.counts());
+    long allVisible = poller.firstTimeAtLeast(published);
+    if (allVisible < 0) {
+      out.printf(
+          Locale.ROOT,
+          "only %,d of %,d events queryable after %s: ingest %s, rollups %s%n",
+          poller.lastCount(),
+          published,
+          timeout,
+          stack.ingestState(),
+          stack.rollupsState());
+    } else {
+      double span = seconds(allVisible - publishStart);
+      out.printf(
+          Locale.ROOT,
+          "queryable: all %,d after %.1f s from the first publish: %,.0f events/s published to"
+              + " queryable%n",
+          published,
+          span,
+          published / span);
+    }
+    out.printf(
+        Locale.ROOT,
+        "freshness (published to counted by a query, polled every %d ms): p50 %.1f s, p99 %.1f s,"
+            + " max %.1f s (flush interval %s)%n",
+        POLL_INTERVAL.toMillis(),
+        seconds(freshness.quantileNanos(0.50)),
+        seconds(freshness.quantileNanos(0.99)),
+        seconds(freshness.quantileNanos(1.0)),
+        flushInterval);
+    out.flush();
+    return allVisible < 0 || failures.get() > 0 ? EventflowCommand.EXIT_ERROR : 0;
+  }
+
+  /** A ~300-byte event like a web shop's purchase: a customer and five attributes. */
+  private static Event event(String type, int i, Random random) {
+    return Event.newBuilder()
+        .setType(type)
+        .setCustomer(com.google.protobuf.StringValue.of("customer-" + random.nextInt(1_000)))
+        .putAttributes(
+            "amount_cents", AttributeValue.newBuilder().setIntValue(100 + i % 9_900).build())
+        .putAttributes("currency", AttributeValue.newBuilder().setStringValue("EUR").build())
+        .putAttributes("items", AttributeValue.newBuilder().setIntValue(1 + i % 5).build())
+        .putAttributes(
+            "load_time", AttributeValue.newBuilder().setFloatValue(random.nextDouble()).build())
+        .putAttributes("page", AttributeValue.newBuilder().setStringValue("/checkout").build())
+        .build();
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+
+  /** Counts the run's events through the query service, bypassing its cache, until stopped. */
+  private static final class Poller implements Runnable {
+    private final TimeSeriesClient client;
+    private final String series;
+    private final Instant from;
+    private final List<long[]> samples = new ArrayList<>();
+    private volatile boolean running = true;
+    private volatile long lastCount;
+
+    Poller(TimeSeriesClient client, String series, Instant from) {
+      this.client = client;
+      this.series = series;
+      this.from = from;
+    }
+
+    @Override
+    public void run() {
+      while (running) {
+        long at = System.nanoTime();
+        long count = count();
+        synchronized (samples) {
+          samples.add(new long[] {at, count});
+        }
+        lastCount = count;
+        try {
+          TimeUnit.NANOSECONDS.sleep(
+              Math.max(0, POLL_INTERVAL.toNanos() - (System.nanoTime() - at)));
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    private long count() {
+      try {
+        SeriesValues values =
+            client.get(
+                SeriesQuery.of(series, from, Instant.now().plus(Duration.ofHours(1)))
+                    .step(Duration.ofHours(4))
+                    .noCache());
+        double sum = 0;
+        for (int i = 0; i < values.size(); i++) {
+          sum += values.value(i);
+        }
+        return (long) sum;
+      } catch (RuntimeException e) {
+        // Not yet created (no rows), or a transient error: count what was seen before.
+        return lastCount;
+      }
+    }
+
+    long lastCount() {
+      return lastCount;
+    }
+
+    void stop() {
+      running = false;
+    }
+
+    long[] times() {
+      synchronized (samples) {
+        return samples.stream().mapToLong(s -> s[0]).toArray();
+      }
+    }
+
+    long[] counts() {
+      synchronized (samples) {
+        return samples.stream().mapToLong(s -> s[1]).toArray();
+      }
+    }
+
+    long firstTimeAtLeast(long count) {
+      synchronized (samples) {
+        for (long[] sample : samples) {
+          if (sample[1] >= count) {
+            return sample[0];
+          }
+        }
+      }
+      return -1;
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            Files.delete(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+}
