@@ -6,7 +6,10 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
 import com.google.cloud.pubsub.v1.stub.GrpcSubscriberStub;
+import com.google.cloud.pubsub.v1.stub.PublisherStub;
+import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.cloud.pubsub.v1.stub.SubscriberStub;
 import com.google.cloud.pubsub.v1.stub.SubscriberStubSettings;
 import io.grpc.ManagedChannel;
@@ -16,6 +19,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Where Pub/Sub's gRPC API is, derived from Beam's {@code --pubsubRootUrl}: {@code
@@ -45,10 +49,12 @@ public record PubsubEndpoint(String hostAndPort, boolean plaintext) implements S
               })
           .build(PubsubEndpoint::connect);
 
-  /** A stub and, for plaintext endpoints, the channel it was given (which it does not close). */
-  private record Connection(SubscriberStub stub, ManagedChannel channel) {
+  /** Stubs and, for plaintext endpoints, the channel they were given (which they do not close). */
+  private record Connection(
+      SubscriberStub subscriber, PublisherStub publisher, @Nullable ManagedChannel channel) {
     void close() {
-      stub.close();
+      subscriber.close();
+      publisher.close();
       if (channel != null) {
         channel.shutdown();
       }
@@ -78,12 +84,18 @@ public record PubsubEndpoint(String hostAndPort, boolean plaintext) implements S
   }
 
   /** Returns this JVM's subscriber stub for the endpoint, connecting on first use. */
-  SubscriberStub stub() {
-    return CONNECTIONS.get(this).stub();
+  SubscriberStub subscriber() {
+    return CONNECTIONS.get(this).subscriber();
+  }
+
+  /** Returns this JVM's publisher stub for the endpoint, connecting on first use. */
+  PublisherStub publisher() {
+    return CONNECTIONS.get(this).publisher();
   }
 
   private static Connection connect(PubsubEndpoint endpoint) {
-    SubscriberStubSettings.Builder settings = SubscriberStubSettings.newBuilder();
+    SubscriberStubSettings.Builder subscriber = SubscriberStubSettings.newBuilder();
+    PublisherStubSettings.Builder publisher = PublisherStubSettings.newBuilder();
     ManagedChannel channel = null;
     if (endpoint.plaintext()) {
       channel =
@@ -92,15 +104,23 @@ public record PubsubEndpoint(String hostAndPort, boolean plaintext) implements S
               // A pull answer holds up to 1,000 messages of up to 10 MB in all.
               .maxInboundMessageSize(20 * 1024 * 1024)
               .build();
-      settings
-          .setTransportChannelProvider(
-              FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
+      FixedTransportChannelProvider channels =
+          FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
+      subscriber
+          .setTransportChannelProvider(channels)
+          .setCredentialsProvider(NoCredentialsProvider.create());
+      publisher
+          .setTransportChannelProvider(channels)
           .setCredentialsProvider(NoCredentialsProvider.create());
     } else {
-      settings.setEndpoint(endpoint.hostAndPort());
+      subscriber.setEndpoint(endpoint.hostAndPort());
+      publisher.setEndpoint(endpoint.hostAndPort());
     }
     try {
-      return new Connection(GrpcSubscriberStub.create(settings.build()), channel);
+      return new Connection(
+          GrpcSubscriberStub.create(subscriber.build()),
+          GrpcPublisherStub.create(publisher.build()),
+          channel);
     } catch (IOException e) {
       if (channel != null) {
         channel.shutdownNow();

@@ -62,6 +62,13 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
    */
   static final Duration IDLE_WATERMARK_LAG = Duration.standardSeconds(2);
 
+  /**
+   * How long a reader rests after a pull found nothing. The runner asks again as soon as a read
+   * returns nothing; without a pause an idle local stack spent 1.7 of 2 cores pulling. Bounds the
+   * extra latency of the first message after a quiet spell.
+   */
+  static final java.time.Duration IDLE_PAUSE = java.time.Duration.ofMillis(25);
+
   /** At most this many ack ids per Acknowledge call (Pub/Sub caps a request at 512 KB). */
   private static final int ACKS_PER_REQUEST = 2_500;
 
@@ -199,7 +206,7 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
         List<String> chunk = ackIds.subList(from, Math.min(ackIds.size(), from + ACKS_PER_REQUEST));
         try {
           endpoint
-              .stub()
+              .subscriber()
               .acknowledgeCallable()
               .call(
                   AcknowledgeRequest.newBuilder()
@@ -221,6 +228,7 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
     private @Nullable List<TimestampedValue<PubsubMessage>> current;
     private Instant currentTimestamp = BoundedWindow.TIMESTAMP_MIN_VALUE;
     private Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
+    private boolean caughtUp;
 
     PullReader(PullSource source) {
       this.source = source;
@@ -234,13 +242,20 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
     @Override
     @SuppressWarnings("deprecation") // setReturnImmediately, see below
     public boolean advance() throws IOException {
+      if (caughtUp) {
+        // The last pull took everything there was: end the bundle here rather than pull again at
+        // once, so the runner processes what it has and the next bundle finds a fuller batch.
+        caughtUp = false;
+        current = null;
+        return false;
+      }
       Instant pulledAt = Instant.now();
       PullResponse response;
       try {
         response =
             source
                 .endpoint
-                .stub()
+                .subscriber()
                 .pullCallable()
                 .call(
                     PullRequest.newBuilder()
@@ -257,6 +272,11 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
       if (response.getReceivedMessagesCount() == 0) {
         current = null;
         watermark = latest(watermark, pulledAt.minus(IDLE_WATERMARK_LAG));
+        try {
+          Thread.sleep(IDLE_PAUSE.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         return false;
       }
       List<TimestampedValue<PubsubMessage>> batch =
@@ -275,6 +295,7 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
                 timestamp));
         emitted.add(received.getAckId());
       }
+      caughtUp = batch.size() < MAX_MESSAGES_PER_PULL;
       current = batch;
       currentTimestamp = oldest;
       watermark = latest(watermark, oldest);

@@ -9,12 +9,15 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * defaults are what a distributed runner such as Dataflow needs.
  */
 public interface SingleProcessOptions extends PipelineOptions {
-  /** How a job reads its subscription. */
-  enum PubsubRead {
-    /** Beam's PubsubIO: Dataflow's native source, which scales and deduplicates redeliveries. */
+  /** How a job reads and writes Pub/Sub. */
+  enum PubsubTransport {
+    /** Beam's PubsubIO: Dataflow's native source and sink, which scale and drop redeliveries. */
     PUBSUB_IO,
-    /** {@link PullPubsubMessages}: up to 1,000 messages per element, for the DirectRunner. */
-    BATCHED_PULL
+    /**
+     * {@link PullPubsubMessages} and {@link PublishPubsubMessages}: up to 1,000 messages per pull
+     * or publish over gRPC, for the DirectRunner.
+     */
+    BATCHED_GRPC
   }
 
   /** Where a job remembers event ids to drop repeats. */
@@ -25,16 +28,17 @@ public interface SingleProcessOptions extends PipelineOptions {
     MEMORY
   }
 
-  /** Returns {@code --pubsubRead}, as described. */
+  /** Returns {@code --pubsubTransport}, as described. */
   @Description(
-      "How the job reads its subscription: PUBSUB_IO (Beam's PubsubIO, for Dataflow; the default)"
-          + " or BATCHED_PULL (gRPC pulls of up to 1,000 messages per element from the endpoint of"
-          + " --pubsubRootUrl, for the DirectRunner, which reads 10 elements per bundle)")
+      "How the job reads and writes Pub/Sub: PUBSUB_IO (Beam's PubsubIO, for Dataflow; the"
+          + " default) or BATCHED_GRPC (pulls and publishes of up to 1,000 messages over gRPC at"
+          + " the endpoint of --pubsubRootUrl, for the DirectRunner, which reads PubsubIO 10"
+          + " elements per bundle and writes it through the REST API)")
   @Default.Enum("PUBSUB_IO")
-  PubsubRead getPubsubRead();
+  PubsubTransport getPubsubTransport();
 
-  /** Sets {@code --pubsubRead}. */
-  void setPubsubRead(PubsubRead value);
+  /** Sets {@code --pubsubTransport}. */
+  void setPubsubTransport(PubsubTransport value);
 
   /** Returns {@code --dedupIn}, as described. */
   @Description(

@@ -213,12 +213,11 @@ final class BenchCommand implements Callable<Integer> {
     if (allVisible < 0) {
       out.printf(
           Locale.ROOT,
-          "only %,d of %,d events queryable after %s: ingest %s, rollups %s%n",
+          "only %,d of %,d events queryable after %s; the jobs are %s%n",
           poller.lastCount(),
           published,
           timeout,
-          stack.ingestState(),
-          stack.rollupsState());
+          stack.jobsState());
     } else {
       double span = seconds(allVisible - publishStart);
       out.printf(

@@ -37,6 +37,7 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -285,6 +286,30 @@ public final class IngestPipeline {
     validate(options);
     options.setStreaming(true);
     Pipeline pipeline = Pipeline.create(options);
+    build(pipeline.begin(), options, services);
+    return pipeline;
+  }
+
+  /**
+   * Returns the job as one composite transform, to run it in a pipeline shared with another job:
+   * the local stack runs ingest and rollups in one DirectRunner pipeline, whose scheduler polls
+   * without pause and would take a core per pipeline. Validates the options first.
+   *
+   * @throws IllegalArgumentException if the options are inconsistent, naming every problem
+   */
+  public static PTransform<PBegin, PDone> job(Options options) {
+    validate(options);
+    return new PTransform<>() {
+      @Override
+      public PDone expand(PBegin root) {
+        build(root, options, Services.production());
+        return PDone.in(root.getPipeline());
+      }
+    };
+  }
+
+  /** Applies the job's steps to {@code root}. */
+  private static void build(PBegin root, Options options, Services services) {
     ValidationLimits limits = limits(options);
 
     // 1. Read messages with their attributes and Pub/Sub message ids. Deliberately no id attribute:
@@ -292,7 +317,7 @@ public final class IngestPipeline {
     //    must name the real message. Redeliveries of one message are dropped by its message id;
     //    step 3 drops repeats of an event id.
     PCollection<PubsubMessage> messages =
-        pipeline.apply(
+        root.apply(
             "ReadMessages",
             services.source() != null ? services.source() : read(options, services));
 
@@ -340,8 +365,12 @@ public final class IngestPipeline {
 
     // 6. Republish valid events for the rollups job and filtered subscriptions.
     if (!options.getValidatedTopic().isEmpty()) {
-      events.apply(
-          "RepublishEvents", new RepublishEvents(options.getValidatedTopic(), services.pubsub()));
+      RepublishEvents republish =
+          options.getPubsubTransport() == SingleProcessOptions.PubsubTransport.BATCHED_GRPC
+              ? RepublishEvents.overBatchedGrpc(
+                  options.getValidatedTopic(), options.as(PubsubOptions.class).getPubsubRootUrl())
+              : new RepublishEvents(options.getValidatedTopic(), services.pubsub());
+      events.apply("RepublishEvents", republish);
     }
 
     // 7. Every dead letter, from parsing or from BigQuery, becomes an invalid_messages row.
@@ -374,17 +403,18 @@ public final class IngestPipeline {
       String location = options.getArchiveLocation();
       eventRows.apply(
           "ArchiveEvents",
-          ArchiveEvents.valid(location, runId, window, options.getArchiveShards()));
+          ArchiveEvents.valid(
+              location, runId, window, options.getArchiveShards(), services.clock()));
       invalidRows.apply(
           "ArchiveInvalidMessages",
-          ArchiveEvents.invalid(location, runId, window, options.getArchiveShards()));
+          ArchiveEvents.invalid(
+              location, runId, window, options.getArchiveShards(), services.clock()));
     }
-    return pipeline;
   }
 
   /** Returns the read of the input subscription, the job's first step. */
   static PTransform<PBegin, PCollection<PubsubMessage>> read(Options options, Services services) {
-    if (options.getPubsubRead() == SingleProcessOptions.PubsubRead.BATCHED_PULL) {
+    if (options.getPubsubTransport() == SingleProcessOptions.PubsubTransport.BATCHED_GRPC) {
       return PullPubsubMessages.fromSubscription(
           options.getInputSubscription(), options.as(PubsubOptions.class).getPubsubRootUrl());
     }

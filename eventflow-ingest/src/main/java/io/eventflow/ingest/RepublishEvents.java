@@ -2,6 +2,7 @@ package io.eventflow.ingest;
 
 import com.google.common.collect.ImmutableMap;
 import com.google.protobuf.util.Timestamps;
+import io.eventflow.beam.PublishPubsubMessages;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.pb.Event;
@@ -26,16 +27,33 @@ public final class RepublishEvents extends PTransform<PCollection<Event>, PDone>
 
   private final String topic;
   private final @Nullable PubsubClientFactory clientFactory;
+  private final @Nullable String batchedGrpcRootUrl;
 
   /**
-   * Creates the transform.
+   * Creates the transform, publishing through PubsubIO.
    *
    * @param topic the topic as {@code projects/P/topics/T}
    * @param clientFactory a Pub/Sub client factory for tests, or null for the configured Pub/Sub
    */
   public RepublishEvents(String topic, @Nullable PubsubClientFactory clientFactory) {
+    this(topic, clientFactory, null);
+  }
+
+  private RepublishEvents(
+      String topic,
+      @Nullable PubsubClientFactory clientFactory,
+      @Nullable String batchedGrpcRootUrl) {
     this.topic = topic;
     this.clientFactory = clientFactory;
+    this.batchedGrpcRootUrl = batchedGrpcRootUrl;
+  }
+
+  /**
+   * Returns the transform publishing with {@link PublishPubsubMessages} (batches over gRPC at the
+   * endpoint of a {@code --pubsubRootUrl}), for the DirectRunner.
+   */
+  public static RepublishEvents overBatchedGrpc(String topic, String pubsubRootUrl) {
+    return new RepublishEvents(topic, null, pubsubRootUrl);
   }
 
   /** Returns the message the validated topic receives for an event. */
@@ -55,9 +73,12 @@ public final class RepublishEvents extends PTransform<PCollection<Event>, PDone>
 
   @Override
   public PDone expand(PCollection<Event> events) {
-    PubsubIO.Write<PubsubMessage> write = PubsubIO.writeMessages().to(topic);
-    if (clientFactory != null) {
-      write = write.withClientFactory(clientFactory);
+    PTransform<PCollection<PubsubMessage>, PDone> write;
+    if (batchedGrpcRootUrl != null) {
+      write = PublishPubsubMessages.toTopic(topic, batchedGrpcRootUrl);
+    } else {
+      PubsubIO.Write<PubsubMessage> pubsubIo = PubsubIO.writeMessages().to(topic);
+      write = clientFactory != null ? pubsubIo.withClientFactory(clientFactory) : pubsubIo;
     }
     return events
         .apply(

@@ -39,12 +39,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
 import org.apache.beam.sdk.extensions.gcp.options.GcpOptions;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,24 +90,21 @@ public final class LocalStack implements AutoCloseable {
    */
   private static final int ACK_DEADLINE_SECONDS = 60;
 
+  /** Keys the rollups job combines series on: a few per core of a laptop. */
+  private static final int SERIES_SHARDS = 8;
+
   private static final Logger logger = LoggerFactory.getLogger(LocalStack.class);
 
   private final LocalConfig config;
   private final Broker broker;
-  private final PipelineResult ingest;
-  private final PipelineResult rollups;
+  private final PipelineResult jobs;
   private final TimeSeriesServer server;
 
   private LocalStack(
-      LocalConfig config,
-      Broker broker,
-      PipelineResult ingest,
-      PipelineResult rollups,
-      TimeSeriesServer server) {
+      LocalConfig config, Broker broker, PipelineResult jobs, TimeSeriesServer server) {
     this.config = config;
     this.broker = broker;
-    this.ingest = ingest;
-    this.rollups = rollups;
+    this.jobs = jobs;
     this.server = server;
   }
 
@@ -131,13 +130,11 @@ public final class LocalStack implements AutoCloseable {
           "jdbc:h2:file:"
               + dir.resolve("intervals").resolve("intervals")
               + ";DB_CLOSE_ON_EXIT=FALSE";
-      PipelineResult ingest = IngestPipeline.run(ingestOptions(broker, dir));
-      started.add(() -> ingest.cancel());
-      PipelineResult rollups = RollupsPipeline.run(rollupsOptions(config, broker, store));
-      started.add(() -> rollups.cancel());
+      PipelineResult jobs = runJobs(jobOptions(config, broker, dir, store));
+      started.add(() -> jobs.cancel());
 
       TimeSeriesServer server = startServer(config, store);
-      return new LocalStack(config, broker, ingest, rollups, server);
+      return new LocalStack(config, broker, jobs, server);
     } catch (LocalStackException e) {
       closeAll(started);
       throw e;
@@ -266,56 +263,59 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  private static IngestPipeline.Options ingestOptions(Broker broker, Path dir) {
-    IngestPipeline.Options options =
-        PipelineOptionsFactory.fromArgs(
-                "--inputSubscription=" + subscriptionPath(INGEST_SUBSCRIPTION),
-                "--validatedTopic=" + topicPath(VALIDATED_TOPIC),
-                "--archiveLocation=" + dir.resolve("warehouse"),
-                "--archiveWindowMinutes=" + ARCHIVE_WINDOW.toMinutes())
-            .as(IngestPipeline.Options.class);
-    onDirectRunner(options, broker, "eventflow-local-ingest");
-    return options;
-  }
-
-  private static RollupsPipeline.Options rollupsOptions(
-      LocalConfig config, Broker broker, String store) {
-    List<String> args = new ArrayList<>();
-    args.add("--subscription=" + subscriptionPath(ROLLUPS_SUBSCRIPTION));
-    args.add("--store=" + store);
-    args.add("--flushIntervalSeconds=" + config.flushInterval().toSeconds());
-    if (!config.rollups().isBlank()) {
-      args.add("--rollups=" + config.rollups());
-    }
-    RollupsPipeline.Options options =
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
-            .as(RollupsPipeline.Options.class);
-    onDirectRunner(options, broker, "eventflow-local-rollups");
-    return options;
+  /**
+   * Both jobs in one DirectRunner pipeline, each as a composite of its own ({@code Ingest/…} and
+   * {@code Rollups/…}). One pipeline, because the DirectRunner's scheduler loop polls without
+   * pause: two pipelines took a core each of a 2-core machine before doing any work.
+   */
+  private static PipelineResult runJobs(PipelineOptions options) {
+    options.as(StreamingOptions.class).setStreaming(true);
+    Pipeline pipeline = Pipeline.create(options);
+    pipeline.apply("Ingest", IngestPipeline.job(options.as(IngestPipeline.Options.class)));
+    pipeline.apply("Rollups", RollupsPipeline.job(options.as(RollupsPipeline.Options.class)));
+    return pipeline.run();
   }
 
   /**
-   * Runs a job on the DirectRunner against the broker, without blocking. The immutability and
-   * encodability checks are off: they are test-time checks (the module tests keep them on) that
-   * cost about half the DirectRunner's throughput. The job reads in batched pulls and remembers ids
-   * in memory: the DirectRunner reads 10 elements per bundle through PubsubIO and gives every id of
-   * Beam's {@code Deduplicate} a bundle of its own, which together held the stack to about 50
-   * events per second.
+   * The options of both jobs, on the DirectRunner against the broker, without blocking. The
+   * immutability and encodability checks are off: they are test-time checks (the module tests keep
+   * them on) that cost about half the DirectRunner's throughput. The jobs pull and publish in
+   * batches over gRPC, remember ids in memory and combine series on a few keys: the DirectRunner
+   * reads 10 elements per bundle through PubsubIO, gives every id of Beam's {@code Deduplicate} a
+   * bundle of its own and scans every key's timers on each step, which together held the stack to
+   * about 50 events per second.
    */
-  private static void onDirectRunner(PipelineOptions options, Broker broker, String jobName) {
+  private static PipelineOptions jobOptions(
+      LocalConfig config, Broker broker, Path dir, String store) {
+    List<String> args = new ArrayList<>();
+    args.add("--inputSubscription=" + subscriptionPath(INGEST_SUBSCRIPTION));
+    args.add("--validatedTopic=" + topicPath(VALIDATED_TOPIC));
+    args.add("--archiveLocation=" + dir.resolve("warehouse"));
+    args.add("--archiveWindowMinutes=" + ARCHIVE_WINDOW.toMinutes());
+    args.add("--subscription=" + subscriptionPath(ROLLUPS_SUBSCRIPTION));
+    args.add("--store=" + store);
+    args.add("--flushIntervalSeconds=" + config.flushInterval().toSeconds());
+    args.add("--seriesShards=" + SERIES_SHARDS);
+    if (!config.rollups().isBlank()) {
+      args.add("--rollups=" + config.rollups());
+    }
+    PipelineOptionsFactory.register(IngestPipeline.Options.class);
+    PipelineOptionsFactory.register(RollupsPipeline.Options.class);
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create();
     options.setRunner(DirectRunner.class);
-    options.setJobName(jobName);
+    options.setJobName("eventflow-local");
     options.as(PubsubOptions.class).setPubsubRootUrl(broker.restRootUrl());
-    SingleProcessOptions singleProcess = options.as(SingleProcessOptions.class);
-    singleProcess.setPubsubRead(SingleProcessOptions.PubsubRead.BATCHED_PULL);
-    singleProcess.setDedupIn(SingleProcessOptions.DedupIn.MEMORY);
     // The broker needs no credentials; without this Beam looks for Application Default
     // Credentials on every client it creates and logs a warning each time it finds none.
     options.as(GcpOptions.class).setCredentialFactoryClass(NoopCredentialFactory.class);
+    SingleProcessOptions singleProcess = options.as(SingleProcessOptions.class);
+    singleProcess.setPubsubTransport(SingleProcessOptions.PubsubTransport.BATCHED_GRPC);
+    singleProcess.setDedupIn(SingleProcessOptions.DedupIn.MEMORY);
     DirectOptions direct = options.as(DirectOptions.class);
     direct.setBlockOnRun(false);
     direct.setEnforceImmutability(false);
     direct.setEnforceEncodability(false);
+    return options;
   }
 
   /** Returns the full name of a local topic. */
@@ -413,8 +413,7 @@ public final class LocalStack implements AutoCloseable {
       progress.accept("interrupted while draining: stopping now");
       Thread.currentThread().interrupt();
     }
-    stopQuietly(() -> ingest.cancel());
-    stopQuietly(() -> rollups.cancel());
+    stopQuietly(() -> jobs.cancel());
     stopQuietly(server::stop);
     stopQuietly(broker::close);
   }
@@ -438,15 +437,8 @@ public final class LocalStack implements AutoCloseable {
       if (!Instant.now().isBefore(deadline)) {
         return false;
       }
-      if (ingest.getState() != PipelineResult.State.RUNNING
-          || rollups.getState() != PipelineResult.State.RUNNING) {
-        progress.accept(
-            "cannot drain "
-                + subscription
-                + ": ingest is "
-                + describe(ingest)
-                + ", rollups is "
-                + describe(rollups));
+      if (jobs.getState() != PipelineResult.State.RUNNING) {
+        progress.accept("cannot drain " + subscription + ": the jobs are " + describe(jobs));
         return false;
       }
       if (!Instant.now().isBefore(nextReport)) {
@@ -480,14 +472,9 @@ public final class LocalStack implements AutoCloseable {
     return a.isBefore(b) ? a : b;
   }
 
-  /** The state of the ingest job (RUNNING until the stack stops, unless it failed). */
-  public PipelineResult.State ingestState() {
-    return ingest.getState();
-  }
-
-  /** The state of the rollups job (RUNNING until the stack stops, unless it failed). */
-  public PipelineResult.State rollupsState() {
-    return rollups.getState();
+  /** The state of the jobs' pipeline (RUNNING until the stack stops, unless it failed). */
+  public PipelineResult.State jobsState() {
+    return jobs.getState();
   }
 
   private static void sleepUntil(Instant until) throws InterruptedException {

@@ -24,6 +24,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
@@ -63,6 +64,18 @@ public final class RollupsPipeline {
     int getFlushIntervalSeconds();
 
     void setFlushIntervalSeconds(int value);
+
+    /** Returns {@code --seriesShards}, as described. */
+    @Description(
+        "Combine series on this many keys (series hashed onto them) instead of one key per series;"
+            + " 0 (the default) keeps one key per series, which a distributed runner spreads over"
+            + " workers. The DirectRunner scans every key's timers on each step, so the local stack"
+            + " uses 8.")
+    @Default.Integer(0)
+    int getSeriesShards();
+
+    /** Sets {@code --seriesShards}. */
+    void setSeriesShards(int value);
 
     @Description(
         "Minutes an event id is remembered to drop repeats (redeliveries, double publishes)."
@@ -150,14 +163,38 @@ public final class RollupsPipeline {
   static Pipeline create(Options options, Services services) {
     RollupSpec spec = validate(options);
     options.setStreaming(true);
+    Pipeline pipeline = Pipeline.create(options);
+    build(pipeline.begin(), spec, options, services);
+    return pipeline;
+  }
+
+  /**
+   * Returns the job as one composite transform, to run it in a pipeline shared with another job:
+   * the local stack runs ingest and rollups in one DirectRunner pipeline, whose scheduler polls
+   * without pause and would take a core per pipeline. Validates the options first.
+   *
+   * @throws IllegalArgumentException if the options are invalid, naming every problem
+   */
+  public static PTransform<PBegin, PDone> job(Options options) {
+    RollupSpec spec = validate(options);
+    return new PTransform<>() {
+      @Override
+      public PDone expand(PBegin root) {
+        build(root, spec, options, Services.production());
+        return PDone.in(root.getPipeline());
+      }
+    };
+  }
+
+  /** Applies the job's steps to {@code root}. */
+  private static void build(PBegin root, RollupSpec spec, Options options, Services services) {
     String salt =
         options.getRowIdSalt().isEmpty() ? services.ids().nextId() : options.getRowIdSalt();
-    Pipeline pipeline = Pipeline.create(options);
 
     // 1. Read validated events with their attributes. Event time is the event.timestamp attribute
     //    ingest sets; Dataflow also drops redeliveries by the event.id attribute.
     PCollection<PubsubMessage> messages =
-        pipeline.apply(
+        root.apply(
             "ReadMessages",
             services.source() != null ? services.source() : read(options, services));
 
@@ -179,11 +216,11 @@ public final class RollupsPipeline {
         unique.apply(
             "ComputeRollups",
             new ComputeRollups(
-                spec, Duration.standardSeconds(options.getFlushIntervalSeconds()), salt));
+                    spec, Duration.standardSeconds(options.getFlushIntervalSeconds()), salt)
+                .withSeriesShards(options.getSeriesShards()));
 
     // 5. Idempotent writes to the chosen store.
     rows.apply("WriteIntervals", writeIntervals(options));
-    return pipeline;
   }
 
   /**
@@ -201,6 +238,9 @@ public final class RollupsPipeline {
     }
     if (options.getSubscription().isEmpty()) {
       problems.add("--subscription is required (projects/PROJECT/subscriptions/SUBSCRIPTION)");
+    }
+    if (options.getSeriesShards() < 0) {
+      problems.add("--seriesShards must be 0 or more");
     }
     if (options.getFlushIntervalSeconds() < 1) {
       problems.add("--flushIntervalSeconds must be at least 1");
@@ -262,7 +302,7 @@ public final class RollupsPipeline {
 
   private static PTransform<PBegin, PCollection<PubsubMessage>> read(
       Options options, Services services) {
-    if (options.getPubsubRead() == SingleProcessOptions.PubsubRead.BATCHED_PULL) {
+    if (options.getPubsubTransport() == SingleProcessOptions.PubsubTransport.BATCHED_GRPC) {
       return PullPubsubMessages.fromSubscription(
               options.getSubscription(), options.getPubsubRootUrl())
           .withTimestampAttribute(MessageAttributes.TIMESTAMP);

@@ -1,0 +1,111 @@
+package io.eventflow.beam;
+
+import com.google.protobuf.ByteString;
+import com.google.pubsub.v1.PublishRequest;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+
+/**
+ * Publishes messages to a Pub/Sub topic in batches of up to 1,000 per unary Publish over Pub/Sub's
+ * gRPC API, within the bundle that produced them: a bundle commits only once its messages are
+ * stored, so nothing is lost and a retried bundle may publish twice (at least once, as PubsubIO).
+ *
+ * <p>Why it exists: on the DirectRunner, PubsubIO publishes through Pub/Sub's REST API, whose JSON
+ * and base64 encoding took an eighth of the local stack's CPU. On Dataflow, use PubsubIO.
+ */
+public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMessage>, PDone> {
+  private static final long serialVersionUID = 1L;
+
+  /** Pub/Sub's most messages per Publish call. */
+  static final int MAX_MESSAGES_PER_PUBLISH = 1_000;
+
+  /** Pub/Sub's largest Publish request is 10 MB; stay clear of it. */
+  static final int MAX_BYTES_PER_PUBLISH = 8 * 1024 * 1024;
+
+  private final String topic;
+  private final PubsubEndpoint endpoint;
+
+  private PublishPubsubMessages(String topic, PubsubEndpoint endpoint) {
+    this.topic = topic;
+    this.endpoint = endpoint;
+  }
+
+  /**
+   * Publishes to {@code projects/P/topics/T} at the endpoint of a Beam {@code --pubsubRootUrl}.
+   *
+   * @throws IllegalArgumentException if the root URL is not {@code http(s)://host[:port]}
+   */
+  public static PublishPubsubMessages toTopic(String topic, String pubsubRootUrl) {
+    return new PublishPubsubMessages(topic, PubsubEndpoint.fromRootUrl(pubsubRootUrl));
+  }
+
+  @Override
+  public PDone expand(PCollection<PubsubMessage> messages) {
+    messages.apply("PublishBatches", ParDo.of(new PublishFn(topic, endpoint)));
+    return PDone.in(messages.getPipeline());
+  }
+
+  /** Buffers a bundle's messages and publishes them before the bundle ends. */
+  static final class PublishFn extends DoFn<PubsubMessage, Void> {
+    private static final long serialVersionUID = 1L;
+
+    private final String topic;
+    private final PubsubEndpoint endpoint;
+    private transient List<com.google.pubsub.v1.PubsubMessage> batch = new ArrayList<>();
+    private transient int batchBytes;
+
+    PublishFn(String topic, PubsubEndpoint endpoint) {
+      this.topic = topic;
+      this.endpoint = endpoint;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      batch = new ArrayList<>();
+      batchBytes = 0;
+    }
+
+    @ProcessElement
+    public void processElement(@Element PubsubMessage message) {
+      byte[] payload = message.getPayload();
+      com.google.pubsub.v1.PubsubMessage.Builder proto =
+          com.google.pubsub.v1.PubsubMessage.newBuilder().setData(ByteString.copyFrom(payload));
+      if (message.getAttributeMap() != null) {
+        proto.putAllAttributes(message.getAttributeMap());
+      }
+      com.google.pubsub.v1.PubsubMessage built = proto.build();
+      if (batchBytes + built.getSerializedSize() > MAX_BYTES_PER_PUBLISH) {
+        flush();
+      }
+      batch.add(built);
+      batchBytes += built.getSerializedSize();
+      if (batch.size() >= MAX_MESSAGES_PER_PUBLISH) {
+        flush();
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle() {
+      flush();
+    }
+
+    private void flush() {
+      if (batch.isEmpty()) {
+        return;
+      }
+      // Blocks until stored; an error fails the bundle, which the runner retries.
+      endpoint
+          .publisher()
+          .publishCallable()
+          .call(PublishRequest.newBuilder().setTopic(topic).addAllMessages(batch).build());
+      batch = new ArrayList<>();
+      batchBytes = 0;
+    }
+  }
+}
