@@ -1,5 +1,6 @@
 package io.eventflow.benchmarks;
 
+import io.eventflow.beam.DropRepeatedIdsInMemory;
 import io.eventflow.common.pb.Event;
 import io.eventflow.ingest.RepublishEvents;
 import io.eventflow.timeseries.rollups.ComputeRollups;
@@ -47,12 +48,14 @@ import org.joda.time.Duration;
  * <p>The graph is the one {@code RollupsPipeline.create} builds, step for step, with a bounded
  * {@link Create} of the messages ingest republishes ({@link RepublishEvents#toMessage}, timestamped
  * with event time as PubsubIO's timestamp attribute does) in place of the subscription: {@link
- * DecodeEvents}, the job's dedup (Beam's {@link Deduplicate} on the event id, 10 minutes, as {@code
- * RollupsPipeline.deduplicate} configures it, which is not public), {@link ComputeRollups} with a
- * 10-second flush and {@link WriteIntervals#toJdbc}.
+ * DecodeEvents}, the job's dedup on the event id over its default 10 minutes ({@link Dedup}: by
+ * default the in-memory one the local stack runs with {@code --dedupIn=MEMORY}, or Beam's {@link
+ * Deduplicate} as {@code RollupsPipeline.deduplicate} configures it for Dataflow), {@link
+ * ComputeRollups} with the default 10-second flush and {@link WriteIntervals#toJdbc}. ({@code
+ * RollupsPipeline.create} itself is package-private, so the steps are applied here.)
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.eventflow.benchmarks.RollupsDirectRunnerDriver
- * [--events=N] [--rollups=SPEC|demo] [--checks] [--no-dedup] [--dir=DIR]}.
+ * [--events=N] [--rollups=SPEC|demo] [--checks] [--dedup=memory|beam|none] [--dir=DIR]}.
  */
 public final class RollupsDirectRunnerDriver {
   /** Event time of the first generated event. */
@@ -112,18 +115,28 @@ public final class RollupsDirectRunnerDriver {
       String rollups,
       boolean checks,
       String storeUrl) {
-    return run(messages, rollups, checks, true, storeUrl);
+    return run(messages, rollups, checks, Dedup.MEMORY, storeUrl);
   }
 
-  /**
-   * As {@link #run(List, String, boolean, String)}, optionally without the dedup step: a diagnostic
-   * anchor that shows what the DirectRunner's per-key handling of the dedup's state costs.
-   */
+  /** How the driven job drops repeated event ids. */
+  public enum Dedup {
+    /**
+     * eventflow-beam's {@link DropRepeatedIdsInMemory}, as the local stack runs the job ({@code
+     * --dedupIn=MEMORY}).
+     */
+    MEMORY,
+    /** Beam's {@link Deduplicate}: a state cell and a timer per id, as on Dataflow. */
+    BEAM,
+    /** No dedup step: a diagnostic anchor. */
+    NONE
+  }
+
+  /** As {@link #run(List, String, boolean, String)}, with the given dedup step. */
   public static Result run(
       List<TimestampedValue<PubsubMessage>> messages,
       String rollups,
       boolean checks,
-      boolean dedup,
+      Dedup dedup,
       String storeUrl) {
     DirectOptions options = PipelineOptionsFactory.create().as(DirectOptions.class);
     options.setRunner(DirectRunner.class);
@@ -143,13 +156,18 @@ public final class RollupsDirectRunnerDriver {
                 Create.timestamped(messages)
                     .withCoder(PubsubMessageWithAttributesAndMessageIdCoder.of()))
             .apply("DecodeEvents", new DecodeEvents());
-    if (dedup) {
+    // The job remembers ids for its default --dedupWindowMinutes, 10.
+    Duration window = Duration.standardMinutes(10);
+    if (dedup == Dedup.MEMORY) {
+      events =
+          events.apply("DeduplicateEvents", new DropRepeatedIdsInMemory<>(Event::getId, window));
+    } else if (dedup == Dedup.BEAM) {
       events =
           events.apply(
               "DeduplicateEvents",
               Deduplicate.<Event, String>withRepresentativeValueFn(Event::getId)
                   .withRepresentativeType(TypeDescriptors.strings())
-                  .withDuration(Duration.standardMinutes(10)));
+                  .withDuration(window));
     }
     events
         .apply(
@@ -213,7 +231,7 @@ public final class RollupsDirectRunnerDriver {
     int count = 500_000;
     String rollups = "";
     boolean checks = false;
-    boolean dedup = true;
+    Dedup dedup = Dedup.MEMORY;
     Path dir = null;
     for (String arg : args) {
       if (arg.startsWith("--events=")) {
@@ -223,14 +241,14 @@ public final class RollupsDirectRunnerDriver {
         rollups = rollups.equals("demo") ? SampleEvents.DEMO_ROLLUPS : rollups;
       } else if (arg.equals("--checks")) {
         checks = true;
-      } else if (arg.equals("--no-dedup")) {
-        dedup = false;
+      } else if (arg.startsWith("--dedup=")) {
+        dedup = Dedup.valueOf(arg.substring("--dedup=".length()).toUpperCase(Locale.ROOT));
       } else if (arg.startsWith("--dir=")) {
         dir = Path.of(arg.substring("--dir=".length()));
       } else {
         System.err.println(
             "usage: RollupsDirectRunnerDriver [--events=N] [--rollups=SPEC|demo] [--checks]"
-                + " [--no-dedup] [--dir=DIR]; unknown argument "
+                + " [--dedup=memory|beam|none] [--dir=DIR]; unknown argument "
                 + arg);
         System.exit(2);
       }
@@ -258,7 +276,7 @@ public final class RollupsDirectRunnerDriver {
         result.seconds(),
         result.eventsPerSecond(),
         checks ? "on" : "off",
-        dedup ? "on" : "off",
+        dedup.name().toLowerCase(Locale.ROOT),
         rollups,
         result.state(),
         dir,
