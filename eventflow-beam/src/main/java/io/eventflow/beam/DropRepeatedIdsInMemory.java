@@ -83,9 +83,14 @@ public final class DropRepeatedIdsInMemory<T> extends PTransform<PCollection<T>,
 
     @ProcessElement
     public void processElement(@Element T element, OutputReceiver<T> out) {
-      if (seen.asMap().putIfAbsent(idOf.apply(element), Boolean.TRUE) == null) {
+      if (firstSeen(element)) {
         out.output(element);
       }
+    }
+
+    /** Whether no element with this one's id was seen within the window, remembering it. */
+    boolean firstSeen(T element) {
+      return seen.asMap().putIfAbsent(idOf.apply(element), Boolean.TRUE) == null;
     }
   }
 }

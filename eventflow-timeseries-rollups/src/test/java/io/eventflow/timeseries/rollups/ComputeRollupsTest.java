@@ -50,6 +50,19 @@ public class ComputeRollupsTest {
    */
   @Test
   public void lateAndEarlyEventsAddRowsAndDuplicatesCountOnce() {
+    lateAndEarlyEvents(new ComputeRollups(SPEC, FLUSH, "salt"));
+  }
+
+  /**
+   * The same scenario with series combined on three keys and pre-aggregated per bundle, as the
+   * local stack runs it: the same rows, totals and catalog.
+   */
+  @Test
+  public void seriesShardsGiveTheSameRows() {
+    lateAndEarlyEvents(new ComputeRollups(SPEC, FLUSH, "salt").withSeriesShards(3));
+  }
+
+  private void lateAndEarlyEvents(ComputeRollups computeRollups) {
     Event e1 =
         event("e1", "purchase", "acme", T0.plusSeconds(10)).putAttributes("amount", num(5)).build();
     Event e2 =
@@ -80,7 +93,7 @@ public class ComputeRollupsTest {
         pipeline
             .apply(events)
             .apply("Dedup", RollupsPipeline.deduplicate(Duration.standardMinutes(10)))
-            .apply(new ComputeRollups(SPEC, FLUSH, "salt"));
+            .apply(computeRollups);
 
     PAssert.that(out.get(ComputeRollups.ROWS))
         .satisfies(

@@ -1,0 +1,143 @@
+package io.eventflow.beam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eventflow.broker.Broker;
+import io.eventflow.broker.BrokerConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.IncomingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.TopicPath;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubJsonClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A streaming DirectRunner job built of this module's parts, as the local stack runs them: pull
+ * batches from one topic over gRPC, drop repeated ids in memory, publish batches to another.
+ */
+class BatchedGrpcPipelineTest {
+  private static final String PROJECT = "eventflow-test";
+  private static final TopicPath IN = PubsubClient.topicPathFromName(PROJECT, "events-in");
+  private static final TopicPath OUT = PubsubClient.topicPathFromName(PROJECT, "events-out");
+  private static final SubscriptionPath IN_SUB =
+      PubsubClient.subscriptionPathFromName(PROJECT, "events-in");
+  private static final SubscriptionPath OUT_SUB =
+      PubsubClient.subscriptionPathFromName(PROJECT, "events-out");
+
+  private Broker broker;
+  private PubsubClient client;
+
+  @BeforeEach
+  void startBroker() throws Exception {
+    broker = Broker.start(BrokerConfig.builder().inMemory().port(0).build());
+    PubsubOptions options = PipelineOptionsFactory.create().as(PubsubOptions.class);
+    options.setPubsubRootUrl(broker.restRootUrl());
+    options.setCredentialFactoryClass(NoopCredentialFactory.class);
+    client = PubsubJsonClient.FACTORY.newClient(null, null, options);
+    client.createTopic(IN);
+    client.createTopic(OUT);
+    client.createSubscription(IN, IN_SUB, 60);
+    client.createSubscription(OUT, OUT_SUB, 60);
+  }
+
+  @AfterEach
+  void stopBroker() throws Exception {
+    client.close();
+    broker.close();
+  }
+
+  /**
+   * 2,500 messages, the last 500 repeating the ids of the first 500 with other payloads: the output
+   * topic gets each id once, with its payload and attributes, and nothing more.
+   */
+  @Test
+  void copiesMessagesOncePerIdBetweenTopics() throws Exception {
+    List<OutgoingMessage> messages = new ArrayList<>();
+    for (int i = 0; i < 2_500; i++) {
+      String id = "id-" + (i < 2_000 ? i : i - 2_000);
+      messages.add(
+          OutgoingMessage.of(
+              new PubsubMessage(
+                  ("payload-" + i).getBytes(StandardCharsets.UTF_8), Map.of("id", id, "n", "" + i)),
+              0,
+              null,
+              null));
+    }
+    for (int from = 0; from < messages.size(); from += 500) {
+      client.publish(IN, messages.subList(from, from + 500));
+    }
+
+    PipelineResult job = pipeline().run();
+    Map<String, IncomingMessage> byId = new HashMap<>();
+    try {
+      // A guard against a hang, not a timing check: this normally takes a few seconds.
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (byId.size() < 2_000 && System.nanoTime() < deadline) {
+        pullInto(byId);
+      }
+      // Then nothing more: the repeats were dropped.
+      long quiet = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      while (System.nanoTime() < quiet) {
+        pullInto(byId);
+      }
+    } finally {
+      job.cancel();
+    }
+
+    assertThat(byId).hasSize(2_000);
+    IncomingMessage first = byId.get("id-7");
+    assertThat(first.message().getAttributesMap()).containsEntry("n", "7");
+    assertThat(first.message().getData().toStringUtf8()).isEqualTo("payload-7");
+  }
+
+  private void pullInto(Map<String, IncomingMessage> byId) throws Exception {
+    List<IncomingMessage> pulled = client.pull(0, OUT_SUB, 1_000, true);
+    List<String> ackIds = new ArrayList<>();
+    for (IncomingMessage m : pulled) {
+      String id = m.message().getAttributesMap().get("id");
+      assertThat(byId.put(id, m)).as("id %s republished once", id).isNull();
+      ackIds.add(m.ackId());
+    }
+    if (!ackIds.isEmpty()) {
+      client.acknowledge(OUT_SUB, ackIds);
+    } else {
+      Thread.sleep(50);
+    }
+  }
+
+  private Pipeline pipeline() {
+    PubsubOptions options = PipelineOptionsFactory.create().as(PubsubOptions.class);
+    options.setRunner(DirectRunner.class);
+    options.setPubsubRootUrl(broker.restRootUrl());
+    options.as(StreamingOptions.class).setStreaming(true);
+    // A streaming job never finishes: run() must return so the test can watch and cancel it.
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    Pipeline pipeline = Pipeline.create(options);
+    pipeline
+        .apply("Pull", PullPubsubMessages.fromSubscription(IN_SUB.getPath(), broker.restRootUrl()))
+        .apply(
+            "DropRepeats",
+            new DropRepeatedIdsInMemory<PubsubMessage>(
+                m -> m.getAttribute("id"), org.joda.time.Duration.standardMinutes(10)))
+        .apply("Publish", PublishPubsubMessages.toTopic(OUT.getPath(), broker.restRootUrl()));
+    return pipeline;
+  }
+}

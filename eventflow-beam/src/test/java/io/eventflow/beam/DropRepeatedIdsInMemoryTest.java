@@ -1,0 +1,45 @@
+package io.eventflow.beam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eventflow.beam.DropRepeatedIdsInMemory.DropFn;
+import org.joda.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The in-memory dedup's DoFn, called directly (BatchedGrpcPipelineTest runs it in a job). */
+class DropRepeatedIdsInMemoryTest {
+  private static DropFn<String> fn(String cacheId, Duration window) {
+    DropFn<String> fn = new DropFn<>(s -> s.substring(0, s.indexOf(':')), window, cacheId);
+    fn.setup();
+    return fn;
+  }
+
+  /** Copies of one transform's DoFn (one per runner thread) share what they have seen. */
+  @Test
+  void copiesOfOneTransformShareTheIdsTheySaw() {
+    DropFn<String> a = fn("transform-1", Duration.standardMinutes(10));
+    DropFn<String> b = fn("transform-1", Duration.standardMinutes(10));
+
+    assertThat(a.firstSeen("x:first")).isTrue();
+    assertThat(b.firstSeen("x:again")).isFalse();
+    assertThat(b.firstSeen("y:first")).isTrue();
+    assertThat(a.firstSeen("y:again")).isFalse();
+  }
+
+  /** Two transforms (ingest's and rollups' in one JVM) do not see each other's ids. */
+  @Test
+  void transformsDoNotShareIds() {
+    assertThat(fn("ingest", Duration.standardMinutes(10)).firstSeen("x:1")).isTrue();
+    assertThat(fn("rollups", Duration.standardMinutes(10)).firstSeen("x:1")).isTrue();
+  }
+
+  /** After the window an id counts as new again. */
+  @Test
+  void idsAreForgottenAfterTheWindow() throws Exception {
+    DropFn<String> fn = fn("short-window", Duration.millis(50));
+
+    assertThat(fn.firstSeen("x:1")).isTrue();
+    Thread.sleep(200);
+    assertThat(fn.firstSeen("x:2")).isTrue();
+  }
+}

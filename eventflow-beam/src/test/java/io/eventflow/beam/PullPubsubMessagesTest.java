@@ -1,0 +1,171 @@
+package io.eventflow.beam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eventflow.beam.PullPubsubMessages.PullCheckpoint;
+import io.eventflow.beam.PullPubsubMessages.PullReader;
+import io.eventflow.beam.PullPubsubMessages.PullSource;
+import io.eventflow.broker.Broker;
+import io.eventflow.broker.BrokerConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.TopicPath;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubJsonClient;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The batched reader against eventflow-broker over the wire: batches, timestamps, acks. */
+class PullPubsubMessagesTest {
+  static final String PROJECT = "eventflow-test";
+  static final TopicPath TOPIC = PubsubClient.topicPathFromName(PROJECT, "events-in");
+  static final SubscriptionPath SUBSCRIPTION =
+      PubsubClient.subscriptionPathFromName(PROJECT, "events-in");
+
+  private Broker broker;
+  private PubsubClient client;
+
+  @BeforeEach
+  void startBroker() throws Exception {
+    broker = Broker.start(BrokerConfig.builder().inMemory().port(0).build());
+    PubsubOptions options = PipelineOptionsFactory.create().as(PubsubOptions.class);
+    options.setPubsubRootUrl(broker.restRootUrl());
+    options.setCredentialFactoryClass(NoopCredentialFactory.class);
+    client = PubsubJsonClient.FACTORY.newClient(null, null, options);
+    client.createTopic(TOPIC);
+    client.createSubscription(TOPIC, SUBSCRIPTION, 60);
+  }
+
+  @AfterEach
+  void stopBroker() throws Exception {
+    client.close();
+    broker.close();
+  }
+
+  private PullReader reader(String timestampAttribute) {
+    PullSource source =
+        new PullSource(
+            SUBSCRIPTION.getPath(),
+            PubsubEndpoint.fromRootUrl(broker.restRootUrl()),
+            timestampAttribute);
+    return source.createReader(PipelineOptionsFactory.create(), null);
+  }
+
+  private void publish(int count, Map<String, String> attributes) throws Exception {
+    List<OutgoingMessage> messages = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      messages.add(
+          OutgoingMessage.of(
+              new PubsubMessage(("m" + i).getBytes(StandardCharsets.UTF_8), attributes),
+              0,
+              null,
+              null));
+    }
+    for (int from = 0; from < count; from += 500) {
+      client.publish(TOPIC, messages.subList(from, Math.min(count, from + 500)));
+    }
+  }
+
+  /**
+   * 2,500 messages come in three pulls of at most 1,000; a pull that takes the rest ends the bundle
+   * (the next read pulls nothing and says so); nothing is acknowledged until the checkpoint
+   * covering the batches is finalized, and then all of them are.
+   */
+  @Test
+  void pullsBatchesAndAcknowledgesWhenTheCheckpointIsFinalized() throws Exception {
+    publish(2_500, Map.of("k", "v"));
+    PullReader reader = reader(null);
+
+    List<PubsubMessage> read = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    boolean available = reader.start();
+    while (available) {
+      sizes.add(reader.getCurrent().size());
+      reader.getCurrent().forEach(m -> read.add(m.getValue()));
+      available = reader.advance();
+    }
+
+    assertThat(sizes).containsExactly(1_000, 1_000, 500);
+    assertThat(read)
+        .extracting(m -> new String(m.getPayload(), StandardCharsets.UTF_8))
+        .doesNotHaveDuplicates()
+        .hasSize(2_500)
+        .contains("m0", "m2499");
+    assertThat(read.get(0).getAttributeMap()).containsEntry("k", "v");
+    assertThat(read.get(0).getMessageId()).isNotBlank();
+
+    PullCheckpoint checkpoint = reader.getCheckpointMark();
+    assertThat(checkpoint.ackIds()).hasSize(2_500);
+    assertThat(broker.unacknowledged(SUBSCRIPTION.getPath())).isEqualTo(2_500);
+    checkpoint.finalizeCheckpoint();
+    assertThat(broker.unacknowledged(SUBSCRIPTION.getPath())).isZero();
+    // A later checkpoint covers only what was read since.
+    assertThat(reader.getCheckpointMark().ackIds()).isEmpty();
+  }
+
+  /**
+   * The timestamp attribute wins when it holds milliseconds or RFC 3339; otherwise the publish
+   * time. A batch is stamped with its oldest message, and the watermark follows.
+   */
+  @Test
+  void timestampsComeFromTheAttributeOrThePublishTime() throws Exception {
+    publish(1, Map.of("ts", "1700000000123"));
+    publish(1, Map.of("ts", "2023-11-14T22:13:21.456Z"));
+    Instant before = Instant.now().minus(1_000);
+    publish(1, Map.of("ts", "not a time"));
+    publish(1, Map.of());
+
+    PullReader reader = reader("ts");
+    assertThat(reader.start()).isTrue();
+    Map<Long, Integer> byMillis = new HashMap<>();
+    for (TimestampedValue<PubsubMessage> m : reader.getCurrent()) {
+      byMillis.merge(m.getTimestamp().getMillis(), 1, Integer::sum);
+    }
+    assertThat(byMillis).containsKeys(1_700_000_000_123L, 1_700_000_001_456L);
+    // "not a time" and no attribute: both at their publish time.
+    assertThat(
+            byMillis.entrySet().stream()
+                .filter(e -> e.getKey() >= before.getMillis())
+                .mapToInt(Map.Entry::getValue)
+                .sum())
+        .isEqualTo(2);
+    assertThat(byMillis.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(4);
+    assertThat(reader.getCurrentTimestamp()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
+    assertThat(reader.getWatermark()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
+  }
+
+  /** An empty subscription: nothing to read, and the watermark moves up to about now. */
+  @Test
+  void anIdleSubscriptionMovesTheWatermarkToNow() throws Exception {
+    Instant before = Instant.now();
+    PullReader reader = reader(null);
+
+    assertThat(reader.start()).isFalse();
+    assertThat(reader.getWatermark())
+        .isBetween(before.minus(PullPubsubMessages.IDLE_WATERMARK_LAG), Instant.now());
+  }
+
+  @Test
+  void rootUrlsNameTheGrpcEndpoint() {
+    assertThat(PubsubEndpoint.fromRootUrl("http://127.0.0.1:8085"))
+        .isEqualTo(new PubsubEndpoint("127.0.0.1:8085", true));
+    assertThat(PubsubEndpoint.fromRootUrl("https://pubsub.googleapis.com"))
+        .isEqualTo(new PubsubEndpoint("pubsub.googleapis.com:443", false));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> PubsubEndpoint.fromRootUrl("ftp://host"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--pubsubRootUrl");
+  }
+}

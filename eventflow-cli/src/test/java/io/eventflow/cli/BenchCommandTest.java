@@ -1,0 +1,62 @@
+package io.eventflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code eventflow bench} runs the real local stack and reports what it measured. */
+class BenchCommandTest {
+  @TempDir Path dir;
+
+  /**
+   * A small run: every event published is counted by a query, and the report gives the rate and the
+   * freshness percentiles. The figures themselves are not asserted (benchmarks are not tests).
+   */
+  @Test
+  void reportsEveryEventQueryableWithFreshness() throws Exception {
+    CliRunner.Result result =
+        new CliRunner()
+            .run(
+                "bench",
+                "--events",
+                "3000",
+                "--rate",
+                "1000/s",
+                "--flush-interval",
+                "1s",
+                "--timeout",
+                "3m",
+                "--data-dir",
+                dir.toString());
+
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    List<String> lines = result.out().lines().toList();
+    assertThat(lines).hasSize(4);
+    assertThat(lines.get(0)).startsWith("local stack started in ");
+    assertThat(lines.get(1)).startsWith("published 3,000 events in ").endsWith(", 0 failed");
+    assertThat(lines.get(2))
+        .startsWith("queryable: all 3,000 after ")
+        .contains("events/s published to queryable");
+    assertThat(lines.get(3))
+        .matches(
+            "freshness \\(published to counted by a query, polled every 250 ms\\): p50 [0-9.]+ s,"
+                + " p99 [0-9.]+ s, max [0-9.]+ s \\(flush interval PT1S\\)");
+    // The stack ran on the given directory, which is kept.
+    assertThat(Files.exists(dir.resolve("intervals"))).isTrue();
+  }
+
+  @Test
+  void badFlagsAreUsageErrors() {
+    CliRunner.Result noEvents = new CliRunner().run("bench", "--events", "0");
+    assertThat(noEvents.exitCode()).isEqualTo(EventflowCommand.EXIT_USAGE);
+    assertThat(noEvents.err()).contains("--events must be at least 1");
+
+    CliRunner.Result badRate = new CliRunner().run("bench", "--rate", "fast");
+    assertThat(badRate.exitCode()).isEqualTo(EventflowCommand.EXIT_USAGE);
+    assertThat(badRate.err()).contains("expected events per second like 500/s");
+  }
+}
