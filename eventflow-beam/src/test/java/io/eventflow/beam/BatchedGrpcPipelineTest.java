@@ -3,7 +3,6 @@ package io.eventflow.beam;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventflow.broker.Broker;
-import io.eventflow.broker.BrokerConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,13 +13,11 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.IncomingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.TopicPath;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubJsonClient;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -34,34 +31,27 @@ import org.junit.jupiter.api.Test;
  * batches from one topic over gRPC, drop repeated ids in memory, publish batches to another.
  */
 class BatchedGrpcPipelineTest {
-  private static final String PROJECT = "eventflow-test";
-  private static final TopicPath IN = PubsubClient.topicPathFromName(PROJECT, "events-in");
-  private static final TopicPath OUT = PubsubClient.topicPathFromName(PROJECT, "events-out");
-  private static final SubscriptionPath IN_SUB =
-      PubsubClient.subscriptionPathFromName(PROJECT, "events-in");
-  private static final SubscriptionPath OUT_SUB =
-      PubsubClient.subscriptionPathFromName(PROJECT, "events-out");
+  private static final TopicPath IN = TestBroker.topic("events-in");
+  private static final TopicPath OUT = TestBroker.topic("events-out");
 
+  private TestBroker test;
   private Broker broker;
   private PubsubClient client;
+  private SubscriptionPath inSubscription;
+  private SubscriptionPath outSubscription;
 
   @BeforeEach
   void startBroker() throws Exception {
-    broker = Broker.start(BrokerConfig.builder().inMemory().port(0).build());
-    PubsubOptions options = PipelineOptionsFactory.create().as(PubsubOptions.class);
-    options.setPubsubRootUrl(broker.restRootUrl());
-    options.setCredentialFactoryClass(NoopCredentialFactory.class);
-    client = PubsubJsonClient.FACTORY.newClient(null, null, options);
-    client.createTopic(IN);
-    client.createTopic(OUT);
-    client.createSubscription(IN, IN_SUB, 60);
-    client.createSubscription(OUT, OUT_SUB, 60);
+    test = new TestBroker();
+    broker = test.broker;
+    client = test.client;
+    inSubscription = test.topicWithSubscription("events-in");
+    outSubscription = test.topicWithSubscription("events-out");
   }
 
   @AfterEach
   void stopBroker() throws Exception {
-    client.close();
-    broker.close();
+    test.close();
   }
 
   /**
@@ -109,7 +99,7 @@ class BatchedGrpcPipelineTest {
   }
 
   private void pullInto(Map<String, IncomingMessage> byId) throws Exception {
-    List<IncomingMessage> pulled = client.pull(0, OUT_SUB, 1_000, true);
+    List<IncomingMessage> pulled = client.pull(0, outSubscription, 1_000, true);
     List<String> ackIds = new ArrayList<>();
     for (IncomingMessage m : pulled) {
       String id = m.message().getAttributesMap().get("id");
@@ -117,7 +107,7 @@ class BatchedGrpcPipelineTest {
       ackIds.add(m.ackId());
     }
     if (!ackIds.isEmpty()) {
-      client.acknowledge(OUT_SUB, ackIds);
+      client.acknowledge(outSubscription, ackIds);
     } else {
       Thread.sleep(50);
     }
@@ -132,7 +122,9 @@ class BatchedGrpcPipelineTest {
     options.as(DirectOptions.class).setBlockOnRun(false);
     Pipeline pipeline = Pipeline.create(options);
     pipeline
-        .apply("Pull", PullPubsubMessages.fromSubscription(IN_SUB.getPath(), broker.restRootUrl()))
+        .apply(
+            "Pull",
+            PullPubsubMessages.fromSubscription(inSubscription.getPath(), broker.restRootUrl()))
         .apply(
             "DropRepeats",
             new DropRepeatedIdsInMemory<PubsubMessage>(

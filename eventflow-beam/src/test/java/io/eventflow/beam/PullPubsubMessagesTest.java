@@ -6,20 +6,16 @@ import io.eventflow.beam.PullPubsubMessages.PullCheckpoint;
 import io.eventflow.beam.PullPubsubMessages.PullReader;
 import io.eventflow.beam.PullPubsubMessages.PullSource;
 import io.eventflow.broker.Broker;
-import io.eventflow.broker.BrokerConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.TopicPath;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubJsonClient;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
@@ -29,35 +25,30 @@ import org.junit.jupiter.api.Test;
 
 /** The batched reader against eventflow-broker over the wire: batches, timestamps, acks. */
 class PullPubsubMessagesTest {
-  static final String PROJECT = "eventflow-test";
-  static final TopicPath TOPIC = PubsubClient.topicPathFromName(PROJECT, "events-in");
-  static final SubscriptionPath SUBSCRIPTION =
-      PubsubClient.subscriptionPathFromName(PROJECT, "events-in");
+  static final TopicPath TOPIC = TestBroker.topic("events-in");
 
+  private TestBroker test;
   private Broker broker;
   private PubsubClient client;
+  private SubscriptionPath subscription;
 
   @BeforeEach
   void startBroker() throws Exception {
-    broker = Broker.start(BrokerConfig.builder().inMemory().port(0).build());
-    PubsubOptions options = PipelineOptionsFactory.create().as(PubsubOptions.class);
-    options.setPubsubRootUrl(broker.restRootUrl());
-    options.setCredentialFactoryClass(NoopCredentialFactory.class);
-    client = PubsubJsonClient.FACTORY.newClient(null, null, options);
-    client.createTopic(TOPIC);
-    client.createSubscription(TOPIC, SUBSCRIPTION, 60);
+    test = new TestBroker();
+    broker = test.broker;
+    client = test.client;
+    subscription = test.topicWithSubscription("events-in");
   }
 
   @AfterEach
   void stopBroker() throws Exception {
-    client.close();
-    broker.close();
+    test.close();
   }
 
   private PullReader reader(String timestampAttribute) {
     PullSource source =
         new PullSource(
-            SUBSCRIPTION.getPath(),
+            subscription.getPath(),
             PubsubEndpoint.fromRootUrl(broker.restRootUrl()),
             timestampAttribute);
     return source.createReader(PipelineOptionsFactory.create(), null);
@@ -108,9 +99,9 @@ class PullPubsubMessagesTest {
 
     PullCheckpoint checkpoint = reader.getCheckpointMark();
     assertThat(checkpoint.ackIds()).hasSize(2_500);
-    assertThat(broker.unacknowledged(SUBSCRIPTION.getPath())).isEqualTo(2_500);
+    assertThat(broker.unacknowledged(subscription.getPath())).isEqualTo(2_500);
     checkpoint.finalizeCheckpoint();
-    assertThat(broker.unacknowledged(SUBSCRIPTION.getPath())).isZero();
+    assertThat(broker.unacknowledged(subscription.getPath())).isZero();
     // A later checkpoint covers only what was read since.
     assertThat(reader.getCheckpointMark().ackIds()).isEmpty();
   }
