@@ -23,16 +23,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Deduplicate;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -45,21 +49,27 @@ import org.joda.time.Duration;
  * events, encoding them into the bounded input and starting the JVM are not timed. Target: at least
  * 50k events/s with the DirectRunner's immutability and encodability checks off.
  *
- * <p>The graph is the one {@code RollupsPipeline.create} builds, step for step, with a bounded
- * {@link Create} of the messages ingest republishes ({@link RepublishEvents#toMessage}, timestamped
- * with event time as PubsubIO's timestamp attribute does) in place of the subscription: {@link
- * DecodeEvents}, the job's dedup on the event id over its default 10 minutes ({@link Dedup}: by
- * default the in-memory one the local stack runs with {@code --dedupIn=MEMORY}, or Beam's {@link
- * Deduplicate} as {@code RollupsPipeline.deduplicate} configures it for Dataflow), {@link
- * ComputeRollups} with the default 10-second flush and {@link WriteIntervals#toJdbc}. ({@code
- * RollupsPipeline.create} itself is package-private, so the steps are applied here.)
+ * <p>The graph is the one {@code RollupsPipeline.create} builds, step for step, with the messages
+ * ingest republishes ({@link RepublishEvents#toMessage}, timestamped with event time as PubsubIO's
+ * timestamp attribute does), held in memory and replayed by index from a bounded {@link
+ * GenerateSequence}, in place of the subscription: {@link DecodeEvents}, the job's dedup on the
+ * event id over its default 10 minutes ({@link Dedup}: by default the in-memory one the local stack
+ * runs with {@code --dedupIn=MEMORY}, or Beam's {@link Deduplicate} as {@code
+ * RollupsPipeline.deduplicate} configures it for Dataflow), {@link ComputeRollups} with the default
+ * 10-second flush and the local stack's 8 series shards ({@code --seriesShards}; 0, one key per
+ * series, is the job's default), and {@link WriteIntervals#toJdbc}. ({@code RollupsPipeline.create}
+ * itself is package-private, so the steps are applied here.)
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.eventflow.benchmarks.RollupsDirectRunnerDriver
- * [--events=N] [--rollups=SPEC|demo] [--checks] [--dedup=memory|beam|none] [--dir=DIR]}.
+ * [--events=N] [--rollups=SPEC|demo] [--checks] [--dedup=memory|beam|none] [--series-shards=N]
+ * [--dir=DIR]}.
  */
 public final class RollupsDirectRunnerDriver {
   /** Event time of the first generated event. */
   static final Instant START = Instant.parse("2024-05-31T16:00:00Z");
+
+  /** The local stack's {@code --seriesShards} (eventflow-local's {@code LocalStack}). */
+  static final int LOCAL_STACK_SERIES_SHARDS = 8;
 
   /** Event-time minutes the generated events cover: a busy hour's worth of minute rows. */
   static final int MINUTES = 60;
@@ -115,7 +125,7 @@ public final class RollupsDirectRunnerDriver {
       String rollups,
       boolean checks,
       String storeUrl) {
-    return run(messages, rollups, checks, Dedup.MEMORY, storeUrl);
+    return run(messages, rollups, checks, Dedup.MEMORY, LOCAL_STACK_SERIES_SHARDS, storeUrl);
   }
 
   /** How the driven job drops repeated event ids. */
@@ -131,12 +141,16 @@ public final class RollupsDirectRunnerDriver {
     NONE
   }
 
-  /** As {@link #run(List, String, boolean, String)}, with the given dedup step. */
+  /**
+   * As {@link #run(List, String, boolean, String)}, with the given dedup step and {@code
+   * --seriesShards} (0: one key per series, the job's default).
+   */
   public static Result run(
       List<TimestampedValue<PubsubMessage>> messages,
       String rollups,
       boolean checks,
       Dedup dedup,
+      int seriesShards,
       String storeUrl) {
     DirectOptions options = PipelineOptionsFactory.create().as(DirectOptions.class);
     options.setRunner(DirectRunner.class);
@@ -148,13 +162,17 @@ public final class RollupsDirectRunnerDriver {
     // As RollupsPipeline.create does for the real job.
     options.as(StreamingOptions.class).setStreaming(true);
 
+    // The input stays in this JVM's memory and the bounded source only counts: a Create would
+    // hold every encoded message in its source, which the DirectRunner serializes again whenever it
+    // translates the read (29% of the worker threads' samples at 300,000 events).
+    String inputId = UUID.randomUUID().toString();
+    INPUTS.put(inputId, messages);
     Pipeline pipeline = Pipeline.create(options);
     PCollection<Event> events =
         pipeline
-            .apply(
-                "ReadMessages",
-                Create.timestamped(messages)
-                    .withCoder(PubsubMessageWithAttributesAndMessageIdCoder.of()))
+            .apply("CountMessages", GenerateSequence.from(0).to(messages.size()))
+            .apply("ReadMessages", ParDo.of(new ReplayFn(inputId)))
+            .setCoder(PubsubMessageWithAttributesAndMessageIdCoder.of())
             .apply("DecodeEvents", new DecodeEvents());
     // The job remembers ids for its default --dedupWindowMinutes, 10.
     Duration window = Duration.standardMinutes(10);
@@ -173,14 +191,39 @@ public final class RollupsDirectRunnerDriver {
         .apply(
             "ComputeRollups",
             new ComputeRollups(
-                RollupSpec.parse(rollups), Duration.standardSeconds(10), "rollups-driver"))
+                    RollupSpec.parse(rollups), Duration.standardSeconds(10), "rollups-driver")
+                .withSeriesShards(seriesShards))
         .apply("WriteIntervals", WriteIntervals.toJdbc(storeUrl));
 
-    long started = System.nanoTime();
-    PipelineResult result = pipeline.run();
-    PipelineResult.State state = result.waitUntilFinish();
-    double seconds = (System.nanoTime() - started) / 1e9;
-    return new Result(messages.size(), seconds, state);
+    try {
+      long started = System.nanoTime();
+      PipelineResult result = pipeline.run();
+      PipelineResult.State state = result.waitUntilFinish();
+      double seconds = (System.nanoTime() - started) / 1e9;
+      return new Result(messages.size(), seconds, state);
+    } finally {
+      INPUTS.remove(inputId);
+    }
+  }
+
+  /** The inputs of the runs in progress, by id: the DirectRunner runs the DoFns in this JVM. */
+  private static final Map<String, List<TimestampedValue<PubsubMessage>>> INPUTS =
+      new ConcurrentHashMap<>();
+
+  /** Emits the pre-generated message at each index, with its event time, as PubsubIO would. */
+  static final class ReplayFn extends DoFn<Long, PubsubMessage> {
+    private static final long serialVersionUID = 1L;
+    private final String inputId;
+
+    ReplayFn(String inputId) {
+      this.inputId = inputId;
+    }
+
+    @ProcessElement
+    public void processElement(@Element Long index, OutputReceiver<PubsubMessage> out) {
+      TimestampedValue<PubsubMessage> message = INPUTS.get(inputId).get(Math.toIntExact(index));
+      out.outputWithTimestamp(message.getValue(), message.getTimestamp());
+    }
   }
 
   /**
@@ -232,6 +275,7 @@ public final class RollupsDirectRunnerDriver {
     String rollups = "";
     boolean checks = false;
     Dedup dedup = Dedup.MEMORY;
+    int shards = LOCAL_STACK_SERIES_SHARDS;
     Path dir = null;
     for (String arg : args) {
       if (arg.startsWith("--events=")) {
@@ -241,6 +285,8 @@ public final class RollupsDirectRunnerDriver {
         rollups = rollups.equals("demo") ? SampleEvents.DEMO_ROLLUPS : rollups;
       } else if (arg.equals("--checks")) {
         checks = true;
+      } else if (arg.startsWith("--series-shards=")) {
+        shards = Integer.parseInt(arg.substring("--series-shards=".length()));
       } else if (arg.startsWith("--dedup=")) {
         dedup = Dedup.valueOf(arg.substring("--dedup=".length()).toUpperCase(Locale.ROOT));
       } else if (arg.startsWith("--dir=")) {
@@ -248,7 +294,7 @@ public final class RollupsDirectRunnerDriver {
       } else {
         System.err.println(
             "usage: RollupsDirectRunnerDriver [--events=N] [--rollups=SPEC|demo] [--checks]"
-                + " [--dedup=memory|beam|none] [--dir=DIR]; unknown argument "
+                + " [--dedup=memory|beam|none] [--series-shards=N] [--dir=DIR]; unknown argument "
                 + arg);
         System.exit(2);
       }
@@ -258,7 +304,7 @@ public final class RollupsDirectRunnerDriver {
 
     List<TimestampedValue<PubsubMessage>> messages =
         messages(SampleEvents.traffic(count, START, MINUTES, 42));
-    Result result = run(messages, rollups, checks, dedup, url);
+    Result result = run(messages, rollups, checks, dedup, shards, url);
     StoreTotals totals = readBack(url);
     long counted =
         totals.minuteCounts().entrySet().stream()
@@ -270,13 +316,15 @@ public final class RollupsDirectRunnerDriver {
             .sum();
     System.out.printf(
         Locale.ROOT,
-        "%d events in %.2f s: %,.0f events/s (checks %s, dedup %s, rollups \"%s\", state %s)%n"
+        "%d events in %.2f s: %,.0f events/s (checks %s, dedup %s, series shards %d, rollups \"%s\","
+            + " state %s)%n"
             + "store %s: %d series, %d minute rows, %d events in the TYPE.count minute rows%n",
         result.events(),
         result.seconds(),
         result.eventsPerSecond(),
         checks ? "on" : "off",
         dedup.name().toLowerCase(Locale.ROOT),
+        shards,
         rollups,
         result.state(),
         dir,
