@@ -531,7 +531,7 @@ public final class EventJson {
     }
     if (event.hasTimestamp()) {
       first = name(out, "timestamp", first);
-      out.append('"').append(Timestamps.toString(event.getTimestamp())).append('"');
+      out.append('"').append(Rfc3339.format(event.getTimestamp())).append('"');
     }
     if (event.getAttributesCount() > 0) {
       name(out, "attributes", first);
@@ -581,7 +581,7 @@ public final class EventJson {
               .append('"');
       case TIMESTAMP_VALUE ->
           out.append("{\"timestampValue\":\"")
-              .append(Timestamps.toString(value.getTimestampValue()))
+              .append(Rfc3339.format(value.getTimestampValue()))
               .append('"');
       case DURATION_VALUE ->
           out.append("{\"durationValue\":\"")

@@ -1,10 +1,10 @@
 package io.eventflow.ingest;
 
 import com.google.common.collect.ImmutableMap;
-import com.google.protobuf.util.Timestamps;
 import io.eventflow.beam.PublishPubsubMessages;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.Rfc3339;
 import io.eventflow.common.pb.Event;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.PubsubClientFactory;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
@@ -63,7 +63,7 @@ public final class RepublishEvents extends PTransform<PCollection<Event>, PDone>
             .put(MessageAttributes.ID, event.getId())
             .put(MessageAttributes.TYPE, event.getType())
             .put(MessageAttributes.SOURCE, event.getSource())
-            .put(MessageAttributes.TIMESTAMP, Timestamps.toString(event.getTimestamp()))
+            .put(MessageAttributes.TIMESTAMP, Rfc3339.format(event.getTimestamp()))
             .put(MessageAttributes.CONTENT_TYPE, ContentType.PROTOBUF.mimeType());
     if (event.hasCustomer()) {
       attributes.put(MessageAttributes.CUSTOMER, event.getCustomer().getValue());

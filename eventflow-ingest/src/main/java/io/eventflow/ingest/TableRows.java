@@ -5,12 +5,10 @@ import com.google.common.io.BaseEncoding;
 import com.google.protobuf.Timestamp;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.EventJson;
+import io.eventflow.common.Rfc3339;
 import io.eventflow.common.pb.AttributeValue;
 import io.eventflow.common.pb.Event;
 import io.eventflow.ingest.pb.InvalidMessage;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +23,6 @@ import java.util.TreeMap;
  * "-Infinity" (JSON has no literal for them).
  */
 public final class TableRows {
-  private static final DateTimeFormatter MICROS =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
-
   private TableRows() {}
 
   /** Returns the row of the events table for a valid event. */
@@ -113,6 +108,6 @@ public final class TableRows {
    * and receipt times reach it, both within BigQuery's range (years 0001 to 9999).
    */
   static String timestamp(Timestamp timestamp) {
-    return MICROS.format(Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos()));
+    return Rfc3339.formatMicros(timestamp);
   }
 }

@@ -15,7 +15,6 @@ import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.util.Timestamps;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import io.eventflow.common.ContentType;
@@ -23,6 +22,7 @@ import io.eventflow.common.EventJson;
 import io.eventflow.common.EventValidator;
 import io.eventflow.common.IdGenerator;
 import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.Rfc3339;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.common.ValidationLimits;
 import io.eventflow.common.Violation;
@@ -301,7 +301,7 @@ public final class EventPublisher implements AutoCloseable {
         PubsubMessage.newBuilder()
             .setData(payload)
             .putAttributes(MessageAttributes.ID, event.getId())
-            .putAttributes(MessageAttributes.TIMESTAMP, Timestamps.toString(event.getTimestamp()))
+            .putAttributes(MessageAttributes.TIMESTAMP, Rfc3339.format(event.getTimestamp()))
             .putAttributes(MessageAttributes.TYPE, event.getType())
             .putAttributes(MessageAttributes.SOURCE, event.getSource())
             .putAttributes(MessageAttributes.CONTENT_TYPE, contentType.mimeType());
