@@ -12,6 +12,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Turns one event into the points it contributes to series: plain Java, no Beam, so it can be
@@ -46,6 +49,20 @@ public final class RollupKeys implements Serializable {
 
   private final Map<String, CompiledRule[]> rulesByType;
 
+  /**
+   * Series names by type and customer ("" for none): the count series, the customer's count series,
+   * then each rule's customer series. Building and escaping them for every event was most of the
+   * extraction's cost; a busy stream repeats the same few thousand pairs. Cleared when it passes
+   * {@link #MAX_CACHED_PAIRS}, so a stream of ever-new customers stays bounded.
+   */
+  private transient volatile @Nullable NameCache names;
+
+  /** The cache and its size, created together (one volatile write) on first use. */
+  private record NameCache(Map<String, Map<String, String[]>> byType, AtomicInteger pairs) {}
+
+  /** The most (type, customer) pairs whose series names are kept. */
+  static final int MAX_CACHED_PAIRS = 100_000;
+
   /** Compiles the rules of a spec for lookup by event type. */
   public RollupKeys(RollupSpec spec) {
     Map<String, List<CompiledRule>> byType = new HashMap<>();
@@ -72,17 +89,19 @@ public final class RollupKeys implements Serializable {
         event.hasCustomer() && !event.getCustomer().getValue().isEmpty()
             ? event.getCustomer().getValue()
             : null;
-    int skipped = 0;
-    skipped += emit(sink, SeriesNames.count(type, null), AggregateFunction.SUM, minute, 1);
-    if (customer != null) {
-      skipped += emit(sink, SeriesNames.count(type, customer), AggregateFunction.SUM, minute, 1);
-    }
     CompiledRule[] rules = rulesByType.get(type);
+    String[] series = names(type, customer, rules);
+    int skipped = 0;
+    skipped += emit(sink, series[0], AggregateFunction.SUM, minute, 1);
+    if (customer != null) {
+      skipped += emit(sink, series[1], AggregateFunction.SUM, minute, 1);
+    }
     if (rules == null) {
       return skipped;
     }
     Map<String, AttributeValue> attributes = event.getAttributesMap();
-    for (CompiledRule compiled : rules) {
+    for (int i = 0; i < rules.length; i++) {
+      CompiledRule compiled = rules[i];
       RollupSpec.Rule rule = compiled.rule();
       AttributeValue raw = attributes.get(rule.attribute());
       if (raw == null) {
@@ -96,16 +115,42 @@ public final class RollupKeys implements Serializable {
       double v = value.getAsDouble();
       skipped += emit(sink, compiled.totalSeries(), rule.function(), minute, v);
       if (customer != null) {
-        skipped +=
-            emit(
-                sink,
-                SeriesNames.rollup(type, customer, rule.attribute(), rule.function()),
-                rule.function(),
-                minute,
-                v);
+        skipped += emit(sink, series[2 + i], rule.function(), minute, v);
       }
     }
     return skipped;
+  }
+
+  /** The series names of a (type, customer) pair, from the cache or built and cached. */
+  private String[] names(String type, @Nullable String customer, CompiledRule @Nullable [] rules) {
+    NameCache cache = names;
+    if (cache == null) {
+      cache = new NameCache(new ConcurrentHashMap<>(), new AtomicInteger());
+      names = cache;
+    }
+    Map<String, String[]> byCustomer =
+        cache.byType().computeIfAbsent(type, t -> new ConcurrentHashMap<>());
+    String key = customer == null ? "" : customer;
+    String[] found = byCustomer.get(key);
+    if (found != null) {
+      return found;
+    }
+    int ruleCount = rules == null ? 0 : rules.length;
+    String[] built = new String[customer == null ? 1 : 2 + ruleCount];
+    built[0] = SeriesNames.count(type, null);
+    if (customer != null) {
+      built[1] = SeriesNames.count(type, customer);
+      for (int i = 0; i < ruleCount; i++) {
+        RollupSpec.Rule rule = rules[i].rule();
+        built[2 + i] = SeriesNames.rollup(type, customer, rule.attribute(), rule.function());
+      }
+    }
+    if (cache.pairs().incrementAndGet() > MAX_CACHED_PAIRS) {
+      cache.byType().clear();
+      cache.pairs().set(0);
+    }
+    byCustomer.put(key, built);
+    return built;
   }
 
   private static int emit(

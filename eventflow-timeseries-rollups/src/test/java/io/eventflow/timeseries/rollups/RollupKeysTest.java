@@ -30,6 +30,36 @@ class RollupKeysTest {
     return points;
   }
 
+  /**
+   * Series names are cached per type and customer: alternating customers and types, with and
+   * without a customer, and more pairs than the cache holds, each event still feeds exactly its own
+   * series (compared with a fresh extractor, whose cache is empty).
+   */
+  @Test
+  void cachedSeriesNamesStayExactAcrossCustomersTypesAndEvictions() {
+    String[] customers = {"acme", "globex", null, "acme", "a.b c", null};
+    String[] types = {"purchase", "request", "signup"};
+    for (int i = 0; i < RollupKeys.MAX_CACHED_PAIRS + 50; i += i < 30 ? 1 : 997) {
+      String customer = i < 30 ? customers[i % customers.length] : "c-" + i;
+      Event e =
+          event("" + i, types[i % types.length], customer, AT)
+              .putAttributes("amount", num(i))
+              .putAttributes("latency", num(i))
+              .build();
+      RollupKeys fresh =
+          new RollupKeys(
+              RollupSpec.parse("purchase:sum:amount,purchase:max:amount,request:min:latency"));
+      List<Point> expected = new ArrayList<>();
+      fresh.extract(e, (s2, f, m, v) -> expected.add(new Point(s2, f, m, v)));
+      assertThat(points(e)).containsExactlyElementsOf(expected);
+    }
+    for (int i = 0; i < RollupKeys.MAX_CACHED_PAIRS + 10; i++) {
+      keys.extract(event("x", "signup", "many-" + i, AT).build(), (s2, f, m, v) -> {});
+    }
+    assertThat(points(event("1", "purchase", "acme", AT).putAttributes("amount", num(1)).build()))
+        .contains(new Point("purchase.acme.count", AggregateFunction.SUM, MINUTE, 1));
+  }
+
   @Test
   void eventWithoutCustomerFeedsOnlyTotalSeries() {
     assertThat(points(event("1", "signup", null, AT).build()))
