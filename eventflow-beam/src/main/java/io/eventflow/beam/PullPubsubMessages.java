@@ -11,6 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -198,6 +199,21 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
 
     List<String> ackIds() {
       return ackIds;
+    }
+
+    // Value semantics, which Beam's SerializableCoder checks for (a checkpoint is cloned through
+    // its coder when a reader is restored).
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof PullCheckpoint other
+          && endpoint.equals(other.endpoint)
+          && subscription.equals(other.subscription)
+          && ackIds.equals(other.ackIds);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(endpoint, subscription, ackIds);
     }
 
     @Override
