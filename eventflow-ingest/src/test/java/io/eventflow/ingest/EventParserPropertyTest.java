@@ -10,6 +10,7 @@ import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.ValidationLimits;
 import io.eventflow.common.pb.InvalidReason;
 import io.eventflow.ingest.pb.InvalidMessage;
+import io.eventflow.testing.Trials;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;

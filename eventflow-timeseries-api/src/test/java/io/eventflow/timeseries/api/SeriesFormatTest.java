@@ -3,6 +3,7 @@ package io.eventflow.timeseries.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventflow.testing.Trials;
 import io.eventflow.timeseries.api.pb.AggregateFunction;
 import java.math.BigDecimal;
 import java.math.BigInteger;

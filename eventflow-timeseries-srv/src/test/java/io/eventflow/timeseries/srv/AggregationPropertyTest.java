@@ -2,6 +2,7 @@ package io.eventflow.timeseries.srv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventflow.testing.Trials;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRows;
 import java.time.DayOfWeek;

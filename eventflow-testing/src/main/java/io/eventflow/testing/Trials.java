@@ -1,4 +1,4 @@
-package io.eventflow.ingest;
+package io.eventflow.testing;
 
 import java.util.Random;
 
@@ -7,16 +7,17 @@ import java.util.Random;
  * seed of a failing trial so it can be replayed: set the system property {@code eventflow.seed} to
  * it and the run starts from that seed.
  */
-final class Trials {
+public final class Trials {
   /** A check of one trial. */
-  interface Trial {
+  public interface Trial {
+    /** Runs the check with this trial's seeded random. */
     void run(Random random) throws Exception;
   }
 
   private Trials() {}
 
   /** Runs {@code count} trials, stopping at the first failure with its seed in the message. */
-  static void run(int count, Trial trial) {
+  public static void run(int count, Trial trial) {
     String fixed = System.getProperty("eventflow.seed");
     long base = fixed != null ? Long.parseLong(fixed) : new Random().nextLong();
     for (int i = 0; i < count; i++) {

@@ -1,0 +1,2 @@
+/** Test support the eventflow modules share; a test-scoped dependency only. */
+package io.eventflow.testing;
