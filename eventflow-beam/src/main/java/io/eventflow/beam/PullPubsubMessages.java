@@ -19,7 +19,9 @@ import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -44,11 +46,12 @@ import org.joda.time.Instant;
  * source scales across workers and deduplicates redeliveries.
  *
  * <p>Messages are acknowledged when the runner finalizes the checkpoint that covers them, that is
- * after the bundle that read them is committed; an unacknowledged message comes back after the
- * subscription's ack deadline (at least once). Element timestamps are the timestamp attribute when
- * one is configured and present (milliseconds since the epoch or RFC 3339, as PubsubIO accepts),
- * otherwise the publish time. The watermark is the oldest timestamp of the latest pull, and the
- * pull time less {@link #IDLE_WATERMARK_LAG} when a pull finds nothing.
+ * after the bundle that read them is committed, and again when a reader resumes from that
+ * checkpoint (after a crash between the commit and the acknowledgement); an unacknowledged message
+ * comes back after the subscription's ack deadline (at least once). Element timestamps are the
+ * timestamp attribute when one is configured and present (milliseconds since the epoch or RFC 3339,
+ * as PubsubIO accepts), otherwise the publish time. The watermark is the oldest timestamp of the
+ * latest pull, and the pull time less {@link #IDLE_WATERMARK_LAG} when a pull finds nothing.
  */
 public final class PullPubsubMessages extends PTransform<PBegin, PCollection<PubsubMessage>> {
   private static final long serialVersionUID = 1L;
@@ -146,11 +149,40 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
       return splits;
     }
 
+    /**
+     * Creates a reader; one resumed from a checkpoint first acknowledges the messages it names. A
+     * runner resumes only from a committed checkpoint (Flink restores its latest completed one
+     * after a crash; the DirectRunner finalizes a checkpoint before resuming from it), so those
+     * messages were processed, but a crash may have come between the commit and the
+     * acknowledgement: without this they would be delivered and processed again. Acknowledging an
+     * acknowledged message does nothing, as in Pub/Sub.
+     */
     @Override
-    public PullReader createReader(PipelineOptions options, @Nullable PullCheckpoint checkpoint) {
-      // A restored checkpoint needs nothing: the reader reads ahead nothing it has not emitted,
-      // and the runner finalizes (acknowledges) the original checkpoint itself.
-      return new PullReader(this);
+    public PullReader createReader(PipelineOptions options, @Nullable PullCheckpoint checkpoint)
+        throws IOException {
+      PullSource current = atEndpointOf(options);
+      if (checkpoint != null) {
+        new PullCheckpoint(current.endpoint, subscription, checkpoint.ackIds())
+            .finalizeCheckpoint();
+      }
+      return new PullReader(current);
+    }
+
+    /**
+     * Returns this source reading from the endpoint of the running job's {@code --pubsubRootUrl}
+     * when one is set. A runner that restores a checkpoint restores this source with it, endpoint
+     * included, and the job that restores may reach Pub/Sub elsewhere: the local stack's broker
+     * listens on a new port when started on port 0.
+     */
+    private PullSource atEndpointOf(PipelineOptions options) {
+      String rootUrl = options.as(PubsubOptions.class).getPubsubRootUrl();
+      if (rootUrl == null || rootUrl.equals(DefaultRootUrl.VALUE)) {
+        return this;
+      }
+      PubsubEndpoint running = PubsubEndpoint.fromRootUrl(rootUrl);
+      return running.equals(endpoint)
+          ? this
+          : new PullSource(subscription, running, timestampAttribute);
     }
 
     @Override
@@ -181,6 +213,12 @@ public final class PullPubsubMessages extends PTransform<PBegin, PCollection<Pub
       }
       return Instant.ofEpochMilli(Timestamps.toMillis(message.getPublishTime()));
     }
+  }
+
+  /** Beam's default {@code --pubsubRootUrl}: Google's service, not set by the job. */
+  private static final class DefaultRootUrl {
+    static final String VALUE =
+        PipelineOptionsFactory.create().as(PubsubOptions.class).getPubsubRootUrl();
   }
 
   /** Ack ids of the batches a reader emitted since its previous checkpoint. */

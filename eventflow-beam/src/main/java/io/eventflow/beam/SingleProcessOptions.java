@@ -50,4 +50,17 @@ public interface SingleProcessOptions extends PipelineOptions {
 
   /** Sets {@code --dedupIn}. */
   void setDedupIn(DedupIn value);
+
+  /** Returns {@code --checkpointedWrites}, as described. */
+  @Description(
+      "Write the archive and interval rows only from checkpointed input, with names and row ids"
+          + " that depend on nothing but that input, and drop redelivered dead letters by message"
+          + " id: for a runner that restores checkpoints after a crash (the local stack's Flink),"
+          + " where a write replayed from a checkpoint must overwrite, not add. Needs"
+          + " checkpointing and a fixed --rowIdSalt and --archiveRunId. Default: false.")
+  @Default.Boolean(false)
+  boolean getCheckpointedWrites();
+
+  /** Sets {@code --checkpointedWrites}. */
+  void setCheckpointedWrites(boolean value);
 }

@@ -6,6 +6,7 @@ import io.eventflow.beam.PullPubsubMessages.PullCheckpoint;
 import io.eventflow.beam.PullPubsubMessages.PullReader;
 import io.eventflow.beam.PullPubsubMessages.PullSource;
 import io.eventflow.broker.Broker;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.TopicPath;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
@@ -45,13 +47,15 @@ class PullPubsubMessagesTest {
     test.close();
   }
 
-  private PullReader reader(String timestampAttribute) {
-    PullSource source =
-        new PullSource(
-            subscription.getPath(),
-            PubsubEndpoint.fromRootUrl(broker.restRootUrl()),
-            timestampAttribute);
-    return source.createReader(PipelineOptionsFactory.create(), null);
+  private PullReader reader(String timestampAttribute) throws IOException {
+    return source(timestampAttribute).createReader(PipelineOptionsFactory.create(), null);
+  }
+
+  private PullSource source(String timestampAttribute) {
+    return new PullSource(
+        subscription.getPath(),
+        PubsubEndpoint.fromRootUrl(broker.restRootUrl()),
+        timestampAttribute);
   }
 
   private void publish(int count, Map<String, String> attributes) throws Exception {
@@ -104,6 +108,38 @@ class PullPubsubMessagesTest {
     assertThat(broker.unacknowledged(subscription.getPath())).isZero();
     // A later checkpoint covers only what was read since.
     assertThat(reader.getCheckpointMark().ackIds()).isEmpty();
+  }
+
+  /**
+   * A reader resumed from a checkpoint acknowledges what that checkpoint names before it reads: a
+   * runner resumes only from a committed checkpoint, and after a crash between the commit and the
+   * acknowledgement those messages would otherwise be processed a second time. The resumed reader
+   * then reads only what the checkpoint did not cover.
+   */
+  @Test
+  void aReaderResumedFromACheckpointAcknowledgesItFirst() throws Exception {
+    publish(300, Map.of());
+    PullReader crashed = reader(null);
+    assertThat(crashed.start()).isTrue();
+    assertThat(crashed.getCurrent()).hasSize(300);
+    PullCheckpoint committed = crashed.getCheckpointMark();
+    // The process dies here: the checkpoint was committed, its finalization never ran.
+    publish(5, Map.of());
+
+    // Restored with the checkpoint, the source still names the endpoint of the run that wrote it;
+    // the running job's options name the endpoint to use (here the same broker).
+    PubsubOptions running = PipelineOptionsFactory.create().as(PubsubOptions.class);
+    running.setPubsubRootUrl(broker.restRootUrl());
+    PullSource stale =
+        new PullSource(
+            subscription.getPath(), PubsubEndpoint.fromRootUrl("http://127.0.0.1:1"), null);
+    PullReader resumed = stale.createReader(running, committed);
+
+    assertThat(broker.unacknowledged(subscription.getPath())).isEqualTo(5);
+    assertThat(resumed.start()).isTrue();
+    assertThat(resumed.getCurrent())
+        .extracting(m -> new String(m.getValue().getPayload(), StandardCharsets.UTF_8))
+        .containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4");
   }
 
   /**

@@ -8,6 +8,7 @@ import com.google.common.util.concurrent.RateLimiter;
 import io.eventflow.common.pb.AttributeValue;
 import io.eventflow.common.pb.Event;
 import io.eventflow.local.LocalConfig;
+import io.eventflow.local.LocalRunner;
 import io.eventflow.local.LocalStack;
 import io.eventflow.local.LocalStackException;
 import io.eventflow.publisher.EventPublisher;
@@ -77,10 +78,18 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--flush-interval",
       paramLabel = "DURATION",
-      defaultValue = "10s",
+      defaultValue = "2s",
       converter = DurationConverter.class,
-      description = "The rollups flush interval, as for local. Default: 10s.")
+      description = "The rollups flush interval, as for local. Default: 2s.")
   Duration flushInterval;
+
+  @Option(
+      names = "--runner",
+      paramLabel = "RUNNER",
+      defaultValue = "flink",
+      converter = RunnerConverter.class,
+      description = "The engine of the jobs, as for local: flink or direct. Default: flink.")
+  LocalRunner runner;
 
   @Option(
       names = "--timeout",
@@ -89,6 +98,16 @@ final class BenchCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       description = "Give up waiting for the last events after this long. Default: 10m.")
   Duration timeout;
+
+  @Option(
+      names = "--idle",
+      paramLabel = "DURATION",
+      defaultValue = "20s",
+      converter = DurationConverter.class,
+      description =
+          "Before publishing, measure this process's CPU use over this long with no traffic (after"
+              + " 5 s to settle). Default: 20s.")
+  Duration idle;
 
   @Option(
       names = "--data-dir",
@@ -116,7 +135,8 @@ final class BenchCommand implements Callable<Integer> {
           LocalConfig.defaults()
               .withDataDir(dir)
               .withPorts(0, 0, -1)
-              .withFlushInterval(flushInterval);
+              .withFlushInterval(flushInterval)
+              .withRunner(runner);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -132,18 +152,108 @@ final class BenchCommand implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "local stack started in %.1f s (%d cores, data in %s)%n",
+        "local stack on %s started in %.1f s (%d cores, data in %s)%n",
+        runner.name().toLowerCase(Locale.ROOT),
         seconds(System.nanoTime() - started),
         Runtime.getRuntime().availableProcessors(),
         dir);
     out.flush();
+    HeapSampler heap = new HeapSampler();
     try (TimeSeriesClient client = TimeSeriesClient.connect(stack.grpcHostAndPort())) {
+      measureIdle(out);
+      heap.start();
       return run(stack, client, out);
     } finally {
+      heap.stop();
+      heap.report(out);
+      long stopping = System.nanoTime();
       stack.close(Duration.ZERO, message -> {});
+      out.printf(Locale.ROOT, "stopped in %.1f s%n", seconds(System.nanoTime() - stopping));
+      out.flush();
       if (dataDir == null) {
         deleteRecursively(dir);
       }
+    }
+  }
+
+  /** Prints the CPU this process used, as a share of one core, over {@code --idle}. */
+  private void measureIdle(PrintWriter out) throws InterruptedException {
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (!(os instanceof com.sun.management.OperatingSystemMXBean cpu)) {
+      out.println("idle: this JVM does not report its CPU time");
+      return;
+    }
+    TimeUnit.SECONDS.sleep(5);
+    long cpuStart = cpu.getProcessCpuTime();
+    long wallStart = System.nanoTime();
+    TimeUnit.NANOSECONDS.sleep(idle.toNanos());
+    double share = (cpu.getProcessCpuTime() - cpuStart) / (double) (System.nanoTime() - wallStart);
+    out.printf(
+        Locale.ROOT,
+        "idle: %.1f%% of one core over %.0f s with no traffic%n",
+        share * 100,
+        seconds(idle.toNanos()));
+    out.flush();
+  }
+
+  /**
+   * Samples, every 10 s, the heap still in use after the last full collection of the old
+   * generation: the figure that stays flat when a long run holds no more than it should.
+   */
+  private static final class HeapSampler {
+    private final List<Long> samples = new ArrayList<>();
+    private final java.util.concurrent.ScheduledExecutorService timer =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "eventflow-bench-heap");
+              t.setDaemon(true);
+              return t;
+            });
+
+    void start() {
+      timer.scheduleAtFixedRate(this::sample, 10, 10, TimeUnit.SECONDS);
+    }
+
+    private void sample() {
+      long used = 0;
+      boolean any = false;
+      for (java.lang.management.MemoryPoolMXBean pool :
+          java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+        java.lang.management.MemoryUsage afterGc = pool.getCollectionUsage();
+        if (pool.getType() == java.lang.management.MemoryType.HEAP && afterGc != null) {
+          used += afterGc.getUsed();
+          any = true;
+        }
+      }
+      if (any) {
+        synchronized (samples) {
+          samples.add(used);
+        }
+      }
+    }
+
+    void stop() {
+      timer.shutdownNow();
+    }
+
+    void report(PrintWriter out) {
+      synchronized (samples) {
+        if (samples.isEmpty()) {
+          return;
+        }
+        int n = samples.size();
+        out.printf(
+            Locale.ROOT,
+            "heap after GC, every 10 s: first %d MB, middle %d MB, last %d MB, max %d MB (%d"
+                + " samples)%n",
+            samples.get(0) >> 20,
+            samples.get(n / 2) >> 20,
+            samples.get(n - 1) >> 20,
+            samples.stream().mapToLong(Long::longValue).max().getAsLong() >> 20,
+            n);
+      }
+      out.flush();
     }
   }
 

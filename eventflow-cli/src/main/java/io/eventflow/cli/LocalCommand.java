@@ -5,6 +5,7 @@ import com.google.api.core.ApiFutures;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.common.util.concurrent.RateLimiter;
 import io.eventflow.local.LocalConfig;
+import io.eventflow.local.LocalRunner;
 import io.eventflow.local.LocalStack;
 import io.eventflow.local.LocalStackException;
 import io.eventflow.publisher.EventPublisher;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code eventflow local}: the whole pipeline on this machine on the embedded default (see {@link
- * LocalStack}), until Ctrl-C or SIGTERM, which drain it before stopping.
+ * LocalStack}), until Ctrl-C or SIGTERM, which stop it; the next start continues where it stopped.
  */
 @Command(
     name = "local",
@@ -38,10 +39,11 @@ import picocli.CommandLine.Spec;
     versionProvider = EventflowCommand.Version.class,
     description = {
       "Runs the whole pipeline on this machine: the eventflow broker (Pub/Sub), the ingest and"
-          + " rollups jobs on Beam's DirectRunner, archive files instead of BigQuery, an embedded"
-          + " database instead of Spanner, and the query service.",
-      "Ctrl-C drains (pending rollups and archive files are written, up to about a minute) and"
-          + " stops; running it again on the same data directory continues where it stopped."
+          + " rollups jobs on an embedded Flink cluster (Beam's FlinkRunner), archive files"
+          + " instead of BigQuery, an embedded database instead of Spanner, and the query service.",
+      "Ctrl-C stops within seconds; running it again on the same data directory continues from"
+          + " the jobs' last checkpoint, also after a crash or kill -9: nothing is lost or counted"
+          + " twice."
     })
 final class LocalCommand implements Callable<Integer> {
   /** The rollups the demo feed's events make interesting, used with --demo and no --rollups. */
@@ -99,10 +101,30 @@ final class LocalCommand implements Callable<Integer> {
   @Option(
       names = "--flush-interval",
       paramLabel = "DURATION",
-      defaultValue = "10s",
+      defaultValue = "2s",
       converter = DurationConverter.class,
-      description = "How often rollups write partial aggregates, e.g. 5s. Default: 10s.")
+      description = "How often rollups write partial aggregates, e.g. 5s. Default: 2s.")
   Duration flushInterval;
+
+  @Option(
+      names = "--runner",
+      paramLabel = "RUNNER",
+      defaultValue = "flink",
+      converter = RunnerConverter.class,
+      description =
+          "The engine of the jobs: flink (embedded Flink, checkpointed, exact after a crash) or"
+              + " direct (Beam's DirectRunner, in memory, drains on stop). Default: flink.")
+  LocalRunner runner;
+
+  @Option(
+      names = "--checkpoint-interval",
+      paramLabel = "DURATION",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description =
+          "How often Flink checkpoints the jobs; archive files and rollups are written once the"
+              + " checkpoint holding them completed. Default: 1s.")
+  Duration checkpointInterval;
 
   @Option(
       names = "--redis-url",
@@ -138,7 +160,9 @@ final class LocalCommand implements Callable<Integer> {
               .withDataDir(dataDir)
               .withPorts(pubsubPort, grpcPort, metricsPort)
               .withRollups(rollups != null ? rollups : demoRate != null ? DEMO_ROLLUPS : "")
-              .withFlushInterval(flushInterval);
+              .withFlushInterval(flushInterval)
+              .withRunner(runner)
+              .withCheckpointInterval(checkpointInterval);
       if (redisUrl != null) {
         config = config.withRedis(redisUrl);
       }
@@ -165,9 +189,12 @@ final class LocalCommand implements Callable<Integer> {
             .register(
                 () -> {
                   err.println(
-                      "eventflow local: draining: pending rollups and archive files are written"
-                          + " (about a minute; kill -9 stops at once, and unacknowledged events are"
-                          + " redelivered on the next start)");
+                      runner == LocalRunner.FLINK
+                          ? "eventflow local: stopping (the next start continues from the last"
+                              + " checkpoint)"
+                          : "eventflow local: draining: pending rollups and archive files are"
+                              + " written (about a minute; kill -9 stops at once, and"
+                              + " unacknowledged events are redelivered on the next start)");
                   err.flush();
                   if (demo != null) {
                     demo.stop();

@@ -1,20 +1,27 @@
 package io.eventflow.ingest;
 
 import com.google.api.services.bigquery.model.TableRow;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -24,12 +31,17 @@ import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
+import org.joda.time.format.DateTimeFormat;
+import org.joda.time.format.DateTimeFormatter;
 
 /**
  * Writes table rows to the archive as gzip-compressed JSON lines, one line per row in the same
@@ -42,8 +54,7 @@ import org.joda.time.Instant;
  * window, the pane index and the shard, so no two writes ever produce the same name, not even late
  * panes of one window or a restarted job.
  */
-public final class ArchiveEvents
-    extends PTransform<PCollection<TableRow>, WriteFilesResult<String>> {
+public final class ArchiveEvents extends PTransform<PCollection<TableRow>, PDone> {
   private static final long serialVersionUID = 1L;
 
   /**
@@ -61,6 +72,7 @@ public final class ArchiveEvents
   private final Duration window;
   private final int shards;
   private final Clock clock;
+  private final boolean checkpointed;
 
   private ArchiveEvents(
       String location,
@@ -68,25 +80,41 @@ public final class ArchiveEvents
       String runId,
       Duration window,
       int shards,
-      Clock clock) {
+      Clock clock,
+      boolean checkpointed) {
     this.location = location;
     this.folder = folder;
     this.runId = runId;
     this.window = window;
     this.shards = shards;
     this.clock = clock;
+    this.checkpointed = checkpointed;
   }
 
   /** Archives {@code events} rows under {@code valid/dt=…/type=…/}. */
   public static ArchiveEvents valid(
       String location, String runId, Duration window, int shards, Clock clock) {
-    return new ArchiveEvents(location, ArchiveEvents::validFolder, runId, window, shards, clock);
+    return new ArchiveEvents(
+        location, ArchiveEvents::validFolder, runId, window, shards, clock, false);
   }
 
   /** Archives {@code invalid_messages} rows under {@code invalid/dt=…/}. */
   public static ArchiveEvents invalid(
       String location, String runId, Duration window, int shards, Clock clock) {
-    return new ArchiveEvents(location, ArchiveEvents::invalidFolder, runId, window, shards, clock);
+    return new ArchiveEvents(
+        location, ArchiveEvents::invalidFolder, runId, window, shards, clock, false);
+  }
+
+  /**
+   * Returns this transform writing each pane as one file named by its folder, window and pane
+   * index, from checkpointed input only, instead of through Beam's file writer: for a runner that
+   * restores checkpoints after a crash (Flink), where a pane replayed from a checkpoint must
+   * overwrite the file it wrote before, never add a second one. {@code runId} must then be the same
+   * across restores. Beam's file writer counts on a runner that never replays a write it committed
+   * (Dataflow), and on Flink names a replayed pane's temporary files anew.
+   */
+  public ArchiveEvents checkpointed() {
+    return new ArchiveEvents(location, folder, runId, window, shards, clock, true);
   }
 
   /** Returns the folder of an {@code events} row. */
@@ -105,50 +133,127 @@ public final class ArchiveEvents
   }
 
   @Override
-  public WriteFilesResult<String> expand(PCollection<TableRow> rows) {
+  public PDone expand(PCollection<TableRow> rows) {
     String prefix = runId;
     SerializableFunction<TableRow, String> folderOf = folder;
     // Rows become their JSON line (and folder) once, up front: grouped and written as strings, not
     // as TableRows that the grouping would encode and decode as JSON again (a fifth of the local
     // stack's CPU went there).
-    return rows.apply(
-            "ToJsonLines",
-            MapElements.into(
-                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                .via(row -> KV.of(folderOf.apply(row), BigQueryHelpers.toJsonString(row))))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
-        .apply("StampArrivalTime", ParDo.of(new StampArrivalTimeFn<KV<String, String>>(clock)))
-        .apply(
-            "WindowByArrival",
-            Window.<KV<String, String>>into(FixedWindows.of(window))
-                // One file set when the window closes, then one per late row batch: late rows are
-                // written, never dropped. The early firing, a window's length of processing time
-                // after a pane's first row, writes rows even while the watermark stands still:
-                // Pub/Sub's watermark only moves when messages arrive, so on an idle subscription
-                // (a quiet local stack, a paused producer) the last window would otherwise wait
-                // for the next message to be written.
-                .triggering(
-                    AfterWatermark.pastEndOfWindow()
-                        .withEarlyFirings(
-                            AfterProcessingTime.pastFirstElementInPane().plusDelayOf(window))
-                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
-                .withAllowedLateness(ALLOWED_LATENESS)
-                .discardingFiredPanes())
-        // The file writer groups its input: one element per folder, window and bundle instead of
-        // one per row makes that grouping (whose buffer the DirectRunner copies on every bundle)
-        // cheap; the text sink writes the joined lines as they are.
-        .apply("JoinLinesPerBundle", ParDo.of(new JoinLinesPerBundleFn()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
-        .apply(
-            "WriteJsonLines",
-            FileIO.<String, KV<String, String>>writeDynamic()
-                .by(KV::getKey)
-                .withDestinationCoder(StringUtf8Coder.of())
-                .via(Contextful.fn(KV::getValue), TextIO.sink())
-                .to(location)
-                .withNaming(dir -> FileIO.Write.defaultNaming(dir + "/part-" + prefix, ".json"))
-                .withCompression(Compression.GZIP)
-                .withNumShards(shards));
+    PCollection<KV<String, String>> joined =
+        rows.apply(
+                "ToJsonLines",
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                    .via(row -> KV.of(folderOf.apply(row), BigQueryHelpers.toJsonString(row))))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+            .apply("StampArrivalTime", ParDo.of(new StampArrivalTimeFn<KV<String, String>>(clock)))
+            .apply(
+                "WindowByArrival",
+                Window.<KV<String, String>>into(FixedWindows.of(window))
+                    // One file set when the window closes, then one per late row batch: late rows
+                    // are
+                    // written, never dropped. The early firing, a window's length of processing
+                    // time
+                    // after a pane's first row, writes rows even while the watermark stands still:
+                    // Pub/Sub's watermark only moves when messages arrive, so on an idle
+                    // subscription
+                    // (a quiet local stack, a paused producer) the last window would otherwise wait
+                    // for the next message to be written.
+                    .triggering(
+                        AfterWatermark.pastEndOfWindow()
+                            .withEarlyFirings(
+                                AfterProcessingTime.pastFirstElementInPane().plusDelayOf(window))
+                            .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                    .withAllowedLateness(ALLOWED_LATENESS)
+                    .discardingFiredPanes())
+            // The file writer groups its input: one element per folder, window and bundle instead
+            // of
+            // one per row makes that grouping (whose buffer the DirectRunner copies on every
+            // bundle)
+            // cheap; the text sink writes the joined lines as they are.
+            .apply("JoinLinesPerBundle", ParDo.of(new JoinLinesPerBundleFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    if (checkpointed) {
+      joined
+          .apply("GroupLinesPerFolder", GroupByKey.create())
+          .apply("WritePaneFiles", ParDo.of(new WritePaneFileFn(location, prefix)));
+    } else {
+      joined.apply(
+          "WriteJsonLines",
+          FileIO.<String, KV<String, String>>writeDynamic()
+              .by(KV::getKey)
+              .withDestinationCoder(StringUtf8Coder.of())
+              .via(Contextful.fn(KV::getValue), TextIO.sink())
+              .to(location)
+              .withNaming(dir -> FileIO.Write.defaultNaming(dir + "/part-" + prefix, ".json"))
+              .withCompression(Compression.GZIP)
+              .withNumShards(shards));
+    }
+    return PDone.in(rows.getPipeline());
+  }
+
+  /**
+   * Writes a pane of one folder as {@code FOLDER/part-RUN-START-END-PANE.json.gz}, through a
+   * temporary file moved into place, so a reader never sees half a file and a pane written again
+   * (replayed from a checkpoint) replaces its file with the same content.
+   *
+   * <p>{@code @RequiresStableInput}: the runner hands a pane over only once the checkpoint holding
+   * it completed, and hands over the very same pane again if it restores that checkpoint. Together
+   * with names made of the pane's own coordinates, each row lands in exactly one file.
+   */
+  static final class WritePaneFileFn extends DoFn<KV<String, Iterable<String>>, Void> {
+    private static final long serialVersionUID = 1L;
+    private static final DateTimeFormatter WINDOW_TIME =
+        DateTimeFormat.forPattern("yyyy-MM-dd'T'HH:mm:ss").withZoneUTC();
+
+    private final String location;
+    private final String runId;
+
+    WritePaneFileFn(String location, String runId) {
+      this.location = location;
+      this.runId = runId;
+    }
+
+    @RequiresStableInput
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, Iterable<String>> lines, BoundedWindow window, PaneInfo pane)
+        throws IOException {
+      if (!lines.getValue().iterator().hasNext()) {
+        // The on-time pane after an early firing that took every row: no file to write.
+        return;
+      }
+      String name =
+          "part-" + runId + "-" + windowName(window) + "-pane-" + pane.getIndex() + ".json.gz";
+      Path folder = Path.of(location).resolve(lines.getKey());
+      Files.createDirectories(folder);
+      Path temporary = Files.createTempFile(folder, ".writing-", ".tmp");
+      try {
+        try (Writer out =
+            new OutputStreamWriter(
+                new GZIPOutputStream(Files.newOutputStream(temporary), 64 * 1024),
+                StandardCharsets.UTF_8)) {
+          for (String joined : lines.getValue()) {
+            out.write(joined);
+            out.write('\n');
+          }
+        }
+        Files.move(
+            temporary,
+            folder.resolve(name),
+            StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(temporary);
+      }
+    }
+
+    private static String windowName(BoundedWindow window) {
+      if (window instanceof IntervalWindow interval) {
+        return WINDOW_TIME.print(interval.start()) + "-" + WINDOW_TIME.print(interval.end());
+      }
+      return WINDOW_TIME.print(window.maxTimestamp());
+    }
   }
 
   /** Re-stamps each element with the time it reached the archive (never earlier than its own). */

@@ -30,6 +30,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.options.Validation;
+import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -39,6 +40,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -181,6 +183,17 @@ public final class IngestPipeline {
 
     /** Sets {@code --archiveWindowMinutes}. */
     void setArchiveWindowMinutes(int value);
+
+    /** Returns {@code --archiveRunId}, as described. */
+    @Description(
+        "The run id in archive file names. Default: empty, a fresh UUIDv7 per launch, so no"
+            + " launch overwrites another's files. A job that restores its state from a checkpoint"
+            + " (--checkpointedWrites) must keep one id across restores.")
+    @Default.String("")
+    String getArchiveRunId();
+
+    /** Sets {@code --archiveRunId}. */
+    void setArchiveRunId(String value);
 
     /** Returns {@code --archiveShards}, as described. */
     @Description("Files per folder and archive window. Default: 1.")
@@ -337,7 +350,21 @@ public final class IngestPipeline {
                     : new DeduplicateEvents(dedupWindow));
 
     List<PCollection<InvalidMessage>> invalid = new ArrayList<>();
-    invalid.add(parsed.get(ParseEvents.INVALID));
+    PCollection<InvalidMessage> rejected = parsed.get(ParseEvents.INVALID);
+    if (options.getCheckpointedWrites()) {
+      // 3b. Our own reader does not drop redeliveries as PubsubIO does on Dataflow: a message
+      //     delivered again (its ack deadline passed during a slow checkpoint, or a crash came
+      //     between a checkpoint and its acknowledgement) would be dead-lettered twice. Valid
+      //     events are covered by step 3.
+      rejected =
+          rejected.apply(
+              "DeduplicateInvalidMessages",
+              Deduplicate.<InvalidMessage, String>withRepresentativeValueFn(
+                      InvalidMessage::getMessageId)
+                  .withRepresentativeType(TypeDescriptors.strings())
+                  .withDuration(dedupWindow));
+    }
+    invalid.add(rejected);
 
     // 4. Valid events become rows of the events table (the archive writes the same rows).
     PCollection<TableRow> eventRows =
@@ -398,17 +425,22 @@ public final class IngestPipeline {
 
     // 8. The archive: the same rows as gzip JSON lines, the local stack's warehouse.
     if (!options.getArchiveLocation().isEmpty()) {
-      String runId = services.ids().nextId();
+      String runId =
+          options.getArchiveRunId().isEmpty() ? services.ids().nextId() : options.getArchiveRunId();
       Duration window = Duration.standardMinutes(options.getArchiveWindowMinutes());
       String location = options.getArchiveLocation();
-      eventRows.apply(
-          "ArchiveEvents",
+      ArchiveEvents valid =
           ArchiveEvents.valid(
-              location, runId, window, options.getArchiveShards(), services.clock()));
-      invalidRows.apply(
-          "ArchiveInvalidMessages",
+              location, runId, window, options.getArchiveShards(), services.clock());
+      ArchiveEvents invalidOnes =
           ArchiveEvents.invalid(
-              location, runId, window, options.getArchiveShards(), services.clock()));
+              location, runId, window, options.getArchiveShards(), services.clock());
+      if (options.getCheckpointedWrites()) {
+        valid = valid.checkpointed();
+        invalidOnes = invalidOnes.checkpointed();
+      }
+      eventRows.apply("ArchiveEvents", valid);
+      invalidRows.apply("ArchiveInvalidMessages", invalidOnes);
     }
   }
 
@@ -525,6 +557,13 @@ public final class IngestPipeline {
       if (options.getPartitionExpirationDays() < 0) {
         problems.add("--partitionExpirationDays must be 0 (keep forever) or positive");
       }
+    }
+    if (options.getCheckpointedWrites()
+        && !options.getArchiveLocation().isEmpty()
+        && options.getArchiveRunId().isEmpty()) {
+      problems.add(
+          "--checkpointedWrites needs a fixed --archiveRunId: a pane replayed from a checkpoint"
+              + " must rewrite the file it wrote before");
     }
     positive(problems, "--dedupWindowMinutes", options.getDedupWindowMinutes());
     positive(problems, "--archiveWindowMinutes", options.getArchiveWindowMinutes());

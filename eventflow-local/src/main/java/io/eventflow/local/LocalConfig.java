@@ -16,6 +16,9 @@ import java.util.Optional;
  * @param rollups the custom rollup spec, {@code type:func:attribute,...} (empty for counts only)
  * @param flushInterval how often rollups write partial aggregates
  * @param redisUrl Redis for the query cache's second level, if any
+ * @param runner the engine both jobs run on
+ * @param checkpointInterval how often the Flink runner checkpoints; what it has checkpointed is
+ *     written out and acknowledged, so this bounds how far writes lag behind reads
  */
 public record LocalConfig(
     Path dataDir,
@@ -25,7 +28,9 @@ public record LocalConfig(
     int metricsPort,
     String rollups,
     Duration flushInterval,
-    Optional<URI> redisUrl) {
+    Optional<URI> redisUrl,
+    LocalRunner runner,
+    Duration checkpointInterval) {
 
   /** The defaults of {@code eventflow local}: ports 8085 and 9090, data in {@code ./.eventflow}. */
   public static LocalConfig defaults() {
@@ -36,8 +41,10 @@ public record LocalConfig(
         9090,
         -1,
         "",
-        Duration.ofSeconds(10),
-        Optional.empty());
+        Duration.ofSeconds(2),
+        Optional.empty(),
+        LocalRunner.FLINK,
+        Duration.ofSeconds(1));
   }
 
   /** Checks the values a user can get wrong. */
@@ -45,6 +52,10 @@ public record LocalConfig(
     if (flushInterval.isNegative() || flushInterval.toSeconds() < 1) {
       throw new IllegalArgumentException(
           "flush interval must be at least 1s, got " + flushInterval);
+    }
+    if (checkpointInterval.toMillis() < 100) {
+      throw new IllegalArgumentException(
+          "checkpoint interval must be at least 100ms, got " + checkpointInterval);
     }
     checkPort("Pub/Sub port", pubsubPort);
     checkPort("gRPC port", grpcPort);
@@ -62,29 +73,105 @@ public record LocalConfig(
   /** Returns this config with another data directory. */
   public LocalConfig withDataDir(Path dir) {
     return new LocalConfig(
-        dir, host, pubsubPort, grpcPort, metricsPort, rollups, flushInterval, redisUrl);
+        dir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        flushInterval,
+        redisUrl,
+        runner,
+        checkpointInterval);
   }
 
   /** Returns this config with other ports (0 picks free ones). */
   public LocalConfig withPorts(int pubsub, int grpc, int metrics) {
-    return new LocalConfig(dataDir, host, pubsub, grpc, metrics, rollups, flushInterval, redisUrl);
+    return new LocalConfig(
+        dataDir,
+        host,
+        pubsub,
+        grpc,
+        metrics,
+        rollups,
+        flushInterval,
+        redisUrl,
+        runner,
+        checkpointInterval);
   }
 
   /** Returns this config with another rollup spec. */
   public LocalConfig withRollups(String spec) {
     return new LocalConfig(
-        dataDir, host, pubsubPort, grpcPort, metricsPort, spec, flushInterval, redisUrl);
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        spec,
+        flushInterval,
+        redisUrl,
+        runner,
+        checkpointInterval);
   }
 
   /** Returns this config with another flush interval. */
   public LocalConfig withFlushInterval(Duration interval) {
     return new LocalConfig(
-        dataDir, host, pubsubPort, grpcPort, metricsPort, rollups, interval, redisUrl);
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        interval,
+        redisUrl,
+        runner,
+        checkpointInterval);
   }
 
   /** Returns this config with Redis as the second cache level. */
   public LocalConfig withRedis(URI url) {
     return new LocalConfig(
-        dataDir, host, pubsubPort, grpcPort, metricsPort, rollups, flushInterval, Optional.of(url));
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        flushInterval,
+        Optional.of(url),
+        runner,
+        checkpointInterval);
+  }
+
+  /** Returns this config running the jobs on another engine. */
+  public LocalConfig withRunner(LocalRunner engine) {
+    return new LocalConfig(
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        flushInterval,
+        redisUrl,
+        engine,
+        checkpointInterval);
+  }
+
+  /** Returns this config with another checkpoint interval (Flink runner only). */
+  public LocalConfig withCheckpointInterval(Duration interval) {
+    return new LocalConfig(
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        flushInterval,
+        redisUrl,
+        runner,
+        interval);
   }
 }

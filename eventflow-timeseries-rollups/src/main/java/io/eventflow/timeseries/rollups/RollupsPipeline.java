@@ -124,7 +124,9 @@ public final class RollupsPipeline {
     @Description(
         "Salt of the row ids, separating this launch's rows from earlier launches' (pane indices"
             + " restart at 0 in a fresh job). Default: empty, a new UUIDv7 at each launch. Keep"
-            + " the default; set it only to reproduce a run.")
+            + " the default, unless the job restores its state from a checkpoint"
+            + " (--checkpointedWrites): then keep one salt across restores, and a new one for a"
+            + " job started without state.")
     @Default.String("")
     String getRowIdSalt();
 
@@ -249,6 +251,16 @@ public final class RollupsPipeline {
       problems.add("--dedupWindowMinutes must be at least 1");
     }
     String store = options.getStore();
+    if (options.getCheckpointedWrites()) {
+      if (options.getRowIdSalt().isEmpty()) {
+        problems.add(
+            "--checkpointedWrites needs a fixed --rowIdSalt: a pane replayed from a checkpoint"
+                + " must rewrite the rows it wrote before");
+      }
+      if (store.equals(SPANNER)) {
+        problems.add("--checkpointedWrites is for the embedded store, not --store=spanner");
+      }
+    }
     if (store.equals(SPANNER)) {
       if (spannerProject(options).isEmpty()) {
         problems.add("--store=spanner needs --spannerProject or --project");
@@ -290,7 +302,7 @@ public final class RollupsPipeline {
               options.getSpannerDatabase(),
               options.getSpannerEmulatorHost()));
     }
-    return WriteIntervals.toJdbc(options.getStore());
+    return WriteIntervals.toJdbc(options.getStore(), options.getCheckpointedWrites());
   }
 
   private static String spannerProject(Options options) {

@@ -39,13 +39,31 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
 
   /** Returns the transform writing to the embedded H2 store at a {@code jdbc:h2:} URL. */
   public static WriteIntervals toJdbc(String url) {
+    return toJdbc(url, false);
+  }
+
+  /**
+   * Returns the transform writing to the embedded H2 store; with {@code checkpointed}, rows are
+   * written only once the checkpoint holding them completed ({@code @RequiresStableInput}), for a
+   * runner that restores checkpoints after a crash: a pane replayed from a checkpoint then carries
+   * the same rows with the same ids, and its upserts overwrite instead of adding. The catalog needs
+   * no such care: merging only widens first and last seen, so a replay changes nothing.
+   */
+  public static WriteIntervals toJdbc(String url, boolean checkpointed) {
     IntervalWriterFactory writers = IntervalWriterFactory.jdbc(url);
     return new WriteIntervals() {
       private static final long serialVersionUID = 1L;
 
       @Override
       public PDone expand(PCollectionTuple input) {
-        input.get(ComputeRollups.ROWS).apply("WriteRows", ParDo.of(new WriteRowsFn(writers)));
+        input
+            .get(ComputeRollups.ROWS)
+            .apply(
+                "WriteRows",
+                ParDo.of(
+                    checkpointed
+                        ? new WriteCheckpointedRowsFn(writers)
+                        : new WriteRowsFn(writers)));
         input
             .get(ComputeRollups.CATALOG)
             .apply("MergeCatalog", ParDo.of(new MergeCatalogFn(writers)));
@@ -115,8 +133,8 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
       buffer = new ArrayList<>();
     }
 
-    @ProcessElement
-    public void processElement(@Element T element) throws StoreException {
+    /** Buffers an element, writing the buffer when it is full; each subclass's element method. */
+    void buffer(T element) throws StoreException {
       buffer.add(element);
       if (buffer.size() >= MAX_BUFFERED) {
         flush();
@@ -153,6 +171,35 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
       super(writers);
     }
 
+    @ProcessElement
+    public void processElement(@Element IntervalRow row) throws StoreException {
+      buffer(row);
+    }
+
+    @Override
+    void write(IntervalWriter writer, List<IntervalRow> rows) throws StoreException {
+      writer.write(rows);
+    }
+  }
+
+  /**
+   * Upserts interval rows handed over only from completed checkpoints: the runner buffers them in
+   * its checkpointed state until the checkpoint completes and hands the same rows over again if it
+   * restores that checkpoint.
+   */
+  static final class WriteCheckpointedRowsFn extends BufferedWriteFn<IntervalRow> {
+    private static final long serialVersionUID = 1L;
+
+    WriteCheckpointedRowsFn(IntervalWriterFactory writers) {
+      super(writers);
+    }
+
+    @RequiresStableInput
+    @ProcessElement
+    public void processElement(@Element IntervalRow row) throws StoreException {
+      buffer(row);
+    }
+
     @Override
     void write(IntervalWriter writer, List<IntervalRow> rows) throws StoreException {
       writer.write(rows);
@@ -165,6 +212,11 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
 
     MergeCatalogFn(IntervalWriterFactory writers) {
       super(writers);
+    }
+
+    @ProcessElement
+    public void processElement(@Element SeriesInfo update) throws StoreException {
+      buffer(update);
     }
 
     @Override
