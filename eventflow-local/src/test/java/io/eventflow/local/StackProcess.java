@@ -19,25 +19,29 @@ import java.util.concurrent.TimeoutException;
 /**
  * The local stack in a JVM of its own, for tests that kill it as a user would ({@code kill -9}) or
  * stop it ({@code SIGTERM}). The child prints {@code READY PUBSUB GRPC} once it serves and {@code
- * STOPPED} when its shutdown hook has closed the stack; everything it prints goes to a log file.
+ * CHECKPOINT PATH} each time the jobs complete a checkpoint; its shutdown hook reports in {@code
+ * DIR.stopped}; everything it prints goes to a log file.
  */
 final class StackProcess implements AutoCloseable {
   private final Process process;
   private final String pubsub;
   private final String grpc;
-  private final CompletableFuture<Void> stopped;
+  private final Path dataDir;
   private final CompletableFuture<Void> checkpointed;
+  private final Path log;
 
   private StackProcess(
       Process process,
       String pubsub,
       String grpc,
-      CompletableFuture<Void> stopped,
-      CompletableFuture<Void> checkpointed) {
+      Path dataDir,
+      CompletableFuture<Void> checkpointed,
+      Path log) {
     this.process = process;
+    this.log = log;
     this.pubsub = pubsub;
     this.grpc = grpc;
-    this.stopped = stopped;
+    this.dataDir = dataDir;
     this.checkpointed = checkpointed;
   }
 
@@ -54,14 +58,19 @@ final class StackProcess implements AutoCloseable {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  // Reported in a file of its own: by the time shutdown hooks run, other
+                  // libraries' hooks may already have closed the streams this process writes to.
+                  List<String> lines = new ArrayList<>();
                   try {
-                    stack.close(Duration.ofSeconds(30), System.out::println);
-                    System.out.println("STOPPED");
+                    stack.close(Duration.ofSeconds(30), lines::add);
+                    lines.add("STOPPED");
                   } catch (Throwable t) {
-                    System.out.println("STOP FAILED: " + t);
-                    t.printStackTrace(System.out);
-                  } finally {
-                    System.out.flush();
+                    lines.add("STOP FAILED: " + t);
+                  }
+                  try {
+                    Files.write(stopReport(config.dataDir()), lines, StandardCharsets.UTF_8);
+                  } catch (IOException e) {
+                    e.printStackTrace();
                   }
                 }));
     System.out.println("READY " + stack.pubsubHostAndPort() + " " + stack.grpcHostAndPort());
@@ -81,6 +90,11 @@ final class StackProcess implements AutoCloseable {
     }
   }
 
+  /** Where the child reports what its shutdown hook did. */
+  private static Path stopReport(Path dataDir) {
+    return dataDir.resolveSibling(dataDir.getFileName() + ".stopped");
+  }
+
   /** Starts a child on {@code dataDir} and waits until it serves, appending its output to log. */
   static StackProcess start(Path dataDir, String rollups, Path log, Duration timeout)
       throws IOException, InterruptedException, TimeoutException {
@@ -96,7 +110,6 @@ final class StackProcess implements AutoCloseable {
     command.add(rollups);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<String> ready = new CompletableFuture<>();
-    CompletableFuture<Void> stopped = new CompletableFuture<>();
     CompletableFuture<Void> checkpointed = new CompletableFuture<>();
     Thread reader =
         new Thread(
@@ -117,8 +130,6 @@ final class StackProcess implements AutoCloseable {
                   out.println(line);
                   if (line.startsWith("READY ")) {
                     ready.complete(line);
-                  } else if (line.equals("STOPPED")) {
-                    stopped.complete(null);
                   } else if (line.startsWith("CHECKPOINT ") && ready.isDone()) {
                     checkpointed.complete(null);
                   }
@@ -133,7 +144,7 @@ final class StackProcess implements AutoCloseable {
     reader.start();
     try {
       String[] line = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS).split(" ");
-      return new StackProcess(process, line[1], line[2], stopped, checkpointed);
+      return new StackProcess(process, line[1], line[2], dataDir, checkpointed, log);
     } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
       process.destroyForcibly().waitFor();
       throw new IllegalStateException("the stack did not start; see " + log, e);
@@ -177,7 +188,18 @@ final class StackProcess implements AutoCloseable {
       throw new AssertionError("the stack did not exit within " + bound + " of SIGTERM");
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    stopped.get(5, TimeUnit.SECONDS);
+    Path report = stopReport(dataDir);
+    List<String> lines = Files.exists(report) ? Files.readAllLines(report) : List.of();
+    Files.deleteIfExists(report);
+    if (!lines.contains("STOPPED")) {
+      throw new AssertionError(
+          "the stack exited with status "
+              + process.exitValue()
+              + " without closing the stack from its shutdown hook ("
+              + lines
+              + "); see "
+              + log.toAbsolutePath());
+    }
     return took;
   }
 
