@@ -163,8 +163,22 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
     abstract void write(IntervalWriter writer, List<T> elements) throws StoreException;
   }
 
+  /** Upserts buffered interval rows; its subclasses differ in how the runner hands rows over. */
+  abstract static class UpsertRowsFn extends BufferedWriteFn<IntervalRow> {
+    private static final long serialVersionUID = 1L;
+
+    UpsertRowsFn(IntervalWriterFactory writers) {
+      super(writers);
+    }
+
+    @Override
+    void write(IntervalWriter writer, List<IntervalRow> rows) throws StoreException {
+      writer.write(rows);
+    }
+  }
+
   /** Upserts interval rows. */
-  static final class WriteRowsFn extends BufferedWriteFn<IntervalRow> {
+  static final class WriteRowsFn extends UpsertRowsFn {
     private static final long serialVersionUID = 1L;
 
     WriteRowsFn(IntervalWriterFactory writers) {
@@ -175,11 +189,6 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
     public void processElement(@Element IntervalRow row) throws StoreException {
       buffer(row);
     }
-
-    @Override
-    void write(IntervalWriter writer, List<IntervalRow> rows) throws StoreException {
-      writer.write(rows);
-    }
   }
 
   /**
@@ -187,7 +196,7 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
    * its checkpointed state until the checkpoint completes and hands the same rows over again if it
    * restores that checkpoint.
    */
-  static final class WriteCheckpointedRowsFn extends BufferedWriteFn<IntervalRow> {
+  static final class WriteCheckpointedRowsFn extends UpsertRowsFn {
     private static final long serialVersionUID = 1L;
 
     WriteCheckpointedRowsFn(IntervalWriterFactory writers) {
@@ -198,11 +207,6 @@ public abstract class WriteIntervals extends PTransform<PCollectionTuple, PDone>
     @ProcessElement
     public void processElement(@Element IntervalRow row) throws StoreException {
       buffer(row);
-    }
-
-    @Override
-    void write(IntervalWriter writer, List<IntervalRow> rows) throws StoreException {
-      writer.write(rows);
     }
   }
 
