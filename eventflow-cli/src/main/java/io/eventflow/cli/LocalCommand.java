@@ -188,14 +188,13 @@ final class LocalCommand implements Callable<Integer> {
             .shutdownHooks()
             .register(
                 () -> {
-                  err.println(
-                      runner == LocalRunner.FLINK
-                          ? "eventflow local: stopping (the next start continues from the last"
-                              + " checkpoint)"
-                          : "eventflow local: draining: pending rollups and archive files are"
-                              + " written (about a minute; kill -9 stops at once, and"
-                              + " unacknowledged events are redelivered on the next start)");
-                  err.flush();
+                  if (runner == LocalRunner.DIRECT) {
+                    err.println(
+                        "eventflow local: draining: pending rollups and archive files are written"
+                            + " (about a minute; kill -9 stops at once, and unacknowledged events"
+                            + " are redelivered on the next start)");
+                    err.flush();
+                  }
                   if (demo != null) {
                     demo.stop();
                   }
