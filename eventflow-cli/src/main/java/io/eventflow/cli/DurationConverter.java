@@ -34,13 +34,34 @@ final class DurationConverter implements ITypeConverter<Duration> {
             case "m" -> 60_000_000_000L;
             default -> 3_600_000_000_000L;
           };
-      return Duration.ofNanos(amount.multiply(BigDecimal.valueOf(nanosPerUnit)).longValue());
+      BigDecimal nanos = amount.multiply(BigDecimal.valueOf(nanosPerUnit));
+      // longValue() would wrap past Long.MAX_VALUE ns (292 years) into a negative or a small
+      // positive duration; a flag that large is a typo, so it is refused.
+      if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        throw tooLong(value);
+      }
+      return Duration.ofNanos(nanos.longValue());
     }
     try {
-      return Duration.parse(value);
+      Duration duration = Duration.parse(value);
+      // The callers use the duration in nanoseconds and milliseconds; keep it in range of both
+      // (toNanos throws ArithmeticException past 292 years).
+      return Duration.ofNanos(duration.toNanos());
+    } catch (ArithmeticException e) {
+      throw tooLong(value);
     } catch (DateTimeParseException e) {
+      if (e.getCause() instanceof ArithmeticException) {
+        throw tooLong(value);
+      }
       throw new TypeConversionException(
           "expected a duration like 500ms, 30s, 5m or 1h, got '" + value + "'");
     }
+  }
+
+  private static TypeConversionException tooLong(String value) {
+    return new TypeConversionException(
+        "duration is too long (at most 292 years, Long.MAX_VALUE nanoseconds), got '"
+            + value
+            + "'");
   }
 }

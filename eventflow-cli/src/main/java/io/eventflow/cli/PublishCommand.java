@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -58,6 +59,14 @@ final class PublishCommand implements Callable<Integer> {
       description = "Source of events that have none. Default: none; such lines are rejected.")
   String source = "";
 
+  @Option(
+      names = "--max-line-bytes",
+      paramLabel = "BYTES",
+      description =
+          "Longest input line in bytes; a longer line is rejected with its number and skipped"
+              + " without being held in memory. Default: ${DEFAULT-VALUE} (1 MiB).")
+  int maxLineBytes = LineReader.DEFAULT_MAX_LINE_BYTES;
+
   @Spec CommandSpec spec;
 
   PublishCommand(CliContext context) {
@@ -66,16 +75,28 @@ final class PublishCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (maxLineBytes <= 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--max-line-bytes must be positive, got " + maxLineBytes);
+    }
     Tally tally = new Tally();
     String topic;
     try (InputStream in = open();
         EventPublisher publisher = target.newPublisher(context).defaultSource(source).build()) {
       topic = publisher.topic().toString();
-      LineReader lines = new LineReader(in);
+      LineReader lines = new LineReader(in, maxLineBytes);
       long number = 0;
       for (byte[] line = lines.next(); line != null; line = lines.next()) {
         number++;
-        if (!LineReader.isBlank(line)) {
+        if (lines.tooLong()) {
+          tally.rejected(
+              number,
+              InvalidReason.PAYLOAD_TOO_LARGE.name(),
+              "line is "
+                  + lines.lastLength()
+                  + " bytes, longer than the --max-line-bytes limit of "
+                  + lines.maxLineBytes());
+        } else if (!LineReader.isBlank(line)) {
           publish(publisher, line, number, tally);
         }
       }

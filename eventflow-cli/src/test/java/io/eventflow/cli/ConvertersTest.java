@@ -36,6 +36,46 @@ class ConvertersTest {
   }
 
   @Test
+  void durationsPastLongNanosAreRefusedNotWrapped() {
+    // 2^63 ns is 2,562,047.8 hours: one hour more used to wrap to a negative duration, and
+    // 5,124,096h wrapped to a small positive one that was accepted.
+    for (String tooLong :
+        List.of("2562048h", "5124096h", "99999999999999999999ms", "PT9999999999999H")) {
+      assertThatThrownBy(() -> durations.convert(tooLong))
+          .as(tooLong)
+          .isInstanceOf(TypeConversionException.class)
+          .hasMessage(
+              "duration is too long (at most 292 years, Long.MAX_VALUE nanoseconds), got '"
+                  + tooLong
+                  + "'");
+    }
+    assertThat(durations.convert("2562047h")).isEqualTo(Duration.ofHours(2_562_047));
+  }
+
+  @Test
+  void linesLongerThanTheLimitAreDroppedAndReported() throws IOException {
+    LineReader reader =
+        new LineReader(
+            new ByteArrayInputStream(
+                ("ok\n" + "x".repeat(11) + "\n" + "y".repeat(10) + "\r\n" + "z".repeat(200_000))
+                    .getBytes(StandardCharsets.UTF_8)),
+            10);
+
+    assertThat(new String(reader.next(), StandardCharsets.UTF_8)).isEqualTo("ok");
+    assertThat(reader.tooLong()).isFalse();
+    assertThat(reader.next()).isEmpty();
+    assertThat(reader.tooLong()).isTrue();
+    assertThat(reader.lastLength()).isEqualTo(11);
+    assertThat(new String(reader.next(), StandardCharsets.UTF_8)).isEqualTo("y".repeat(10));
+    assertThat(reader.tooLong()).isFalse();
+    // A last line with no newline, far past the limit, is dropped whole, not accumulated.
+    assertThat(reader.next()).isEmpty();
+    assertThat(reader.tooLong()).isTrue();
+    assertThat(reader.lastLength()).isEqualTo(200_000);
+    assertThat(reader.next()).isNull();
+  }
+
+  @Test
   void ratesTakeAnOptionalPerSecondSuffix() {
     assertThat(rates.convert("500")).isEqualTo(500.0);
     assertThat(rates.convert("500/s")).isEqualTo(500.0);

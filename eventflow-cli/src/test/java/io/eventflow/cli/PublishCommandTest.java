@@ -110,6 +110,32 @@ class PublishCommandTest {
   }
 
   @Test
+  void rejectsALineLongerThanTheLimitWithItsNumberAndPublishesTheRest() {
+    String huge = "{\"type\":\"" + "x".repeat(300) + "\"}";
+
+    CliRunner.Result result =
+        publish(PURCHASE + "\n" + huge + "\n" + SIGNUP + "\n", "--max-line-bytes", "300");
+
+    assertThat(result.exitCode()).isEqualTo(EventflowCommand.EXIT_REJECTED);
+    assertThat(result.out())
+        .isEqualTo(
+            "published 2 events to "
+                + TOPIC
+                + "\nrejected 1 line:\n  line 2: PAYLOAD_TOO_LARGE: line is "
+                + huge.length()
+                + " bytes, longer than the --max-line-bytes limit of 300\n");
+    assertThat(pubsub.messages()).hasSize(2);
+  }
+
+  @Test
+  void aNonPositiveLineLimitIsAUsageError() {
+    CliRunner.Result result = publish(PURCHASE + "\n", "--max-line-bytes", "0");
+
+    assertThat(result.exitCode()).isEqualTo(EventflowCommand.EXIT_USAGE);
+    assertThat(result.err()).startsWith("--max-line-bytes must be positive, got 0");
+  }
+
+  @Test
   void fillsInMissingIdTimestampAndSource() throws Exception {
     CliRunner.Result result =
         publish(
