@@ -13,7 +13,23 @@ public interface IntervalStore extends AutoCloseable {
    *
    * @throws StoreException if the store cannot be read
    */
-  IntervalRows readIntervals(String series, Resolution resolution, Instant start, Instant end)
+  default IntervalRows readIntervals(
+      String series, Resolution resolution, Instant start, Instant end) throws StoreException {
+    return readIntervals(series, resolution, start, end, ReadLimits.NONE);
+  }
+
+  /**
+   * Reads like {@link #readIntervals(String, Resolution, Instant, Instant)} within limits: at most
+   * {@code limits.maxRows()} rows (the store stops reading one row past it) and within {@code
+   * limits.timeout()} (a statement timeout or call deadline in the store itself, so a stuck read is
+   * cancelled where it runs).
+   *
+   * @throws RowLimitException if the range holds more rows than the cap
+   * @throws StoreTimeoutException if the read did not finish in time
+   * @throws StoreException if the store cannot be read
+   */
+  IntervalRows readIntervals(
+      String series, Resolution resolution, Instant start, Instant end, ReadLimits limits)
       throws StoreException;
 
   /**

@@ -4,20 +4,25 @@ import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRows;
 import io.eventflow.timeseries.store.IntervalStore;
 import io.eventflow.timeseries.store.PageTokens;
+import io.eventflow.timeseries.store.ReadLimits;
 import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.RowLimitException;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.SeriesPage;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.StoreTimeoutException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.h2.api.ErrorCode;
 
 /**
  * Reads intervals and the series catalog from the embedded H2 database the local stack and tests
@@ -27,7 +32,7 @@ public final class JdbcIntervalStore implements IntervalStore {
   private static final String READ_INTERVALS =
       "SELECT interval_start, aggregate_value, event_count FROM intervals"
           + " WHERE series = ? AND resolution = ? AND interval_start >= ? AND interval_start < ?"
-          + " ORDER BY interval_start";
+          + " ORDER BY interval_start LIMIT ?";
   private static final String READ_SERIES =
       "SELECT name, aggregate_function, first_seen, last_seen FROM series WHERE name = ?";
   private static final String LIST_SERIES =
@@ -60,7 +65,10 @@ public final class JdbcIntervalStore implements IntervalStore {
 
   @Override
   public IntervalRows readIntervals(
-      String series, Resolution resolution, Instant start, Instant end) throws StoreException {
+      String series, Resolution resolution, Instant start, Instant end, ReadLimits limits)
+      throws StoreException {
+    String what = resolution + " intervals of " + series;
+    Duration timeout = limits.remaining(what);
     long[] starts = new long[64];
     double[] values = new double[64];
     long[] counts = new long[64];
@@ -71,10 +79,19 @@ public final class JdbcIntervalStore implements IntervalStore {
       s.setLong(2, resolution.seconds());
       s.setLong(3, ceilSeconds(start));
       s.setLong(4, ceilSeconds(end));
+      // One row past the cap says the cap was exceeded without reading the rest.
+      s.setLong(5, limits.sqlLimit());
+      if (timeout != null) {
+        // JDBC counts whole seconds: round up, so a 300 ms deadline gets 1 s, never 0 (no limit).
+        s.setQueryTimeout((int) Math.min(Integer.MAX_VALUE, ceilSeconds(timeout)));
+      }
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
+          if (size == limits.maxRows()) {
+            throw new RowLimitException(what, limits.maxRows());
+          }
           if (size == starts.length) {
-            int capacity = size * 2;
+            int capacity = (int) Math.min((long) size * 2, limits.sqlLimit());
             starts = Arrays.copyOf(starts, capacity);
             values = Arrays.copyOf(values, capacity);
             counts = Arrays.copyOf(counts, capacity);
@@ -86,9 +103,17 @@ public final class JdbcIntervalStore implements IntervalStore {
         }
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot read intervals of " + series + " from " + db.url(), e);
+      if (e.getErrorCode() == ErrorCode.STATEMENT_WAS_CANCELED) {
+        throw new StoreTimeoutException(
+            "reading " + what + " from " + db.url() + " took longer than " + timeout, e);
+      }
+      throw new StoreException("cannot read " + what + " from " + db.url(), e);
     }
     return new IntervalRows(starts, values, counts, size, clock.instant());
+  }
+
+  private static long ceilSeconds(Duration d) {
+    return d.getNano() == 0 ? d.getSeconds() : d.getSeconds() + 1;
   }
 
   @Override

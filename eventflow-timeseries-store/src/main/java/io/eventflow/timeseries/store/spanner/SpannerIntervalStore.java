@@ -5,6 +5,7 @@ import static io.eventflow.timeseries.store.spanner.SpannerMutations.timestamp;
 
 import com.google.cloud.spanner.DatabaseClient;
 import com.google.cloud.spanner.DatabaseId;
+import com.google.cloud.spanner.ErrorCode;
 import com.google.cloud.spanner.ReadOnlyTransaction;
 import com.google.cloud.spanner.ResultSet;
 import com.google.cloud.spanner.Spanner;
@@ -16,16 +17,22 @@ import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRows;
 import io.eventflow.timeseries.store.IntervalStore;
 import io.eventflow.timeseries.store.PageTokens;
+import io.eventflow.timeseries.store.ReadLimits;
 import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.RowLimitException;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.SeriesPage;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.StoreTimeoutException;
+import io.grpc.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,12 +49,21 @@ public final class SpannerIntervalStore implements IntervalStore {
       "SELECT interval_start, aggregate_value, event_count FROM intervals"
           + " WHERE series = @series AND resolution = @resolution"
           + " AND interval_start >= @start AND interval_start < @end"
-          + " ORDER BY interval_start";
+          + " ORDER BY interval_start LIMIT @limit";
   static final String READ_SERIES =
       "SELECT name, aggregate_function, first_seen, last_seen FROM series WHERE name = @name";
   static final String LIST_SERIES =
       "SELECT name, aggregate_function, first_seen, last_seen FROM series"
           + " WHERE STARTS_WITH(name, @prefix) AND name > @after ORDER BY name LIMIT @limit";
+
+  /** Fires the deadlines of reads with a timeout; one daemon thread for every store. */
+  private static final ScheduledExecutorService DEADLINES =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "spanner-read-deadlines");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final DatabaseClient client;
   private final TimestampBound bound;
@@ -86,7 +102,10 @@ public final class SpannerIntervalStore implements IntervalStore {
 
   @Override
   public IntervalRows readIntervals(
-      String series, Resolution resolution, Instant start, Instant end) throws StoreException {
+      String series, Resolution resolution, Instant start, Instant end, ReadLimits limits)
+      throws StoreException {
+    String what = resolution + " intervals of " + series;
+    Duration timeout = limits.remaining(what);
     Statement statement =
         Statement.newBuilder(READ_INTERVALS)
             .bind("series")
@@ -97,7 +116,29 @@ public final class SpannerIntervalStore implements IntervalStore {
             .to(timestamp(start))
             .bind("end")
             .to(timestamp(end))
+            // One row past the cap says the cap was exceeded without streaming the rest.
+            .bind("limit")
+            .to(limits.sqlLimit())
             .build();
+    if (timeout == null) {
+      return read(statement, what, limits.maxRows());
+    }
+    // The client's gRPC calls take their deadline from the current gRPC Context (the caller's,
+    // when it is a gRPC server thread): a shorter one here cancels the streaming read in Spanner.
+    Context.CancellableContext deadline =
+        Context.current().withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS, DEADLINES);
+    try {
+      return deadline.call(() -> read(statement, what, limits.maxRows()));
+    } catch (StoreException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StoreException("cannot read " + what + " from Spanner", e);
+    } finally {
+      deadline.cancel(null);
+    }
+  }
+
+  private IntervalRows read(Statement statement, String what, int maxRows) throws StoreException {
     long[] starts = new long[64];
     double[] values = new double[64];
     long[] counts = new long[64];
@@ -105,8 +146,11 @@ public final class SpannerIntervalStore implements IntervalStore {
     try (ReadOnlyTransaction tx = client.singleUseReadOnlyTransaction(bound);
         ResultSet rs = tx.executeQuery(statement)) {
       while (rs.next()) {
+        if (size == maxRows) {
+          throw new RowLimitException(what, maxRows);
+        }
         if (size == starts.length) {
-          int capacity = size * 2;
+          int capacity = (int) Math.min((long) size * 2, (long) maxRows + 1);
           starts = Arrays.copyOf(starts, capacity);
           values = Arrays.copyOf(values, capacity);
           counts = Arrays.copyOf(counts, capacity);
@@ -118,7 +162,11 @@ public final class SpannerIntervalStore implements IntervalStore {
       }
       return new IntervalRows(starts, values, counts, size, instant(tx.getReadTimestamp()));
     } catch (SpannerException e) {
-      throw new StoreException("cannot read intervals of " + series + " from Spanner", e);
+      if (e.getErrorCode() == ErrorCode.DEADLINE_EXCEEDED
+          || e.getErrorCode() == ErrorCode.CANCELLED) {
+        throw new StoreTimeoutException("reading " + what + " from Spanner ran out of time", e);
+      }
+      throw new StoreException("cannot read " + what + " from Spanner", e);
     }
   }
 

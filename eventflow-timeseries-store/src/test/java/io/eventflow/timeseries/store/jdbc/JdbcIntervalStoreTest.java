@@ -6,13 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRow;
 import io.eventflow.timeseries.store.IntervalRows;
+import io.eventflow.timeseries.store.ReadLimits;
 import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.RowLimitException;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.SeriesPage;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.StoreTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -66,6 +70,40 @@ class JdbcIntervalStoreTest {
     assertThat(rows.value(2)).isEqualTo(3.0);
     assertThat(rows.readTimestamp()).isEqualTo(NOW);
     assertThat(Files.exists(dir.resolve("intervals.mv.db"))).isTrue();
+  }
+
+  @Test
+  void rowCapStopsOnePastTheCap() throws StoreException {
+    List<IntervalRow> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      rows.add(row("a.count", Resolution.MINUTE, T0.plusSeconds(60L * i), i, 1, 1));
+    }
+    writer.write(rows);
+    Instant end = T0.plusSeconds(600);
+
+    assertThat(
+            store
+                .readIntervals("a.count", Resolution.MINUTE, T0, end, new ReadLimits(5, null))
+                .size())
+        .isEqualTo(5);
+    assertThatThrownBy(
+            () ->
+                store.readIntervals("a.count", Resolution.MINUTE, T0, end, new ReadLimits(4, null)))
+        .isInstanceOf(RowLimitException.class)
+        .hasMessage("reading MINUTE intervals of a.count would return more than 4 rows");
+  }
+
+  @Test
+  void noTimeLeftFailsBeforeReading() {
+    assertThatThrownBy(
+            () ->
+                store.readIntervals(
+                    "a.count",
+                    Resolution.MINUTE,
+                    T0,
+                    T0.plusSeconds(60),
+                    new ReadLimits(10, Duration.ofMillis(-1))))
+        .isInstanceOf(StoreTimeoutException.class);
   }
 
   @Test

@@ -7,6 +7,7 @@ import static io.eventflow.timeseries.store.spanner.MockSpannerServer.string;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.cloud.spanner.MockSpannerServiceImpl.SimulatedExecutionTime;
 import com.google.cloud.spanner.MockSpannerServiceImpl.StatementResult;
 import com.google.cloud.spanner.Statement;
 import com.google.protobuf.Value;
@@ -16,10 +17,13 @@ import com.google.spanner.v1.TypeCode;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRows;
 import io.eventflow.timeseries.store.PageTokens;
+import io.eventflow.timeseries.store.ReadLimits;
 import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.RowLimitException;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.SeriesPage;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.StoreTimeoutException;
 import io.grpc.Status;
 import java.io.IOException;
 import java.time.Duration;
@@ -57,16 +61,7 @@ class SpannerIntervalStoreTest {
   @Test
   void intervalsAreReadWithBoundedStalenessInIntervalOrder() throws StoreException {
     Statement query =
-        Statement.newBuilder(SpannerIntervalStore.READ_INTERVALS)
-            .bind("series")
-            .to("purchase.count")
-            .bind("resolution")
-            .to(60L)
-            .bind("start")
-            .to(SpannerMutations.timestamp(T0))
-            .bind("end")
-            .to(SpannerMutations.timestamp(T0.plusSeconds(600)))
-            .build();
+        intervals("purchase.count", 60, T0.plusSeconds(600), ReadLimits.NONE.sqlLimit());
     server.mock.putStatementResult(
         StatementResult.query(
             query,
@@ -96,16 +91,7 @@ class SpannerIntervalStoreTest {
   @Test
   void manyRowsGrowTheColumns() throws StoreException {
     Statement query =
-        Statement.newBuilder(SpannerIntervalStore.READ_INTERVALS)
-            .bind("series")
-            .to("a.count")
-            .bind("resolution")
-            .to(900L)
-            .bind("start")
-            .to(SpannerMutations.timestamp(T0))
-            .bind("end")
-            .to(SpannerMutations.timestamp(T0.plusSeconds(900L * 200)))
-            .build();
+        intervals("a.count", 900, T0.plusSeconds(900L * 200), ReadLimits.NONE.sqlLimit());
     List<List<Value>> rows = new java.util.ArrayList<>();
     for (int i = 0; i < 200; i++) {
       rows.add(List.of(string(T0.plusSeconds(900L * i).toString()), float64(i), int64(1)));
@@ -124,6 +110,90 @@ class SpannerIntervalStoreTest {
     assertThat(read.size()).isEqualTo(200);
     assertThat(read.value(199)).isEqualTo(199.0);
     assertThat(read.intervalStart(199)).isEqualTo(T0.getEpochSecond() + 900L * 199);
+  }
+
+  /** The interval query from T0 to {@code end}, asking for at most {@code limit} rows. */
+  private static Statement intervals(String series, long resolution, Instant end, long limit) {
+    return Statement.newBuilder(SpannerIntervalStore.READ_INTERVALS)
+        .bind("series")
+        .to(series)
+        .bind("resolution")
+        .to(resolution)
+        .bind("start")
+        .to(SpannerMutations.timestamp(T0))
+        .bind("end")
+        .to(SpannerMutations.timestamp(end))
+        .bind("limit")
+        .to(limit)
+        .build();
+  }
+
+  /** The query for ten minutes of a.count minute rows, asking for at most {@code limit} rows. */
+  private static Statement tenMinutes(long limit) {
+    return intervals("a.count", 60, T0.plusSeconds(600), limit);
+  }
+
+  private static ResultSet minuteRows(int n) {
+    List<List<Value>> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(List.of(string(T0.plusSeconds(60L * i).toString()), float64(i), int64(1)));
+    }
+    return resultSet(
+        List.of("interval_start", "aggregate_value", "event_count"),
+        List.of(TypeCode.TIMESTAMP, TypeCode.FLOAT64, TypeCode.INT64),
+        rows);
+  }
+
+  @Test
+  void rowCapAsksForOneRowPastItAndFailsWhenItComes() throws StoreException {
+    // Spanner honours the LIMIT: the mock returns what it would, at most the cap plus one.
+    server.mock.putStatementResult(StatementResult.query(tenMinutes(4), minuteRows(4)));
+    server.mock.putStatementResult(StatementResult.query(tenMinutes(5), minuteRows(4)));
+    Instant end = T0.plusSeconds(600);
+
+    assertThatThrownBy(
+            () ->
+                store.readIntervals("a.count", Resolution.MINUTE, T0, end, new ReadLimits(3, null)))
+        .isInstanceOf(RowLimitException.class)
+        .hasMessage("reading MINUTE intervals of a.count would return more than 3 rows");
+    assertThat(
+            store
+                .readIntervals("a.count", Resolution.MINUTE, T0, end, new ReadLimits(4, null))
+                .size())
+        .isEqualTo(4);
+  }
+
+  @Test
+  void readPastItsTimeoutIsCancelledInSpanner() {
+    server.mock.putStatementResult(StatementResult.query(tenMinutes(11), minuteRows(10)));
+    // The mock answers after 30 s; the read may take 200 ms. Without the deadline the read would
+    // succeed after 30 s, so the exception alone shows the deadline reached Spanner's call.
+    server.mock.setExecuteStreamingSqlExecutionTime(
+        SimulatedExecutionTime.ofMinimumAndRandomTime(30_000, 0));
+
+    assertThatThrownBy(
+            () ->
+                store.readIntervals(
+                    "a.count",
+                    Resolution.MINUTE,
+                    T0,
+                    T0.plusSeconds(600),
+                    new ReadLimits(10, Duration.ofMillis(200))))
+        .isInstanceOf(StoreTimeoutException.class);
+  }
+
+  @Test
+  void noTimeLeftFailsBeforeQuerying() {
+    assertThatThrownBy(
+            () ->
+                store.readIntervals(
+                    "a.count",
+                    Resolution.MINUTE,
+                    T0,
+                    T0.plusSeconds(600),
+                    new ReadLimits(10, Duration.ZERO)))
+        .isInstanceOf(StoreTimeoutException.class);
+    assertThat(server.mock.countRequestsOfType(ExecuteSqlRequest.class)).isZero();
   }
 
   @Test
