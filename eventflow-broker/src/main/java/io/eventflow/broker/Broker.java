@@ -1,11 +1,15 @@
 package io.eventflow.broker;
 
+import io.eventflow.broker.log.Repair;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,26 +36,38 @@ public final class Broker implements AutoCloseable {
 
   private final BrokerConfig config;
   private final BrokerEngine engine;
+  private final BrokerMetrics metrics;
   private final Server server;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Broker(BrokerConfig config, BrokerEngine engine, Server server) {
+  private Broker(BrokerConfig config, BrokerEngine engine, BrokerMetrics metrics, Server server) {
     this.config = config;
     this.engine = engine;
+    this.metrics = metrics;
     this.server = server;
   }
 
   /** Recovers the data directory (if any), binds the port and starts serving. */
   public static Broker start(BrokerConfig config) throws IOException {
-    BrokerEngine engine = BrokerEngine.open(config);
+    BrokerMetrics metrics = new BrokerMetrics();
+    BrokerEngine engine;
+    try {
+      engine = BrokerEngine.open(config, metrics);
+    } catch (IOException | RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     Server server;
     try {
       server =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(config.host(), config.port()),
                   InternalNettyServerCredentials.create(
-                      new GrpcOrRestNegotiator(() -> new RestHandler(engine))))
+                      new GrpcOrRestNegotiator(() -> new RestHandler(engine, metrics))))
               .addService(new PublisherService(engine))
               .addService(new SubscriberService(engine))
+              // Calls, messages and latency by method and status, next to the broker's own meters.
+              .intercept(new MetricCollectingServerInterceptor(metrics.registry()))
               .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
               // The official client pings idle streams; refusing pings would reset them.
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -60,9 +76,10 @@ public final class Broker implements AutoCloseable {
               .start();
     } catch (IOException | RuntimeException e) {
       engine.close();
+      metrics.close();
       throw e;
     }
-    Broker broker = new Broker(config, engine, server);
+    Broker broker = new Broker(config, engine, metrics, server);
     logger.info(
         "eventflow-broker ready on {} ({}); export PUBSUB_EMULATOR_HOST={}",
         broker.hostAndPort(),
@@ -115,6 +132,20 @@ public final class Broker implements AutoCloseable {
     return engine.acknowledgeLeased(subscription);
   }
 
+  /**
+   * What recovery repaired in the data directory when this broker started (empty when nothing was):
+   * each entry names the file, the bytes cut and what they held. The same list is logged at start
+   * and counted in {@code eventflow_broker_recovery_repairs_total} at {@code /metrics}.
+   */
+  public List<Repair> recoveryReport() {
+    return engine.repairs();
+  }
+
+  /** {@code http://host:port/metrics}: the broker's meters in Prometheus text format. */
+  public String metricsUrl() {
+    return restRootUrl() + "/metrics";
+  }
+
   /** {@code http://host:port}, the value for Beam's {@code --pubsubRootUrl}. */
   public String restRootUrl() {
     return "http://" + hostAndPort();
@@ -133,18 +164,35 @@ public final class Broker implements AutoCloseable {
   /**
    * Stops accepting calls, lets in-flight ones finish for up to five seconds, then closes every log
    * and journal. Everything acknowledged to a client is on disk (forced unless fsync is never).
+   *
+   * <p>Waiting Pulls and StreamingPull streams never finish by themselves: they are answered
+   * UNAVAILABLE first (clients retry that), so the drain waits only for publishes, acks and the
+   * other unary calls, which then complete against an engine that is still open.
    */
   @Override
   public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     server.shutdown();
+    engine.endStreams();
     try {
-      engine.close();
       if (!server.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
+        logger.warn("calls still running after {} s; cutting them off", DRAIN_SECONDS);
         server.shutdownNow();
       }
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      // Only now, with no call left to use them, are the logs and journals closed.
+      engine.close();
+      metrics.close();
     }
+  }
+
+  /** The engine, for tests in this package that observe or drive it directly. */
+  BrokerEngine engine() {
+    return engine;
   }
 }

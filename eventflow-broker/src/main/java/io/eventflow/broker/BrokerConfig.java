@@ -23,6 +23,7 @@ public final class BrokerConfig {
   private final Duration leaseCheckInterval;
   private final Duration retentionCheckInterval;
   private final Duration pullWait;
+  private final long maxPendingPublishBytes;
 
   private BrokerConfig(Builder b) {
     this.host = b.host;
@@ -35,6 +36,7 @@ public final class BrokerConfig {
     this.leaseCheckInterval = b.leaseCheckInterval;
     this.retentionCheckInterval = b.retentionCheckInterval;
     this.pullWait = b.pullWait;
+    this.maxPendingPublishBytes = b.maxPendingPublishBytes;
   }
 
   /** A builder with the defaults: loopback, a free port, in memory, fsync every second. */
@@ -69,7 +71,7 @@ public final class BrokerConfig {
 
   /** The segment layout of every topic log. */
   public LogConfig logConfig() {
-    return new LogConfig(segmentBytes, fsync);
+    return new LogConfig(segmentBytes, fsync, maxPendingPublishBytes);
   }
 
   /** The clock that stamps publish times and runs ack deadlines; tests inject a manual one. */
@@ -104,6 +106,7 @@ public final class BrokerConfig {
     private Duration leaseCheckInterval = Duration.ofMillis(100);
     private Duration retentionCheckInterval = Duration.ofMinutes(1);
     private Duration pullWait = Duration.ofSeconds(5);
+    private long maxPendingPublishBytes = LogConfig.DEFAULT_MAX_PENDING_BYTES;
 
     private Builder() {}
 
@@ -176,9 +179,18 @@ public final class BrokerConfig {
       return this;
     }
 
+    /**
+     * Sets how many bytes of records a topic's log may hold waiting for the disk before publishes
+     * are answered RESOURCE_EXHAUSTED (default 32 MiB; see {@link LogConfig#maxPendingBytes()}).
+     */
+    public Builder maxPendingPublishBytes(long bytes) {
+      this.maxPendingPublishBytes = bytes;
+      return this;
+    }
+
     /** Validates and builds the config. */
     public BrokerConfig build() {
-      new LogConfig(segmentBytes, fsync);
+      new LogConfig(segmentBytes, fsync, maxPendingPublishBytes);
       return new BrokerConfig(this);
     }
 

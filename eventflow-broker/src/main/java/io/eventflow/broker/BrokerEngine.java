@@ -26,6 +26,8 @@ import io.eventflow.broker.filter.AttributeFilter;
 import io.eventflow.broker.filter.FilterSyntaxException;
 import io.eventflow.broker.log.AckJournal;
 import io.eventflow.broker.log.FsyncPolicy;
+import io.eventflow.broker.log.LogFullException;
+import io.eventflow.broker.log.Repair;
 import io.eventflow.broker.log.SegmentInfo;
 import io.eventflow.broker.log.SegmentedLog;
 import io.grpc.Status;
@@ -46,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,9 +101,12 @@ final class BrokerEngine implements AutoCloseable {
   private final ExecutorService committer;
   private final ExecutorService dispatcher;
   private final ScheduledExecutorService timer;
+  private final BrokerMetrics metrics;
+  private final List<Repair> repairs = new ArrayList<>();
 
-  private BrokerEngine(BrokerConfig config) {
+  private BrokerEngine(BrokerConfig config, BrokerMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.clock = config.clock();
     Path dataDir = config.dataDir().orElse(null);
     this.topicsDir = dataDir == null ? null : dataDir.resolve("topics");
@@ -114,9 +120,12 @@ final class BrokerEngine implements AutoCloseable {
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("eventflow-broker-timer"));
   }
 
-  /** Opens the broker state, recovering it from the data directory if there is one. */
-  static BrokerEngine open(BrokerConfig config) throws IOException {
-    BrokerEngine engine = new BrokerEngine(config);
+  /**
+   * Opens the broker state, recovering it from the data directory if there is one; every repair
+   * recovery makes is logged, counted in {@code metrics} and listed in {@link #repairs()}.
+   */
+  static BrokerEngine open(BrokerConfig config, BrokerMetrics metrics) throws IOException {
+    BrokerEngine engine = new BrokerEngine(config, metrics);
     try {
       engine.recover();
     } catch (IOException | RuntimeException e) {
@@ -124,16 +133,27 @@ final class BrokerEngine implements AutoCloseable {
       throw e;
     }
     engine.startTimers();
+    metrics.pendingBytes(engine::pendingBytes);
     return engine;
+  }
+
+  /** What recovery repaired when this engine opened its data directory, in the order found. */
+  List<Repair> repairs() {
+    return List.copyOf(repairs);
+  }
+
+  private long pendingBytes() {
+    long sum = 0;
+    for (TopicState topic : topics.values()) {
+      sum += topic.log().pendingBytes();
+    }
+    return sum;
   }
 
   private void startTimers() {
     long leaseMillis = config.leaseCheckInterval().toMillis();
     timer.scheduleWithFixedDelay(
-        () -> subscriptions.values().forEach(SubscriptionState::expireLeases),
-        leaseMillis,
-        leaseMillis,
-        TimeUnit.MILLISECONDS);
+        this::expireLeases, leaseMillis, leaseMillis, TimeUnit.MILLISECONDS);
     long retentionMillis = config.retentionCheckInterval().toMillis();
     timer.scheduleWithFixedDelay(
         this::applyRetentionQuietly, retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
@@ -142,6 +162,14 @@ final class BrokerEngine implements AutoCloseable {
       timer.scheduleWithFixedDelay(
           this::syncQuietly, fsyncMillis, fsyncMillis, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /**
+   * Makes messages whose ack deadline passed deliverable again, on every subscription. The lease
+   * timer calls this every lease-check interval; tests call it after moving their clock.
+   */
+  void expireLeases() {
+    subscriptions.values().forEach(SubscriptionState::expireLeases);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -263,14 +291,38 @@ final class BrokerEngine implements AutoCloseable {
           "The request is larger than the 10 MB Pub/Sub allows (" + total + " bytes of messages).");
     }
     return append(topic, messages)
-        .thenApply(
-            first -> {
+        .handle(
+            (first, error) -> {
+              if (error != null) {
+                throw publishFailure(topic, error);
+              }
+              // Answered only here: the log wrote the batch (and forced it under fsync always).
+              metrics.published(topic.name(), messages.size());
               PublishResponse.Builder response = PublishResponse.newBuilder();
               for (int i = 0; i < messages.size(); i++) {
                 response.addMessageIds(Long.toString(first + i));
               }
               return response.build();
             });
+  }
+
+  /**
+   * The status a failed append answers: RESOURCE_EXHAUSTED when the pending batch is full, which
+   * the official clients and Beam's REST client retry with backoff; INTERNAL for a failed write.
+   */
+  private RuntimeException publishFailure(TopicState topic, Throwable error) {
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof LogFullException full) {
+      metrics.publishRefused(topic.name());
+      return Status.RESOURCE_EXHAUSTED
+          .withDescription("Publish to " + topic.name() + " refused: " + full.getMessage() + ".")
+          .asRuntimeException();
+    }
+    if (cause instanceof StatusRuntimeException status) {
+      return status;
+    }
+    return internal("could not append to " + topic.name(), cause);
   }
 
   private static CompletableFuture<Long> append(TopicState topic, List<PubsubMessage> messages) {
@@ -423,6 +475,7 @@ final class BrokerEngine implements AutoCloseable {
         origin,
         clock,
         dispatcher,
+        metrics,
         (deadLetterTopic, message) -> {
           TopicState target = topics.get(deadLetterTopic);
           if (target == null) {
@@ -670,6 +723,17 @@ final class BrokerEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends the calls that never end by themselves: waiting Pulls and StreamingPull streams are
+   * answered UNAVAILABLE so their clients reconnect elsewhere (or later). Publishes, acks and the
+   * other unary calls keep working until {@link #close()}.
+   */
+  void endStreams() {
+    for (SubscriptionState sub : subscriptions.values()) {
+      sub.endStreams();
+    }
+  }
+
   /** Stops timers and delivery, then closes every log and journal (flushing them). */
   @Override
   public void close() throws IOException {
@@ -706,17 +770,20 @@ final class BrokerEngine implements AutoCloseable {
       Path pb = dir.resolve("topic.pb");
       if (!Files.exists(pb)) {
         logger.warn("removing {}: a topic creation or deletion was interrupted", dir);
+        repairs.add(removedInterrupted(dir, "topic"));
         deleteRecursively(dir);
         continue;
       }
       Topic topic = Topic.parseFrom(Files.readAllBytes(pb));
       SegmentedLog log = SegmentedLog.open(dir, config.logConfig(), clock, committer);
+      repairs.addAll(log.repairs());
       topics.put(topic.getName(), new TopicState(topic, log));
     }
     for (Path dir : list(subscriptionsDir)) {
       Path pb = dir.resolve("subscription.pb");
       if (!Files.exists(pb)) {
         logger.warn("removing {}: a subscription creation or deletion was interrupted", dir);
+        repairs.add(removedInterrupted(dir, "subscription"));
         deleteRecursively(dir);
         continue;
       }
@@ -730,17 +797,44 @@ final class BrokerEngine implements AutoCloseable {
       }
       TopicState topic = topics.get(subscription.getTopic());
       AckJournal journal = AckJournal.open(dir, config.fsync(), origin);
+      repairs.addAll(journal.repairs());
       SubscriptionState state = newSubscription(subscription, topic, filter, journal, origin);
       subscriptions.put(subscription.getName(), state);
       if (topic != null) {
         topic.subscriptions().add(state);
       }
     }
-    logger.info(
-        "recovered {} topic(s) and {} subscription(s) from {}",
-        topics.size(),
-        subscriptions.size(),
-        topicsDir.getParent());
+    repairs.forEach(metrics::repaired);
+    if (repairs.isEmpty()) {
+      logger.info(
+          "recovered {} topic(s) and {} subscription(s) from {}: nothing needed repair",
+          topics.size(),
+          subscriptions.size(),
+          topicsDir.getParent());
+    } else {
+      // The startup report: one line per repair, so an operator sees what was cut and why.
+      logger.warn(
+          "recovered {} topic(s) and {} subscription(s) from {} with {} repair(s):",
+          topics.size(),
+          subscriptions.size(),
+          topicsDir.getParent(),
+          repairs.size());
+      for (Repair repair : repairs) {
+        logger.warn("  repaired: {}", repair);
+      }
+    }
+  }
+
+  private static Repair removedInterrupted(Path dir, String what) throws IOException {
+    long bytes;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+    return new Repair(
+        Repair.Kind.INTERRUPTED_CREATE_OR_DELETE_REMOVED,
+        dir,
+        bytes,
+        "a " + what + " directory without its metadata (a create or delete cut short) was removed");
   }
 
   private TopicState requireTopic(String name) {
@@ -866,7 +960,7 @@ final class BrokerEngine implements AutoCloseable {
         .asRuntimeException();
   }
 
-  private static StatusRuntimeException internal(String what, Exception cause) {
+  private static StatusRuntimeException internal(String what, Throwable cause) {
     logger.error(what, cause);
     return Status.INTERNAL
         .withDescription(what + ": " + cause.getMessage())

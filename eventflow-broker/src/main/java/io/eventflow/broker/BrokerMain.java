@@ -1,9 +1,17 @@
 package io.eventflow.broker;
 
 import io.eventflow.broker.log.FsyncPolicy;
+import io.eventflow.broker.log.LogConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * Runs a {@link Broker} until the process is stopped.
@@ -13,24 +21,64 @@ import java.nio.file.Path;
  * </pre>
  *
  * <p>Prints one line on stdout once ready, naming the value for {@code PUBSUB_EMULATOR_HOST}. A bad
- * flag prints one line on stderr and exits with status 2.
+ * flag prints one line on stderr and exits with status 2. Flags are parsed by picocli, as the
+ * {@code eventflow} command line's are.
  */
-public final class BrokerMain {
+@Command(
+    name = "eventflow-broker",
+    mixinStandardHelpOptions = true,
+    description = "A durable Pub/Sub-compatible broker: gRPC and REST on one port.")
+public final class BrokerMain implements Callable<Integer> {
   /** The port Google's emulator uses by default, so existing scripts keep working. */
   static final int DEFAULT_PORT = 8085;
 
-  static final String USAGE =
-      String.join(
-          "\n",
-          "Usage: eventflow-broker (--data-dir DIR | --in-memory) [options]",
-          "  --data-dir DIR     store topics, logs and subscription state under DIR (durable)",
-          "  --in-memory        keep everything in memory; nothing survives a restart",
-          "  --port N           port for gRPC and REST (default 8085; 0 picks a free one)",
-          "  --host ADDR        address to bind (default 127.0.0.1, loopback only)",
-          "  --fsync POLICY     always | interval | never (default interval: every second)",
-          "  --help             print this help");
+  /** Exactly one of the two storage choices. */
+  static final class Storage {
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        required = true,
+        description = "Store topics, logs and subscription state under DIR (durable).")
+    Path dataDir;
 
-  private BrokerMain() {}
+    @Option(
+        names = "--in-memory",
+        required = true,
+        description = "Keep everything in memory; nothing survives a restart.")
+    boolean inMemory;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Storage storage;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      description = "Port for gRPC and REST (default ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port = DEFAULT_PORT;
+
+  @Option(
+      names = "--host",
+      paramLabel = "ADDR",
+      description = "Address to bind (default ${DEFAULT-VALUE}: loopback only).")
+  String host = "127.0.0.1";
+
+  @Option(
+      names = "--fsync",
+      paramLabel = "POLICY",
+      description = "always | interval | never (default interval: every second).")
+  String fsync = "interval";
+
+  @Option(
+      names = "--max-pending-bytes",
+      paramLabel = "BYTES",
+      description =
+          "Bytes a topic's log may hold waiting for the disk before publishes get"
+              + " RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}, 32 MiB).")
+  long maxPendingBytes = LogConfig.DEFAULT_MAX_PENDING_BYTES;
+
+  /** Created by picocli; see {@link #main}. */
+  BrokerMain() {}
 
   /** A command line that cannot be run; the message is the one line shown to the user. */
   static final class UsageException extends Exception {
@@ -42,20 +90,27 @@ public final class BrokerMain {
   }
 
   /** Starts the broker described by {@code args} and serves until the JVM shuts down. */
-  public static void main(String[] args) throws IOException, InterruptedException {
-    if (args.length == 1 && args[0].equals("--help")) {
-      System.out.println(USAGE);
-      return;
-    }
-    BrokerConfig config;
-    try {
-      config = parse(args);
-    } catch (UsageException e) {
-      System.err.println("eventflow-broker: " + e.getMessage() + " (try --help)");
-      System.exit(2);
-      return;
-    }
-    Broker broker = Broker.start(config);
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, reporting a bad flag as one line on stderr and status 2. */
+  static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new BrokerMain());
+    commandLine.setParameterExceptionHandler(
+        (ParameterException e, String[] args) -> {
+          PrintWriter err = e.getCommandLine().getErr();
+          err.println("eventflow-broker: " + oneLine(e) + " (try --help)");
+          err.flush();
+          return 2;
+        });
+    return commandLine;
+  }
+
+  /** Serves until the process is stopped; the shutdown hook drains calls, then closes the logs. */
+  @Override
+  public Integer call() throws IOException, InterruptedException, UsageException {
+    Broker broker = Broker.start(config());
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -69,6 +124,7 @@ public final class BrokerMain {
                 "eventflow-broker-shutdown"));
     printReady(broker, System.out);
     broker.awaitTermination();
+    return 0;
   }
 
   static void printReady(Broker broker, PrintStream out) {
@@ -77,70 +133,44 @@ public final class BrokerMain {
             + broker.hostAndPort()
             + " (REST: --pubsubRootUrl="
             + broker.restRootUrl()
+            + ", metrics: "
+            + broker.metricsUrl()
             + ")");
     out.flush();
   }
 
   /** Turns flags into a config, or explains in one line what is wrong with them. */
   static BrokerConfig parse(String... args) throws UsageException {
-    BrokerConfig.Builder config = BrokerConfig.builder().port(DEFAULT_PORT);
-    Path dataDir = null;
-    boolean inMemory = false;
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      String value = null;
-      int eq = flag.indexOf('=');
-      if (flag.startsWith("--") && eq > 0) {
-        value = flag.substring(eq + 1);
-        flag = flag.substring(0, eq);
-      }
-      switch (flag) {
-        case "--in-memory" -> {
-          if (value != null) {
-            throw new UsageException("--in-memory takes no value");
-          }
-          inMemory = true;
-        }
-        case "--data-dir", "--port", "--host", "--fsync" -> {
-          if (value == null) {
-            if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-              throw new UsageException(flag + " needs a value");
-            }
-            value = args[++i];
-          }
-          apply(config, flag, value);
-          if (flag.equals("--data-dir")) {
-            dataDir = Path.of(value);
-          }
-        }
-        case "--help" -> throw new UsageException("--help must be the only argument");
-        default -> throw new UsageException("unknown option '" + args[i] + "'");
-      }
-    }
-    if (inMemory == (dataDir != null)) {
-      throw new UsageException("give exactly one of --data-dir DIR or --in-memory");
-    }
+    BrokerMain main = new BrokerMain();
     try {
+      new CommandLine(main).parseArgs(args);
+    } catch (ParameterException e) {
+      throw new UsageException(oneLine(e));
+    }
+    return main.config();
+  }
+
+  private BrokerConfig config() throws UsageException {
+    try {
+      BrokerConfig.Builder config =
+          BrokerConfig.builder()
+              .port(port)
+              .host(host)
+              .fsync(FsyncPolicy.parse(fsync))
+              .maxPendingPublishBytes(maxPendingBytes);
+      if (storage.dataDir != null) {
+        config.dataDir(storage.dataDir);
+      }
       return config.build();
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
   }
 
-  private static void apply(BrokerConfig.Builder config, String flag, String value)
-      throws UsageException {
-    try {
-      switch (flag) {
-        case "--data-dir" -> config.dataDir(Path.of(value));
-        case "--port" -> config.port(Integer.parseInt(value));
-        case "--host" -> config.host(value);
-        case "--fsync" -> config.fsync(FsyncPolicy.parse(value));
-        default -> throw new UsageException("unknown option '" + flag + "'");
-      }
-    } catch (NumberFormatException e) {
-      throw new UsageException(flag + " must be a number, got '" + value + "'");
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
-    }
+  /** Picocli's message without the usage that follows it: the first line. */
+  private static String oneLine(ParameterException e) {
+    String message = String.valueOf(e.getMessage());
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
   }
 }

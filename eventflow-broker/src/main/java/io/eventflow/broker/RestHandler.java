@@ -1,5 +1,7 @@
 package io.eventflow.broker;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -28,6 +30,9 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponseStatus;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -39,22 +44,33 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Pub/Sub's REST/JSON API ({@code /v1/projects/...}, the proto3 JSON mapping of the same v1
  * messages) over HTTP/1.1, as Beam's {@code PubsubJsonClient} and curl use it. Errors come back in
- * Google's JSON error shape: {@code {"error": {"code", "message", "status"}}}.
+ * Google's JSON error shape: {@code {"error": {"code", "message", "status"}}}. {@code GET /metrics}
+ * answers the broker's meters in Prometheus text format.
  */
 final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().omittingInsignificantWhitespace();
 
-  private final BrokerEngine engine;
+  /** Writes the error bodies; thread-safe and shared, as Jackson intends factories to be. */
+  private static final JsonFactory JSON = new JsonFactory();
 
-  RestHandler(BrokerEngine engine) {
+  private final BrokerEngine engine;
+  private final BrokerMetrics metrics;
+
+  RestHandler(BrokerEngine engine, BrokerMetrics metrics) {
     this.engine = engine;
+    this.metrics = metrics;
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (request.method().equals(HttpMethod.GET)
+        && new QueryStringDecoder(request.uri()).rawPath().equals("/metrics")) {
+      write(ctx, HttpResponseStatus.OK, BrokerMetrics.contentType(), metrics.scrape(), keepAlive);
+      return;
+    }
     CompletableFuture<? extends Message> response;
     try {
       response = route(request);
@@ -301,17 +317,26 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   private static void writeError(ChannelHandlerContext ctx, Status status, boolean keepAlive) {
+    write(ctx, httpStatus(status.getCode()), errorJson(status), keepAlive);
+  }
+
+  /** Google's JSON error shape: {@code {"error":{"code":404,"message":"...","status":"..."}}}. */
+  static String errorJson(Status status) {
     String message =
         status.getDescription() == null ? status.getCode().name() : status.getDescription();
-    String json =
-        "{\"error\":{\"code\":"
-            + httpStatus(status.getCode()).code()
-            + ",\"message\":"
-            + quote(message)
-            + ",\"status\":\""
-            + status.getCode().name()
-            + "\"}}";
-    write(ctx, httpStatus(status.getCode()), json, keepAlive);
+    StringWriter out = new StringWriter();
+    try (JsonGenerator json = JSON.createGenerator(out)) {
+      json.writeStartObject();
+      json.writeObjectFieldStart("error");
+      json.writeNumberField("code", httpStatus(status.getCode()).code());
+      json.writeStringField("message", message);
+      json.writeStringField("status", status.getCode().name());
+      json.writeEndObject();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to a StringWriter cannot fail", e);
+    }
+    return out.toString();
   }
 
   /** The HTTP status Google APIs use for each gRPC code (google.rpc.Code's documented mapping). */
@@ -332,36 +357,23 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     };
   }
 
-  private static String quote(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
+  private static void write(
+      ChannelHandlerContext ctx, HttpResponseStatus status, String json, boolean keepAlive) {
+    write(ctx, status, "application/json; charset=UTF-8", json, keepAlive);
   }
 
   private static void write(
-      ChannelHandlerContext ctx, HttpResponseStatus status, String json, boolean keepAlive) {
+      ChannelHandlerContext ctx,
+      HttpResponseStatus status,
+      String contentType,
+      String body,
+      boolean keepAlive) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
             status,
-            Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8)));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=UTF-8");
+            Unpooled.wrappedBuffer(body.getBytes(StandardCharsets.UTF_8)));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     if (keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -71,6 +71,7 @@ final class SubscriptionState {
   private final long origin;
   private final Clock clock;
   private final Executor dispatcher;
+  private final BrokerMetrics metrics;
   private final DeadLetterForwarder deadLetters;
 
   private final Object lock = new Object();
@@ -95,6 +96,7 @@ final class SubscriptionState {
       long origin,
       Clock clock,
       Executor dispatcher,
+      BrokerMetrics metrics,
       DeadLetterForwarder deadLetters) {
     this.name = config.getName();
     this.config = config;
@@ -104,6 +106,7 @@ final class SubscriptionState {
     this.origin = origin;
     this.clock = clock;
     this.dispatcher = dispatcher;
+    this.metrics = metrics;
     this.deadLetters = deadLetters;
     AckJournal.State state = journal.recovered();
     this.acked = new AckSet(state.cursor());
@@ -273,7 +276,17 @@ final class SubscriptionState {
         }
       }
     } catch (IOException e) {
-      logger.error("reading the log of {} for {} failed", t.name(), name, e);
+      // What was read before the failure is delivered; the failed read is tried again at the next
+      // signal (a publish, an ack deadline, a new pull). Counted so a stuck subscription shows.
+      metrics.logReadError(t.name());
+      logger.error(
+          "reading the log of {} for {} failed at offset {}; delivering the {} message(s) read"
+              + " before it",
+          t.name(),
+          name,
+          readOffset,
+          out.size(),
+          e);
     }
     if (!out.isEmpty()) {
       sink.claimed(out.size(), bytes);
@@ -293,7 +306,10 @@ final class SubscriptionState {
     try {
       message = PubsubMessage.parseFrom(record.payload());
     } catch (InvalidProtocolBufferException e) {
-      logger.error("message {} of {} is unreadable; skipping it", offset, name, e);
+      // The record passed its CRC, so these are the bytes that were written: redelivering them
+      // would fail the same way forever. Skipped, and counted so the skip is never silent.
+      metrics.unreadableMessage(name);
+      logger.error("message {} of {} is unreadable; skipping (acknowledging) it", offset, name, e);
       markAcked(offset);
       return 0;
     }
@@ -386,6 +402,13 @@ final class SubscriptionState {
       ids.add(decode(id));
     }
     synchronized (lock) {
+      if (deleted) {
+        // Answering OK here would claim an ack the closed journal never recorded.
+        throw Status.UNAVAILABLE
+            .withDescription(
+                "Subscription " + name + " is closing; the acknowledgement was not recorded.")
+            .asRuntimeException();
+      }
       long[] offsets = new long[ids.size()];
       int kept = 0;
       for (AckIds.AckId id : ids) {
@@ -554,6 +577,26 @@ final class SubscriptionState {
     synchronized (lock) {
       journal.sync();
     }
+  }
+
+  /** How many consumers are attached: waiting Pulls and StreamingPull streams. */
+  int sinkCount() {
+    return sinks.size();
+  }
+
+  /** Whether {@link #close} ran: the journal is closed and acks are refused. */
+  boolean isClosed() {
+    synchronized (lock) {
+      return deleted;
+    }
+  }
+
+  /** Ends waiting Pulls and StreamingPull streams with UNAVAILABLE; acks keep working. */
+  void endStreams() {
+    for (DeliverySink sink : sinks) {
+      sink.fail(Status.UNAVAILABLE.withDescription("the broker is shutting down"));
+    }
+    sinks.clear();
   }
 
   /** Ends every consumer and closes the journal; with {@code delete}, removes its files. */

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
@@ -40,11 +42,15 @@ class BeamPubsubIOTest {
   /** What the read pipeline saw: message data to event timestamp (millis). */
   static final Map<String, Long> READ = new ConcurrentHashMap<>();
 
+  /** Counted down when the read pipeline sees the message published last. */
+  static volatile CountDownLatch lastSeen = new CountDownLatch(1);
+
   private PubSubClients pubsub;
 
   @BeforeEach
   void startBroker() throws Exception {
     READ.clear();
+    lastSeen = new CountDownLatch(1);
     pubsub = PubSubClients.start(BrokerConfig.builder().pullWait(Duration.ofMillis(500)).build());
   }
 
@@ -82,7 +88,12 @@ class BeamPubsubIOTest {
     assertThat(seen).containsExactlyInAnyOrder("a id-a 1000", "b id-b 2000");
   }
 
-  /** PubsubIO.read takes event time from the timestamp attribute and drops duplicates by id. */
+  /**
+   * PubsubIO.read takes event time from the timestamp attribute and drops duplicates by id. The
+   * duplicate is published before a last message, so once the pipeline has seen the last one it has
+   * been through the duplicate: the broker hands out first deliveries in publish order, and the
+   * reader emits what one pull returned in that order.
+   */
   @Test
   void pubsubIoReadsWithTimestampAttributeAndDeduplicatesById() throws Exception {
     pubsub.createTopicAndSubscription("beam-in", Subscription.newBuilder());
@@ -90,6 +101,7 @@ class BeamPubsubIOTest {
     pubsub.publish(publisher, "first", Map.of("eventId", "e1", "ts", "1700000000000"));
     pubsub.publish(publisher, "second", Map.of("eventId", "e2", "ts", "2023-11-14T22:13:21Z"));
     pubsub.publish(publisher, "first", Map.of("eventId", "e1", "ts", "1700000000000"));
+    pubsub.publish(publisher, "last", Map.of("eventId", "e3", "ts", "1700000002000"));
 
     Pipeline pipeline = Pipeline.create(options(true));
     pipeline
@@ -102,18 +114,16 @@ class BeamPubsubIOTest {
         .apply("Record", ParDo.of(new RecordFn()));
     PipelineResult result = pipeline.run();
     try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (READ.size() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-      // Give a duplicate the chance to show up before asserting there is none.
-      Thread.sleep(1_000);
+      assertThat(lastSeen.await(60, TimeUnit.SECONDS)).as("the last message was read").isTrue();
     } finally {
       result.cancel();
     }
     assertThat(READ)
         .containsExactlyInAnyOrderEntriesOf(
-            Map.of("first", 1_700_000_000_000L, "second", 1_700_000_001_000L));
+            Map.of(
+                "first", 1_700_000_000_000L,
+                "second", 1_700_000_001_000L,
+                "last", 1_700_000_002_000L));
   }
 
   /** Records each element's data and event time. */
@@ -126,6 +136,9 @@ class BeamPubsubIOTest {
       Long previous = READ.putIfAbsent(data, context.timestamp().getMillis());
       if (previous != null) {
         READ.put(data + " (duplicate)", context.timestamp().getMillis());
+      }
+      if (data.equals("last")) {
+        lastSeen.countDown();
       }
     }
   }

@@ -30,16 +30,22 @@ class BrokerMainTest {
 
   @Test
   void badFlagsExplainThemselvesInOneLine() {
+    // Picocli's messages, cut to their first line.
     assertThatThrownBy(() -> BrokerMain.parse("--port", "eighty", "--in-memory"))
-        .hasMessage("--port must be a number, got 'eighty'");
+        .hasMessage("Invalid value for option '--port': 'eighty' is not an int");
     assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--fsync", "sometimes"))
         .hasMessageContaining("always, interval, never");
     assertThatThrownBy(() -> BrokerMain.parse("--verbose", "--in-memory"))
-        .hasMessage("unknown option '--verbose'");
+        .hasMessage("Unknown option: '--verbose'");
     assertThatThrownBy(() -> BrokerMain.parse())
-        .hasMessage("give exactly one of --data-dir DIR or --in-memory");
+        .hasMessageContaining("(--data-dir=DIR | --in-memory)")
+        .hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--data-dir", "/tmp/x"))
+        .hasMessageContaining("mutually exclusive");
     assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--data-dir"))
-        .hasMessage("--data-dir needs a value");
+        .hasMessageContaining("'--data-dir'");
+    assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--max-pending-bytes", "0"))
+        .hasMessageContaining("pending batch bound");
     assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--port", "70000"))
         .hasMessageContaining("between 0 and 65535");
   }
@@ -58,6 +64,6 @@ class BrokerMainTest {
             .start();
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).isEqualTo(2);
-    assertThat(err.strip()).isEqualTo("eventflow-broker: unknown option '--bogus' (try --help)");
+    assertThat(err.strip()).isEqualTo("eventflow-broker: Unknown option: '--bogus' (try --help)");
   }
 }

@@ -7,7 +7,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,9 +120,27 @@ class RestApiTest {
                 "/v1/projects/eventflow-test/subscriptions/later-sub:pull",
                 "{\"maxMessages\":1}"),
             HttpResponse.BodyHandlers.ofString());
-    Thread.sleep(200);
+    // Publish only once the Pull is waiting in the broker (it would otherwise answer at once and
+    // the test would not show the wait), not after a guessed delay.
+    SubscriptionState subscription =
+        pubsub.broker.engine().requireSubscription(PubSubClients.subscription("later-sub"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (subscription.sinkCount() == 0) {
+      assertThat(System.nanoTime()).as("the Pull never started waiting").isLessThan(deadline);
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    assertThat(pending).isNotDone();
     pubsub.publish(pubsub.publisher("later"), "late", Map.of());
-    assertThat(pending.get().body()).contains("\"data\":\"bGF0ZQ==\"");
+    assertThat(pending.get(30, TimeUnit.SECONDS).body()).contains("\"data\":\"bGF0ZQ==\"");
+  }
+
+  /** The broker's meters in Prometheus text format, on the same port. */
+  @Test
+  void metricsAreServedOnTheSamePort() throws Exception {
+    HttpResponse<String> metrics = send("GET", "/metrics", null);
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.headers().firstValue("content-type")).hasValue(BrokerMetrics.contentType());
+    assertThat(metrics.body()).contains("# TYPE eventflow_broker_log_pending_bytes gauge");
   }
 
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
@@ -127,7 +148,10 @@ class RestApiTest {
   }
 
   private HttpRequest request(String method, String path, String body) {
+    // A bound for a broken broker, not a timing assertion: every answer here takes milliseconds,
+    // and a waiting Pull at most the broker's 5 s pull wait.
     return HttpRequest.newBuilder(URI.create(pubsub.broker.restRootUrl() + path))
+        .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json")
         .method(
             method,

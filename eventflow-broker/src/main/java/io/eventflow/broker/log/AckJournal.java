@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.zip.CRC32C;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The persisted acknowledgement state of one subscription: a snapshot (ack cursor, seek epoch and
@@ -23,9 +25,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * written to a temporary file, forced and renamed into place before journal {@code n} is deleted,
  * so a crash at any point leaves a snapshot whose own journal replays on top of it exactly.
  *
+ * <p>What opening had to cut (a torn last record, corrupt records, an unreadable snapshot) is
+ * logged and listed in {@link #repairs()}: a cut ack means its message is delivered again.
+ *
  * <p>Not thread-safe: the owning subscription serializes calls.
  */
 public final class AckJournal implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(AckJournal.class);
+
   /** 16 MiB of journal is about 800k acks: replayed in well under a second on open. */
   public static final long COMPACT_BYTES = 16L * 1024 * 1024;
 
@@ -40,6 +47,7 @@ public final class AckJournal implements AutoCloseable {
   @Nullable private FileChannel journal;
   private long journalBytes;
   private final State recovered;
+  private final List<Repair> repairs;
   private final CRC32C checksum = new CRC32C();
   private ByteBuffer scratch = ByteBuffer.allocate(RECORD_BYTES * 64);
 
@@ -52,10 +60,12 @@ public final class AckJournal implements AutoCloseable {
    */
   public record State(long cursor, long epoch, long[] ackedAboveCursor) {}
 
-  private AckJournal(@Nullable Path directory, FsyncPolicy fsync, State recovered) {
+  private AckJournal(
+      @Nullable Path directory, FsyncPolicy fsync, State recovered, List<Repair> repairs) {
     this.directory = directory;
     this.fsync = fsync;
     this.recovered = recovered;
+    this.repairs = List.copyOf(repairs);
   }
 
   /**
@@ -65,25 +75,40 @@ public final class AckJournal implements AutoCloseable {
   public static AckJournal open(@Nullable Path directory, FsyncPolicy fsync, long initialCursor)
       throws IOException {
     if (directory == null) {
-      return new AckJournal(null, fsync, new State(initialCursor, 0, new long[0]));
+      return new AckJournal(null, fsync, new State(initialCursor, 0, new long[0]), List.of());
     }
     Files.createDirectories(directory);
+    List<Repair> repairs = new ArrayList<>();
     long generation = -1;
     State snapshot = null;
+    List<Long> unreadable = new ArrayList<>();
     for (long g : generations(directory, "state-", ".snap")) {
       State s = readSnapshot(directory.resolve(snapshotName(g)));
-      if (s != null && g > generation) {
+      if (s == null) {
+        unreadable.add(g);
+      } else if (g > generation) {
         generation = g;
         snapshot = s;
       }
+    }
+    for (long g : unreadable) {
+      Path file = directory.resolve(snapshotName(g));
+      String detail =
+          g > generation
+              ? "the newest snapshot does not check out; generation "
+                  + generation
+                  + " is used instead, so acks recorded only in the newer one are delivered again"
+              : "an older snapshot does not check out; it was superseded and is removed";
+      logger.warn("{}: {}", file, detail);
+      repairs.add(new Repair(Repair.Kind.SNAPSHOT_UNREADABLE, file, Files.size(file), detail));
     }
     if (snapshot == null) {
       generation = 0;
       snapshot = new State(initialCursor, 0, new long[0]);
       writeSnapshot(directory, generation, snapshot);
     }
-    State state = replay(directory.resolve(journalName(generation)), snapshot);
-    AckJournal journal = new AckJournal(directory, fsync, state);
+    State state = replay(directory.resolve(journalName(generation)), snapshot, repairs);
+    AckJournal journal = new AckJournal(directory, fsync, state, repairs);
     journal.generation = generation;
     journal.openJournal();
     journal.deleteOtherGenerations();
@@ -93,6 +118,11 @@ public final class AckJournal implements AutoCloseable {
   /** The state recovered when the journal was opened. */
   public State recovered() {
     return recovered;
+  }
+
+  /** What opening cut from the snapshot and journal files; empty when they were intact. */
+  public List<Repair> repairs() {
+    return repairs;
   }
 
   /** Appends acks for {@code offsets[0..count)} with one write. */
@@ -208,7 +238,7 @@ public final class AckJournal implements AutoCloseable {
     }
   }
 
-  private static State replay(Path path, State snapshot) throws IOException {
+  private static State replay(Path path, State snapshot, List<Repair> repairs) throws IOException {
     long cursor = snapshot.cursor();
     long epoch = snapshot.epoch();
     java.util.TreeSet<Long> acked = new java.util.TreeSet<>();
@@ -245,7 +275,7 @@ public final class AckJournal implements AutoCloseable {
         valid = in.position();
       }
       if (valid < bytes.length) {
-        // A torn final record is an ack that was never answered; drop it so appends stay aligned.
+        repairs.add(cut(path, valid, bytes.length));
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
           channel.truncate(valid);
         }
@@ -256,6 +286,39 @@ public final class AckJournal implements AutoCloseable {
     }
     long[] above = acked.tailSet(cursor).stream().mapToLong(Long::longValue).toArray();
     return new State(cursor, epoch, above);
+  }
+
+  /**
+   * Describes the cut of a journal from byte {@code valid} to {@code length}. Less than one record
+   * is a torn final write: an ack that was never answered, so dropping it loses nothing. More is a
+   * corrupt record with records after it: those acks were answered, and their messages will be
+   * delivered again (at least once still holds, but a consumer sees repeats).
+   */
+  private static Repair cut(Path path, int valid, int length) {
+    int dropped = length - valid;
+    Repair repair;
+    if (dropped < RECORD_BYTES) {
+      repair =
+          new Repair(
+              Repair.Kind.JOURNAL_TORN_RECORD_DROPPED,
+              path,
+              dropped,
+              "a partial record at byte " + valid + " (an ack never answered) was cut");
+      logger.warn("{}: {}", path, repair.detail());
+    } else {
+      repair =
+          new Repair(
+              Repair.Kind.JOURNAL_CORRUPT_RECORDS_DROPPED,
+              path,
+              dropped,
+              "a corrupt record at byte "
+                  + valid
+                  + " was cut with the "
+                  + (dropped / RECORD_BYTES)
+                  + " record(s) after it: the acks they held are delivered again");
+      logger.error("{}: {}", path, repair.detail());
+    }
+    return repair;
   }
 
   private static void writeSnapshot(Path directory, long generation, State state)

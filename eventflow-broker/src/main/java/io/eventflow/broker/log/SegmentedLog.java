@@ -34,7 +34,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each record is {@code [length][crc32c][offset][publish time][payload]}; the CRC covers all but
  * the first two fields. On open, segments are scanned; a torn or corrupt tail of the last segment
- * (a write cut short by a crash, never an acknowledged append) is truncated.
+ * (a write cut short by a crash, never an acknowledged append) is truncated and reported in {@link
+ * #repairs()}.
+ *
+ * <p>The pending batch is bounded ({@link LogConfig#maxPendingBytes()}): while it holds that many
+ * bytes, appends fail with {@link LogFullException} instead of growing the heap without limit when
+ * the disk is slower than the appenders.
  */
 public final class SegmentedLog implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(SegmentedLog.class);
@@ -55,6 +60,7 @@ public final class SegmentedLog implements AutoCloseable {
   private boolean closed;
   @Nullable private IOException failure;
   private volatile LongConsumer appendListener = end -> {};
+  private final List<Repair> repairs = new ArrayList<>();
 
   private SegmentedLog(
       @Nullable Path directory, LogConfig config, Clock clock, Executor committer) {
@@ -76,6 +82,18 @@ public final class SegmentedLog implements AutoCloseable {
     return log;
   }
 
+  /** What recovery cut when this log was opened; empty when the files were intact. */
+  public List<Repair> repairs() {
+    return List.copyOf(repairs);
+  }
+
+  /** Bytes encoded and waiting for the disk right now (the pending batch). */
+  public long pendingBytes() {
+    synchronized (lock) {
+      return pending.size;
+    }
+  }
+
   /** Calls {@code listener} with the new committed end offset after every commit. */
   public void setAppendListener(LongConsumer listener) {
     this.appendListener = listener;
@@ -84,7 +102,8 @@ public final class SegmentedLog implements AutoCloseable {
   /**
    * Appends {@code count} records, each encoded by {@code encoder} once its offset and publish time
    * are assigned. The future completes with the first offset once the batch is written (and forced,
-   * under {@link FsyncPolicy#ALWAYS}), or fails if the write failed.
+   * under {@link FsyncPolicy#ALWAYS}), or fails if the write failed. It fails at once with {@link
+   * LogFullException}, nothing appended, while the pending batch is full.
    */
   public CompletableFuture<Long> append(int count, RecordEncoder encoder) {
     if (count <= 0) {
@@ -99,6 +118,18 @@ public final class SegmentedLog implements AutoCloseable {
       }
       if (failure != null) {
         future.completeExceptionally(failure);
+        return future;
+      }
+      // The batch being written is not counted: only what piles up behind it. One append may take
+      // the batch past the bound (by at most one 10 MB publish); the next one is refused.
+      if (pending.size >= config.maxPendingBytes()) {
+        future.completeExceptionally(
+            new LogFullException(
+                "the log's disk is behind: "
+                    + pending.size
+                    + " bytes are waiting to be written (bound "
+                    + config.maxPendingBytes()
+                    + "); retry with backoff"));
         return future;
       }
       long first = nextOffset;
@@ -460,12 +491,23 @@ public final class SegmentedLog implements AutoCloseable {
                   + " at byte "
                   + valid);
         }
+        long size = segment.storage.size();
         logger.warn(
             "truncating torn tail of {} segment {} from {} to {} bytes",
             directory,
             base,
-            segment.storage.size(),
+            size,
             valid);
+        repairs.add(
+            new Repair(
+                Repair.Kind.LOG_TAIL_TRUNCATED,
+                directory.resolve(String.format(Locale.ROOT, "%020d%s", base, SUFFIX)),
+                size - valid,
+                "the last segment's records after byte "
+                    + valid
+                    + " (offset "
+                    + segment.endOffset()
+                    + " on) did not check out: a write cut short by a crash, never acknowledged"));
         segment.storage.truncate(valid);
       }
       segment.setCommittedBytes(valid);

@@ -119,6 +119,16 @@ class SegmentedLogTest {
     try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
       assertThat(log.endOffset()).isEqualTo(2);
       assertThat(Files.size(segment)).isEqualTo(size);
+      // The cut is reported, with the file, the bytes and the first offset it held.
+      assertThat(log.repairs())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.kind()).isEqualTo(Repair.Kind.LOG_TAIL_TRUNCATED);
+                assertThat(r.file()).isEqualTo(segment);
+                assertThat(r.bytesDropped()).isEqualTo(7);
+                assertThat(r.detail()).contains("after byte " + size, "offset 2 on");
+              });
       append(log, "three");
       assertThat(readAll(log, 0)).containsExactly("0:one", "1:two", "2:three");
     }
@@ -135,6 +145,50 @@ class SegmentedLogTest {
     Files.write(segment, bytes);
     try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
       assertThat(readAll(log, 0)).containsExactly("0:keep");
+      assertThat(log.repairs())
+          .extracting(Repair::kind)
+          .containsExactly(Repair.Kind.LOG_TAIL_TRUNCATED);
+    }
+    try (SegmentedLog log = open(LogConfig.DEFAULT_SEGMENT_BYTES)) {
+      assertThat(log.repairs()).isEmpty();
+    }
+  }
+
+  /**
+   * While the pending batch holds the bound, appends are refused at once (nothing assigned an
+   * offset) and succeed again once the committer has taken the batch. The committer here runs only
+   * when the test says so: a disk that has not finished a write.
+   */
+  @Test
+  void appendsAreRefusedWhileThePendingBatchIsFullAndAcceptedAfterItIsWritten() throws Exception {
+    List<Runnable> stalledCommits = new ArrayList<>();
+    try (SegmentedLog log =
+        SegmentedLog.open(
+            null,
+            new LogConfig(LogConfig.DEFAULT_SEGMENT_BYTES, FsyncPolicy.NEVER, 100),
+            clock,
+            stalledCommits::add)) {
+      byte[] payload = new byte[40];
+      CompletableFuture<Long> first = log.append(1, (i, offset, time) -> payload);
+      CompletableFuture<Long> second = log.append(1, (i, offset, time) -> payload);
+      // 2 x (24-byte header + 40) = 128 bytes pending, past the bound of 100.
+      assertThat(log.pendingBytes()).isEqualTo(128);
+      CompletableFuture<Long> refused = log.append(1, (i, offset, time) -> payload);
+
+      assertThat(refused).isCompletedExceptionally();
+      assertThatThrownBy(refused::join)
+          .hasCauseInstanceOf(LogFullException.class)
+          .hasMessageContaining("128 bytes are waiting to be written (bound 100)");
+      assertThat(first).isNotDone();
+
+      stalledCommits.remove(0).run();
+      assertThat(first.get()).isZero();
+      assertThat(second.get()).isOne();
+      assertThat(log.pendingBytes()).isZero();
+      CompletableFuture<Long> accepted = log.append(1, (i, offset, time) -> payload);
+      stalledCommits.remove(0).run();
+      // The refused append took no offset: the next one follows the written ones densely.
+      assertThat(accepted.get()).isEqualTo(2);
     }
   }
 

@@ -1,0 +1,117 @@
+package io.eventflow.broker;
+
+import io.eventflow.broker.log.Repair;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The broker's meters, in Micrometer's Prometheus registry and scraped at {@code GET /metrics} on
+ * the broker's own port. Besides traffic, they count what the broker otherwise could only log:
+ * records it could not read, reads that failed, publishes refused because the disk is behind, and
+ * what recovery repaired at start.
+ */
+final class BrokerMetrics {
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, Counter> published = new ConcurrentHashMap<>();
+
+  BrokerMetrics() {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  /** The registry, for the gRPC interceptor and embedders that add their own meters. */
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every meter. */
+  String scrape() {
+    return registry.scrape();
+  }
+
+  /** The content type of {@link #scrape()}: Prometheus text format 0.0.4. */
+  static String contentType() {
+    return "text/plain; version=0.0.4; charset=utf-8";
+  }
+
+  /**
+   * Counts messages published to a topic (after they are in the log). The counter is looked up in a
+   * map of its own: building a meter id per publish would cost more than the increment.
+   */
+  void published(String topic, int messages) {
+    published
+        .computeIfAbsent(
+            topic,
+            t ->
+                Counter.builder("eventflow.broker.messages.published")
+                    .description(
+                        "Messages appended to a topic's log and acknowledged to the publisher")
+                    .tag("topic", t)
+                    .register(registry))
+        .increment(messages);
+  }
+
+  /** Counts a publish refused with RESOURCE_EXHAUSTED because the log's disk is behind. */
+  void publishRefused(String topic) {
+    Counter.builder("eventflow.broker.publishes.refused")
+        .description("Publishes answered RESOURCE_EXHAUSTED: the pending batch was full")
+        .tag("topic", topic)
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * Counts a stored record whose payload is not a PubsubMessage: it passed its CRC, so the bytes
+   * are what was written, and it can never be delivered. It is skipped (acknowledged) so the
+   * subscription does not redeliver it forever, and counted here so that is never silent.
+   */
+  void unreadableMessage(String subscription) {
+    Counter.builder("eventflow.broker.messages.unreadable")
+        .description("Stored records that did not parse as a PubsubMessage, skipped and acked")
+        .tag("subscription", subscription)
+        .register(registry)
+        .increment();
+  }
+
+  /** Counts a log read that failed while leasing (the batch so far is delivered, the rest not). */
+  void logReadError(String topic) {
+    Counter.builder("eventflow.broker.log.read.errors")
+        .description("Log reads that failed while leasing messages; delivery retries them")
+        .tag("topic", topic)
+        .register(registry)
+        .increment();
+  }
+
+  /** Counts one repair recovery made at start, and the bytes it cut. */
+  void repaired(Repair repair) {
+    String kind = repair.kind().name().toLowerCase(java.util.Locale.ROOT);
+    Counter.builder("eventflow.broker.recovery.repairs")
+        .description("Repairs recovery made to logs and journals when the broker started")
+        .tag("kind", kind)
+        .register(registry)
+        .increment();
+    Counter.builder("eventflow.broker.recovery.bytes.dropped")
+        .description("Bytes recovery cut from logs and journals when the broker started")
+        .tag("kind", kind)
+        .register(registry)
+        .increment(repair.bytesDropped());
+  }
+
+  /** Publishes the bytes waiting for the disk across all topic logs as a gauge. */
+  void pendingBytes(Supplier<Number> bytes) {
+    Gauge.builder("eventflow.broker.log.pending.bytes", bytes)
+        .description("Bytes encoded and waiting to be written, summed over topic logs")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
+  /** Releases the registry's resources. */
+  void close() {
+    registry.close();
+  }
+}
