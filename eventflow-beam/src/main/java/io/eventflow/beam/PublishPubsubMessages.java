@@ -1,9 +1,14 @@
 package io.eventflow.beam;
 
+import com.google.api.core.ApiFuture;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PublishRequest;
+import com.google.pubsub.v1.PublishResponse;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -15,6 +20,8 @@ import org.apache.beam.sdk.values.PDone;
  * Publishes messages to a Pub/Sub topic in batches of up to 1,000 per unary Publish over Pub/Sub's
  * gRPC API, within the bundle that produced them: a bundle commits only once its messages are
  * stored, so nothing is lost and a retried bundle may publish twice (at least once, as PubsubIO).
+ * Batches are sent as they fill, up to {@value #MAX_BATCHES_IN_FLIGHT} at a time, and the bundle
+ * waits for all of them only at its end: the step keeps processing while the broker stores.
  *
  * <p>Why it exists: on the DirectRunner, PubsubIO publishes through Pub/Sub's REST API, whose JSON
  * and base64 encoding took an eighth of the local stack's CPU. On Dataflow, use PubsubIO.
@@ -27,6 +34,14 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
 
   /** Pub/Sub's largest Publish request is 10 MB; stay clear of it. */
   static final int MAX_BYTES_PER_PUBLISH = 8 * 1024 * 1024;
+
+  /**
+   * Publish calls awaiting their answer before the next one waits for the oldest: 8 batches of up
+   * to 1,000 messages bound what a slow broker can make the step hold in memory. A bundle that
+   * waited for every batch before sending the next spent a fifth of its time idle (JFR, 10,000
+   * events/s on the local stack).
+   */
+  static final int MAX_BATCHES_IN_FLIGHT = 8;
 
   private final String topic;
   private final PubsubEndpoint endpoint;
@@ -51,7 +66,7 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
     return PDone.in(messages.getPipeline());
   }
 
-  /** Buffers a bundle's messages and publishes them before the bundle ends. */
+  /** Buffers a bundle's messages and publishes them, all stored before the bundle ends. */
   static final class PublishFn extends DoFn<PubsubMessage, Void> {
     private static final long serialVersionUID = 1L;
 
@@ -59,6 +74,7 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
     private final PubsubEndpoint endpoint;
     private transient List<com.google.pubsub.v1.PubsubMessage> batch = new ArrayList<>();
     private transient int batchBytes;
+    private transient Deque<ApiFuture<PublishResponse>> inFlight = new ArrayDeque<>();
 
     PublishFn(String topic, PubsubEndpoint endpoint) {
       this.topic = topic;
@@ -69,10 +85,11 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
     public void startBundle() {
       batch = new ArrayList<>();
       batchBytes = 0;
+      inFlight = new ArrayDeque<>();
     }
 
     @ProcessElement
-    public void processElement(@Element PubsubMessage message) {
+    public void processElement(@Element PubsubMessage message) throws Exception {
       byte[] payload = message.getPayload();
       com.google.pubsub.v1.PubsubMessage.Builder proto =
           com.google.pubsub.v1.PubsubMessage.newBuilder().setData(ByteString.copyFrom(payload));
@@ -91,21 +108,48 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
     }
 
     @FinishBundle
-    public void finishBundle() {
-      flush();
+    public void finishBundle() throws Exception {
+      send();
+      // The bundle commits (and the source may acknowledge its input) only once every batch it
+      // published is stored.
+      while (!inFlight.isEmpty()) {
+        awaitOldest();
+      }
     }
 
-    private void flush() {
+    private void flush() throws Exception {
+      send();
+      if (inFlight.size() >= MAX_BATCHES_IN_FLIGHT) {
+        awaitOldest();
+      }
+    }
+
+    private void send() {
       if (batch.isEmpty()) {
         return;
       }
-      // Blocks until stored; an error fails the bundle, which the runner retries.
-      endpoint
-          .publisher()
-          .publishCallable()
-          .call(PublishRequest.newBuilder().setTopic(topic).addAllMessages(batch).build());
+      inFlight.add(
+          endpoint
+              .publisher()
+              .publishCallable()
+              .futureCall(
+                  PublishRequest.newBuilder().setTopic(topic).addAllMessages(batch).build()));
       batch = new ArrayList<>();
       batchBytes = 0;
+    }
+
+    /** Waits for the oldest publish; its error fails the bundle, which the runner retries. */
+    private void awaitOldest() throws Exception {
+      ApiFuture<PublishResponse> oldest = inFlight.remove();
+      try {
+        oldest.get();
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof Exception exception) {
+          throw exception;
+        }
+        throw e;
+      }
     }
   }
 }
