@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -98,9 +99,13 @@ public final class BrokerFixture implements AutoCloseable {
   public Map<String, PubsubMessage> pull(String subscription, int count)
       throws InterruptedException {
     Map<String, PubsubMessage> received = new ConcurrentHashMap<>();
+    // One permit per distinct event: the wait below ends on the count-th, not on a polling tick.
+    Semaphore arrived = new Semaphore(0);
     MessageReceiver receiver =
         (message, consumer) -> {
-          received.put(message.getAttributesOrThrow("event.id"), message);
+          if (received.put(message.getAttributesOrThrow("event.id"), message) == null) {
+            arrived.release();
+          }
           consumer.ack();
         };
     Subscriber subscriber =
@@ -111,10 +116,7 @@ public final class BrokerFixture implements AutoCloseable {
     subscriber.startAsync().awaitRunning();
     subscribers.add(subscriber);
     // A bound for a broken broker, not a timing assertion: delivery takes milliseconds.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (received.size() < count && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    arrived.tryAcquire(count, 30, TimeUnit.SECONDS);
     return received;
   }
 
