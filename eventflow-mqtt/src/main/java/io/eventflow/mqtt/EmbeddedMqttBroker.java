@@ -1,0 +1,83 @@
+package io.eventflow.mqtt;
+
+import io.moquette.BrokerConstants;
+import io.moquette.broker.Server;
+import io.moquette.broker.config.MemoryConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * An MQTT 3.1.1 broker in the process (Moquette 0.17), for the local stack and tests: plain TCP on
+ * one address, anonymous clients, no telemetry.
+ *
+ * <p>Limits that come with Moquette 0.17, stated so nobody has to find them by measuring: MQTT 3.1
+ * and 3.1.1 only (no MQTT 5, so no shared subscriptions or user properties), and at most 10
+ * unacknowledged QoS 1 messages per session (its in-flight window is a constant), which caps one
+ * bridge session at 10 messages per Pub/Sub round trip.
+ */
+public final class EmbeddedMqttBroker implements AutoCloseable {
+  private final Server server;
+  private final String host;
+  private final int port;
+
+  private EmbeddedMqttBroker(Server server, String host, int port) {
+    this.server = server;
+    this.host = host;
+    this.port = port;
+  }
+
+  /**
+   * Starts a broker on {@code host:port} (0 picks a free port). With a data directory, sessions and
+   * queued QoS 1 messages survive a restart (Moquette's H2 store); without, they live in memory.
+   *
+   * @throws IOException if the port cannot be bound or the store cannot be opened
+   */
+  public static EmbeddedMqttBroker start(String host, int port, Optional<Path> dataDir)
+      throws IOException {
+    int bound = port != 0 ? port : freePort(host);
+    Properties properties = new Properties();
+    properties.setProperty(BrokerConstants.HOST_PROPERTY_NAME, host);
+    properties.setProperty(BrokerConstants.PORT_PROPERTY_NAME, Integer.toString(bound));
+    properties.setProperty(BrokerConstants.ALLOW_ANONYMOUS_PROPERTY_NAME, "true");
+    properties.setProperty(
+        BrokerConstants.WEB_SOCKET_PORT_PROPERTY_NAME, BrokerConstants.DISABLED_PORT_BIND);
+    // Moquette 0.17 reports usage to its authors' server unless told not to.
+    properties.setProperty(BrokerConstants.ENABLE_TELEMETRY_NAME, "false");
+    if (dataDir.isPresent()) {
+      properties.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "true");
+      properties.setProperty(
+          BrokerConstants.DATA_PATH_PROPERTY_NAME, dataDir.get().toString() + "/");
+    } else {
+      properties.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
+    }
+    Server server = new Server();
+    server.startServer(new MemoryConfig(properties));
+    return new EmbeddedMqttBroker(server, host, bound);
+  }
+
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Returns the broker's {@code tcp://host:port}. */
+  public String uri() {
+    return "tcp://" + host + ":" + port;
+  }
+
+  /** Returns the port the broker listens on. */
+  public int port() {
+    return port;
+  }
+
+  /** Stops the broker; with a data directory, its sessions are kept for the next start. */
+  @Override
+  public void close() {
+    server.stopServer();
+  }
+}

@@ -1,0 +1,139 @@
+package io.eventflow.mqtt;
+
+import static io.eventflow.mqtt.PubSubFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.pubsub.v1.PubsubMessage;
+import io.eventflow.common.AttributeValues;
+import io.eventflow.common.EventJson;
+import io.eventflow.common.pb.Event;
+import io.eventflow.common.pb.InvalidReason;
+import io.eventflow.ingest.pb.InvalidMessage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bridge against Moquette in this process (MQTT 3.1.1) and eventflow-broker as Pub/Sub. */
+class MoquetteBridgeTest {
+  @TempDir Path dir;
+  private PubSubFixture pubsub;
+  private EmbeddedMqttBroker mqtt;
+
+  @BeforeEach
+  void start() throws Exception {
+    pubsub = PubSubFixture.start(dir.resolve("pubsub"));
+    mqtt = EmbeddedMqttBroker.start("127.0.0.1", 0, Optional.empty());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    mqtt.close();
+    pubsub.close();
+  }
+
+  private static Event event(PubsubMessage message) throws Exception {
+    return Event.parseFrom(message.getData());
+  }
+
+  /**
+   * A device publishes a raw reading, a ready-made JSON event and garbage: the first two arrive on
+   * the events topic, the garbage on the dead-letter topic with its reason and original bytes, and
+   * every message is acknowledged.
+   */
+  @Test
+  void bridgesEventsAndDeadLettersThenAcknowledgesThem() throws Exception {
+    try (MqttBridge bridge =
+            MqttBridge.start(
+                pubsub.bridgeTo(mqtt.uri()).mqttVersion(3).build(), Clock.systemUTC());
+        Device device = Device.connect(mqtt.port(), 3)) {
+      await("the bridge is ready", bridge::isReady);
+      device.publish("devices/acme/sensor-1/reading", "{\"temp\":21.5}");
+      Event ready =
+          Event.newBuilder()
+              .setType("purchase")
+              .setSource("pos")
+              .setId("ready-1")
+              .putAttributes("n", AttributeValues.of(1L))
+              .build();
+      device.publish("eventflow/events", EventJson.print(ready));
+      device.publish("devices/acme/sensor-1/reading", "not json");
+
+      await("two events arrived", () -> pubsub.events.size() >= 2);
+      await("one dead letter arrived", () -> pubsub.deadLetters.size() >= 1);
+      await("all three are acknowledged", () -> bridge.inFlight() == 0);
+
+      Event reading = event(pubsub.events.get(0));
+      assertThat(reading.getType()).isEqualTo("reading");
+      assertThat(reading.getCustomer().getValue()).isEqualTo("acme");
+      assertThat(reading.getAttributesOrThrow("temp")).isEqualTo(AttributeValues.of(21.5));
+      assertThat(pubsub.events.get(0).getAttributesOrThrow("event.id")).isEqualTo(reading.getId());
+      assertThat(event(pubsub.events.get(1)).getId()).isEqualTo("ready-1");
+
+      InvalidMessage letter = InvalidMessage.parseFrom(pubsub.deadLetters.get(0).getData());
+      assertThat(letter.getReason()).isEqualTo(InvalidReason.MALFORMED_JSON);
+      assertThat(letter.getPayload().toStringUtf8()).isEqualTo("not json");
+      assertThat(letter.getAttributesMap())
+          .containsEntry("mqtt.topic", "devices/acme/sensor-1/reading");
+      assertThat(pubsub.deadLetters.get(0).getAttributesMap())
+          .containsEntry("invalid.reason", "MALFORMED_JSON");
+      assertThat(bridge.registry().scrape())
+          .contains("eventflow_mqtt_received_total 3.0")
+          .contains("eventflow_mqtt_published_total 2.0")
+          .contains("eventflow_mqtt_acked_total 3.0")
+          .contains("eventflow_mqtt_dead_lettered_total{reason=\"MALFORMED_JSON\"} 1.0");
+    }
+  }
+
+  /**
+   * Readiness follows the MQTT connection: 503 before the broker is reachable and after it went
+   * away, 200 while connected and subscribed; {@code /healthz} stays 200 throughout.
+   */
+  @Test
+  void readinessFollowsTheConnection() throws Exception {
+    int port = mqtt.port();
+    mqtt.close();
+    HttpClient http = HttpClient.newHttpClient();
+    try (MqttBridge bridge =
+            MqttBridge.start(
+                pubsub.bridgeTo(mqtt.uri()).mqttVersion(3).build(), Clock.systemUTC());
+        BridgeHttpServer server = BridgeHttpServer.start(bridge, "127.0.0.1", 0)) {
+      URI readyz = URI.create("http://127.0.0.1:" + server.port() + "/readyz");
+      URI healthz = URI.create("http://127.0.0.1:" + server.port() + "/healthz");
+      URI metrics = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
+      assertThat(status(http, readyz)).isEqualTo(503);
+      assertThat(status(http, healthz)).isEqualTo(200);
+
+      mqtt = EmbeddedMqttBroker.start("127.0.0.1", port, Optional.empty());
+      await("ready once the broker is up", () -> status(http, readyz) == 200);
+
+      mqtt.close();
+      await("unready once the broker is gone", () -> status(http, readyz) == 503);
+      assertThat(status(http, healthz)).isEqualTo(200);
+
+      mqtt = EmbeddedMqttBroker.start("127.0.0.1", port, Optional.empty());
+      await("ready again after the reconnect", () -> status(http, readyz) == 200);
+      String scrape =
+          http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(scrape).contains("eventflow_mqtt_reconnects_total 1.0");
+      assertThat(scrape).contains("eventflow_mqtt_ready 1.0");
+    }
+  }
+
+  private static int status(HttpClient http, URI uri) {
+    try {
+      return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
