@@ -29,6 +29,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * dependency convergence rules pin the version we compile against).
  */
 final class GrpcOrRestNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
+  /**
+   * The grpc-netty-shaded release whose internal hooks ({@code InternalProtocolNegotiator}, {@code
+   * InternalProtocolNegotiators.serverPlaintext}, {@code ProtocolNegotiationEvent}, {@code
+   * GrpcHttp2ConnectionHandler}) and shaded Netty names this class was checked against. {@code
+   * GrpcOrRestNegotiatorUpgradeTest} fails when the classpath has another, so a gRPC upgrade (often
+   * arriving through the Beam BOM) stops the build here instead of at run time.
+   */
+  static final String REVIEWED_GRPC_VERSION = "1.71.0";
+
   private static final byte[] PREFACE =
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
