@@ -93,6 +93,35 @@ class MoquetteBridgeTest {
   }
 
   /**
+   * While Pub/Sub is down the bridge acknowledges nothing and holds only Moquette's in-flight
+   * window (10 messages) while the broker queues the rest; once Pub/Sub is back every message
+   * arrives and is acknowledged.
+   */
+  @Test
+  void pubSubOutageHoldsTheInFlightWindowUntilItIsBack() throws Exception {
+    try (MqttBridge bridge =
+            MqttBridge.start(
+                pubsub.bridgeTo(mqtt.uri()).mqttVersion(3).build(), Clock.systemUTC());
+        Device device = Device.connect(mqtt.port(), 3)) {
+      await("the bridge is ready", bridge::isReady);
+      pubsub.stop();
+      for (int i = 0; i < 40; i++) {
+        device.publish("devices/acme/s1/reading", "{\"seq\":" + i + "}");
+      }
+      await("Moquette's window of 10 is in flight", () -> bridge.inFlight() == 10);
+      assertThat(bridge.registry().get("eventflow.mqtt.acked").counter().count()).isZero();
+
+      pubsub.restart();
+      await(
+          "all 40 events arrived",
+          () ->
+              pubsub.events.stream().map(m -> m.getAttributesOrThrow("event.id")).distinct().count()
+                  == 40);
+      await("all are acknowledged", () -> bridge.inFlight() == 0);
+    }
+  }
+
+  /**
    * Readiness follows the MQTT connection: 503 before the broker is reachable and after it went
    * away, 200 while connected and subscribed; {@code /healthz} stays 200 throughout.
    */
