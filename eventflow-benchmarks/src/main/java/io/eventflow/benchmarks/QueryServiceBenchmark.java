@@ -1,6 +1,7 @@
 package io.eventflow.benchmarks;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.eventflow.testing.RedisServerProcess;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesRequest;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesResponse;
 import io.eventflow.timeseries.api.pb.Granularity;
@@ -16,6 +17,7 @@ import io.eventflow.timeseries.srv.TimeSeriesServer;
 import io.eventflow.timeseries.store.StoreException;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
 import io.grpc.CallOptions;
+import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -61,8 +63,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * side by side with its anchor in the same run: a trivial echo method on the same server that
  * answers the same request with the same response message, so both pay the same transport and
  * marshalling and differ only in the service's own work (request checks and normalization, the
- * cache key, the in-process cache lookup, the metrics interceptor). Targets: cache-hit p50 at most
- * 1.5x the echo's, and at least 20k queries/s per core.
+ * cache key, the in-process cache lookup, Micrometer's gRPC metrics interceptor). Targets:
+ * cache-hit p50 at most 1.5x the echo's, and at least 20k queries/s per core.
  *
  * <p>The query is a month (March 2024) of DAY buckets in America/New_York over a SUM series whose
  * minute and quarter-hour rows sit in an embedded H2 file database, as in the local stack. The
@@ -99,6 +101,9 @@ public class QueryServiceBenchmark {
   /** The benchmark's "now": every row is older than the cache's minimum age (1 h), so cacheable. */
   private static final Clock CLOCK =
       Clock.fixed(SampleIntervals.FIRST_DAY.plusYears(1).toInstant(), ZoneOffset.UTC);
+
+  /** The level methods' deadline: a day, never reached; the server's own is its query timeout. */
+  private static final Deadline NO_DEADLINE = Deadline.after(1, TimeUnit.DAYS);
 
   /** The echo anchor: unary, same request and response messages as GetIntervalValues. */
   static final MethodDescriptor<GetIntervalValuesRequest, GetIntervalValuesResponse> ECHO =
@@ -265,12 +270,14 @@ public class QueryServiceBenchmark {
       ServerConfig config = ServerConfig.defaults(store.url, 0, -1);
       Metrics metrics = new Metrics();
       jdbc = store.open();
-      reader = new IntervalValuesReader(jdbc, config.maxBuckets(), CLOCK, metrics);
+      reader =
+          new IntervalValuesReader(
+              jdbc, config.maxBuckets(), config.limits().maxRows(), CLOCK, metrics);
       inProcess =
           new QueryCache(
               config.cacheL1Bytes(), config.cacheTtl(), config.cacheMinAge(), null, CLOCK, metrics);
       query = IntervalQuery.parse(monthOfDays(false));
-      inProcess.get(query, false, () -> reader.read(query));
+      inProcess.get(query, false, NO_DEADLINE, () -> reader.read(query));
     }
 
     /** Closes the store. */
@@ -299,7 +306,7 @@ public class QueryServiceBenchmark {
      */
     @Setup(Level.Trial)
     public void start(Levels levels) throws Exception {
-      redisServer = RedisServerProcess.start();
+      redisServer = RedisServerProcess.startRequired();
       try {
         fillRedisAndCheck(levels);
       } catch (Exception | Error e) {
@@ -314,11 +321,9 @@ public class QueryServiceBenchmark {
       Metrics metrics = new Metrics();
       redis =
           RedisCache.connect(
-              redisServer.url(),
-              // Loopback under a loaded machine: a generous timeout so no lookup degrades.
-              Duration.ofSeconds(1),
-              config.cacheTtl(),
-              config.redisBackoff(),
+              RedisCache.Settings.of(config.withRedis(redisServer.url()))
+                  // Loopback under a loaded machine: a generous timeout so no lookup degrades.
+                  .withTimeout(Duration.ofSeconds(1)),
               CLOCK,
               metrics);
       cache =
@@ -329,9 +334,9 @@ public class QueryServiceBenchmark {
           () -> {
             throw new IllegalStateException("a Redis-level lookup fell through to the store");
           };
-      cache.get(query, false, () -> levels.reader.read(query));
+      cache.get(query, false, NO_DEADLINE, () -> levels.reader.read(query));
       for (int i = 0; i < 10; i++) {
-        cache.get(query, false, loader);
+        cache.get(query, false, NO_DEADLINE, loader);
       }
       String scrape = metrics.scrape();
       if (counter(L2_HITS, scrape) != 10 || counter(L1_HITS, scrape) != 0) {
@@ -341,7 +346,7 @@ public class QueryServiceBenchmark {
 
     /** Closes the client and stops redis-server. */
     @TearDown(Level.Trial)
-    public void stop() {
+    public void stop() throws java.io.IOException, InterruptedException {
       if (redis != null) {
         redis.close();
       }
@@ -432,14 +437,15 @@ public class QueryServiceBenchmark {
   @Benchmark
   public GetIntervalValuesResponse levelInProcessHit(Levels levels)
       throws StoreException, InvalidQueryException {
-    return levels.inProcess.get(levels.query, false, () -> levels.reader.read(levels.query));
+    return levels.inProcess.get(
+        levels.query, false, NO_DEADLINE, () -> levels.reader.read(levels.query));
   }
 
   /** A Redis hit through {@link QueryCache}: GET over loopback and parsing the answer. */
   @Benchmark
   public GetIntervalValuesResponse levelRedisHit(RedisLevel redis)
       throws StoreException, InvalidQueryException {
-    return redis.cache.get(redis.query, false, redis.loader);
+    return redis.cache.get(redis.query, false, NO_DEADLINE, redis.loader);
   }
 
   /** A store read: the H2 query for the rows, then aggregation into the answer. */

@@ -28,6 +28,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -290,7 +291,9 @@ public final class LocalStack implements AutoCloseable {
   private static TimeSeriesServer startServer(LocalConfig config, String store)
       throws LocalStackException, StoreException {
     ServerConfig serverConfig =
-        ServerConfig.defaults(store, config.grpcPort(), config.metricsPort());
+        ServerConfig.defaults(store, config.grpcPort(), config.metricsPort())
+            // Prometheus metrics are for this machine only: loopback, not every interface.
+            .withMetricsAddress(InetAddress.getLoopbackAddress());
     if (config.redisUrl().isPresent()) {
       serverConfig = serverConfig.withRedis(config.redisUrl().get());
     }

@@ -2,6 +2,7 @@ package io.eventflow.timeseries.srv;
 
 import com.google.protobuf.Timestamp;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesRequest;
+import io.eventflow.timeseries.store.SeriesNames;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -44,6 +45,14 @@ public record IntervalQuery(
   public static IntervalQuery parse(GetIntervalValuesRequest request) throws InvalidQueryException {
     if (request.getName().isEmpty()) {
       throw new InvalidQueryException("name is required");
+    }
+    if (request.getName().length() > SeriesNames.MAX_LENGTH) {
+      // No series is stored under a longer name; refusing it also bounds the cache key's size.
+      throw new InvalidQueryException(
+          "name is "
+              + request.getName().length()
+              + " characters; series names have at most "
+              + SeriesNames.MAX_LENGTH);
     }
     if (!request.hasStart() || !request.hasEnd()) {
       throw new InvalidQueryException("start and end are required");

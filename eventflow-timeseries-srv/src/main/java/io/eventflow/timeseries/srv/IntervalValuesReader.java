@@ -7,13 +7,18 @@ import io.eventflow.timeseries.api.pb.GetIntervalValuesResponse;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRows;
 import io.eventflow.timeseries.store.IntervalStore;
+import io.eventflow.timeseries.store.ReadLimits;
 import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.RowLimitException;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.StoreTimeoutException;
+import io.grpc.Deadline;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Answers a query from the store: looks up the series' own function, reads its rows at the coarsest
@@ -31,6 +36,7 @@ public final class IntervalValuesReader {
 
   private final IntervalStore store;
   private final int maxBuckets;
+  private final int maxRows;
   private final Clock clock;
   private final Metrics metrics;
 
@@ -45,22 +51,38 @@ public final class IntervalValuesReader {
    * Creates a reader.
    *
    * @param maxBuckets the most buckets one answer may have
+   * @param maxRows the most store rows one answer may read, over all its reads
    * @param clock stamps answers for unknown series, which read no rows
    */
-  public IntervalValuesReader(IntervalStore store, int maxBuckets, Clock clock, Metrics metrics) {
+  public IntervalValuesReader(
+      IntervalStore store, int maxBuckets, int maxRows, Clock clock, Metrics metrics) {
     this.store = store;
     this.maxBuckets = maxBuckets;
+    this.maxRows = maxRows;
     this.clock = clock;
     this.metrics = metrics;
   }
 
   /**
-   * Answers a query; an unknown series has no buckets and an unspecified function.
-   *
-   * @throws InvalidQueryException if the answer would have more than the maximum of buckets
-   * @throws StoreException if the store cannot be read
+   * Answers a query with no deadline (tools and benchmarks); see {@link #read(IntervalQuery,
+   * Deadline)}.
    */
   public GetIntervalValuesResponse read(IntervalQuery query)
+      throws StoreException, InvalidQueryException {
+    return read(query, null);
+  }
+
+  /**
+   * Answers a query; an unknown series has no buckets and an unspecified function.
+   *
+   * @param deadline when every store read must have finished (each gets the time left as its
+   *     statement timeout or call deadline), or null for none
+   * @throws InvalidQueryException if the answer would have more than the maximum of buckets
+   * @throws RowLimitException if the reads would return more than the maximum of rows
+   * @throws StoreTimeoutException if the deadline passed during a read
+   * @throws StoreException if the store cannot be read
+   */
+  public GetIntervalValuesResponse read(IntervalQuery query, Deadline deadline)
       throws StoreException, InvalidQueryException {
     Optional<AggregateFunction> own = seriesFunction(query.series());
     if (own.isEmpty()) {
@@ -81,6 +103,7 @@ public final class IntervalValuesReader {
     long end = query.end();
     long[] bounds = query.bucketing().boundaries(query.zone(), start, end, maxBuckets);
     IntervalAggregator aggregator = new IntervalAggregator(bounds, seriesFunction, aggregation);
+    Budget budget = new Budget(deadline);
     long quarterStart = -Math.floorDiv(-start, QUARTER) * QUARTER;
     long quarterEnd = Math.floorDiv(end, QUARTER) * QUARTER;
     Instant readTimestamp;
@@ -88,7 +111,7 @@ public final class IntervalValuesReader {
         && quarterStart < quarterEnd
         && quarterAligned(bounds, quarterStart, quarterEnd)) {
       readTimestamp =
-          read(query.series(), Resolution.MINUTE, start, quarterStart, aggregator, null);
+          read(query.series(), Resolution.MINUTE, start, quarterStart, aggregator, budget, null);
       readTimestamp =
           read(
               query.series(),
@@ -96,11 +119,19 @@ public final class IntervalValuesReader {
               quarterStart,
               quarterEnd,
               aggregator,
+              budget,
               readTimestamp);
       readTimestamp =
-          read(query.series(), Resolution.MINUTE, quarterEnd, end, aggregator, readTimestamp);
+          read(
+              query.series(),
+              Resolution.MINUTE,
+              quarterEnd,
+              end,
+              aggregator,
+              budget,
+              readTimestamp);
     } else {
-      readTimestamp = read(query.series(), Resolution.MINUTE, start, end, aggregator, null);
+      readTimestamp = read(query.series(), Resolution.MINUTE, start, end, aggregator, budget, null);
     }
 
     IntervalAggregator.BucketValues values = aggregator.finish(query.fillEmpty());
@@ -120,6 +151,7 @@ public final class IntervalValuesReader {
       long start,
       long end,
       IntervalAggregator aggregator,
+      Budget budget,
       Instant earliest)
       throws StoreException {
     if (start >= end) {
@@ -127,12 +159,37 @@ public final class IntervalValuesReader {
     }
     IntervalRows rows =
         store.readIntervals(
-            series, resolution, Instant.ofEpochSecond(start), Instant.ofEpochSecond(end));
+            series,
+            resolution,
+            Instant.ofEpochSecond(start),
+            Instant.ofEpochSecond(end),
+            budget.limits());
+    budget.spend(rows.size());
     metrics.rowsRead(resolution, rows.size());
     aggregator.add(rows);
     // Separate reads may see different snapshots; the answer is at least as fresh as the oldest.
     Instant read = rows.readTimestamp();
     return earliest == null || read.isBefore(earliest) ? read : earliest;
+  }
+
+  /** What the reads of one answer may still take: rows left under the cap, and time. */
+  private final class Budget {
+    private final Deadline deadline;
+    private int rowsLeft = maxRows;
+
+    Budget(Deadline deadline) {
+      this.deadline = deadline;
+    }
+
+    ReadLimits limits() {
+      return new ReadLimits(
+          rowsLeft,
+          deadline == null ? null : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+    }
+
+    void spend(int rows) {
+      rowsLeft -= rows;
+    }
   }
 
   /** Returns whether every boundary strictly inside (from, to) is a quarter-hour boundary. */

@@ -1,169 +1,163 @@
 package io.eventflow.timeseries.srv;
 
 import io.eventflow.timeseries.store.Resolution;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The service's metrics, rendered in the Prometheus text exposition format (version 0.0.4). Updates
- * are lock-free adders: a cache hit costs a few nanoseconds of bookkeeping.
+ * The service's metrics in a Micrometer {@link PrometheusMeterRegistry}: the gRPC calls (through
+ * Micrometer's {@link MetricCollectingServerInterceptor}), the cache levels, Redis degradation,
+ * rows read and rejected queries. Every meter the query path touches is registered up front and
+ * held in a field, so an update is one lock-free add with no lookup.
  */
 public final class Metrics {
   /**
-   * Latency bucket bounds in seconds: a cache hit takes well under a millisecond, a year of minute
-   * rows from Spanner a few seconds.
+   * Latency bucket bounds: a cache hit takes well under a millisecond, a year of minute rows from
+   * Spanner a few seconds.
    */
-  private static final double[] LATENCY_BOUNDS = {
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  private static final Duration[] LATENCY_BOUNDS = {
+    Duration.ofMillis(1).dividedBy(2),
+    Duration.ofMillis(1),
+    Duration.ofMillis(5).dividedBy(2),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10)
   };
 
-  /** The bounds as {@code le} label values, written the way people read them. */
-  private static final String[] LATENCY_LABELS = {
-    "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
-    "5", "10"
-  };
+  /** Why a Redis operation did not serve or store an answer (the {@code reason} label). */
+  public enum Degraded {
+    /** Redis failed or timed out: it is skipped for the back-off period. */
+    FAILED,
+    /** Skipped during the back-off period after a failure. */
+    SKIPPED,
+    /**
+     * No pooled connection was free within the timeout (a burst of concurrent misses): Redis itself
+     * is fine and is not switched off.
+     */
+    POOL_WAIT,
+    /** A cached value failed its version or checksum check; it was ignored and is overwritten. */
+    CORRUPT
+  }
 
-  private final Map<String, LongAdder> requests = new ConcurrentSkipListMap<>();
-  private final Map<String, Histogram> latency = new ConcurrentSkipListMap<>();
-  private final Map<String, LongAdder> cache = new ConcurrentSkipListMap<>();
-  private final LongAdder cacheDegraded = new LongAdder();
-  private final Map<String, LongAdder> rowsRead = new ConcurrentHashMap<>();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final MetricCollectingServerInterceptor calls =
+      new MetricCollectingServerInterceptor(
+          registry,
+          counter -> counter,
+          timer -> timer.serviceLevelObjectives(LATENCY_BOUNDS),
+          Status.Code.OK,
+          Status.Code.INVALID_ARGUMENT,
+          Status.Code.RESOURCE_EXHAUSTED,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.UNAVAILABLE,
+          Status.Code.INTERNAL);
+  private final Counter l1Hit = lookups("l1", "hit");
+  private final Counter l1Miss = lookups("l1", "miss");
+  private final Counter l2Hit = lookups("l2", "hit");
+  private final Counter l2Miss = lookups("l2", "miss");
+  private final Map<Degraded, Counter> degraded = new EnumMap<>(Degraded.class);
+  private final Map<Resolution, Counter> rowsRead = new EnumMap<>(Resolution.class);
+  private final Counter rejectedBusy = rejected("busy");
+  private final Counter rejectedTooManyRows = rejected("too_many_rows");
 
-  /** Counts a finished call of {@code method} with its status and latency. */
-  public void request(String method, Status.Code code, long nanos) {
-    requests
-        .computeIfAbsent(
-            "method=\"" + method + "\",code=\"" + code.name() + "\"", k -> new LongAdder())
-        .increment();
-    latency.computeIfAbsent("method=\"" + method + "\"", k -> new Histogram()).observe(nanos / 1e9);
+  /** Creates the registry and registers every meter at zero. */
+  public Metrics() {
+    for (Degraded reason : Degraded.values()) {
+      degraded.put(
+          reason,
+          Counter.builder("eventflow.timeseries.cache.degraded")
+              .description("Redis operations that did not serve or store an answer, by reason.")
+              .tag("reason", reason.name().toLowerCase(Locale.ROOT))
+              .register(registry));
+    }
+    for (Resolution r : Resolution.values()) {
+      rowsRead.put(
+          r,
+          Counter.builder("eventflow.timeseries.rows.read")
+              .description("Interval rows read from the store.")
+              .tag("resolution", r.name().toLowerCase(Locale.ROOT))
+              .register(registry));
+    }
+  }
+
+  private Counter lookups(String level, String result) {
+    return Counter.builder("eventflow.timeseries.cache.lookups")
+        .description("Cache lookups by level (l1 in-process, l2 Redis) and result.")
+        .tag("level", level)
+        .tag("result", result)
+        .register(registry);
+  }
+
+  private Counter rejected(String reason) {
+    return Counter.builder("eventflow.timeseries.queries.rejected")
+        .description("Queries answered RESOURCE_EXHAUSTED, by reason.")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  /**
+   * Returns the interceptor counting every call of {@code service} by method and status code and
+   * timing it, with the service's methods registered at zero.
+   */
+  public ServerInterceptor callsOf(ServerServiceDefinition service) {
+    calls.preregisterService(service);
+    return calls;
   }
 
   /** Counts a cache lookup at {@code level} ("l1" or "l2") that hit or missed. */
   public void cacheLookup(String level, boolean hit) {
-    cache
-        .computeIfAbsent(
-            "level=\"" + level + "\",result=\"" + (hit ? "hit" : "miss") + "\"",
-            k -> new LongAdder())
-        .increment();
+    if (level.equals("l1")) {
+      (hit ? l1Hit : l1Miss).increment();
+    } else {
+      (hit ? l2Hit : l2Miss).increment();
+    }
   }
 
-  /** Counts a Redis operation that failed, timed out or was skipped while Redis is failing. */
-  public void cacheDegraded() {
-    cacheDegraded.increment();
+  /** Counts a Redis operation that did not serve or store an answer, and why. */
+  public void cacheDegraded(Degraded reason) {
+    degraded.get(reason).increment();
   }
 
   /** Counts rows read from the store at a resolution. */
   public void rowsRead(Resolution resolution, long rows) {
-    rowsRead
-        .computeIfAbsent(resolution.name().toLowerCase(Locale.ROOT), k -> new LongAdder())
-        .add(rows);
+    rowsRead.get(resolution).increment(rows);
   }
 
-  /** Returns the current values in the Prometheus text format. */
+  /** Counts a query rejected because every query thread and queue slot was taken. */
+  public void rejectedBusy() {
+    rejectedBusy.increment();
+  }
+
+  /** Counts a query rejected because it would read more rows than the per-query cap. */
+  public void rejectedTooManyRows() {
+    rejectedTooManyRows.increment();
+  }
+
+  /** Returns the registry, for binding further meters. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Returns the current values in the Prometheus text format (version 0.0.4). */
   public String scrape() {
-    StringBuilder out = new StringBuilder(4096);
-    family(out, "eventflow_timeseries_requests_total", "counter", "Finished gRPC calls.");
-    requests.forEach(
-        (labels, n) ->
-            out.append("eventflow_timeseries_requests_total{")
-                .append(labels)
-                .append("} ")
-                .append(n.sum())
-                .append('\n'));
-    family(
-        out,
-        "eventflow_timeseries_request_duration_seconds",
-        "histogram",
-        "gRPC call latency, from the request's arrival to the response's status.");
-    latency.forEach((labels, h) -> h.write(out, labels));
-    family(
-        out,
-        "eventflow_timeseries_cache_lookups_total",
-        "counter",
-        "Cache lookups by level (l1 in-process, l2 Redis) and result.");
-    cache.forEach(
-        (labels, n) ->
-            out.append("eventflow_timeseries_cache_lookups_total{")
-                .append(labels)
-                .append("} ")
-                .append(n.sum())
-                .append('\n'));
-    family(
-        out,
-        "eventflow_timeseries_cache_degraded_total",
-        "counter",
-        "Redis operations that failed or were skipped; queries fell back to the store.");
-    out.append("eventflow_timeseries_cache_degraded_total ").append(cacheDegraded.sum());
-    out.append('\n');
-    family(
-        out,
-        "eventflow_timeseries_rows_read_total",
-        "counter",
-        "Interval rows read from the store.");
-    for (Resolution r : Resolution.values()) {
-      String name = r.name().toLowerCase(Locale.ROOT);
-      LongAdder n = rowsRead.get(name);
-      out.append("eventflow_timeseries_rows_read_total{resolution=\"")
-          .append(name)
-          .append("\"} ")
-          .append(n == null ? 0 : n.sum())
-          .append('\n');
-    }
-    return out.toString();
-  }
-
-  private static void family(StringBuilder out, String name, String type, String help) {
-    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  /** A cumulative histogram over {@link #LATENCY_BOUNDS}. */
-  private static final class Histogram {
-    private final LongAdder[] buckets = new LongAdder[LATENCY_BOUNDS.length];
-    private final LongAdder count = new LongAdder();
-    private final DoubleAdder sum = new DoubleAdder();
-
-    Histogram() {
-      for (int i = 0; i < buckets.length; i++) {
-        buckets[i] = new LongAdder();
-      }
-    }
-
-    void observe(double seconds) {
-      for (int i = 0; i < LATENCY_BOUNDS.length; i++) {
-        if (seconds <= LATENCY_BOUNDS[i]) {
-          buckets[i].increment();
-          break;
-        }
-      }
-      count.increment();
-      sum.add(seconds);
-    }
-
-    void write(StringBuilder out, String labels) {
-      String name = "eventflow_timeseries_request_duration_seconds";
-      long cumulative = 0;
-      for (int i = 0; i < LATENCY_BOUNDS.length; i++) {
-        cumulative += buckets[i].sum();
-        out.append(name)
-            .append("_bucket{")
-            .append(labels)
-            .append(",le=\"")
-            .append(LATENCY_LABELS[i])
-            .append("\"} ")
-            .append(cumulative)
-            .append('\n');
-      }
-      long total = count.sum();
-      out.append(name).append("_bucket{").append(labels).append(",le=\"+Inf\"} ").append(total);
-      out.append('\n');
-      out.append(name).append("_sum{").append(labels).append("} ").append(sum.sum()).append('\n');
-      out.append(name).append("_count{").append(labels).append("} ").append(total).append('\n');
-    }
+    return registry.scrape();
   }
 }

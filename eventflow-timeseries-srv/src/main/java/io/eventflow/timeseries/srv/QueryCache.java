@@ -2,10 +2,11 @@ package io.eventflow.timeseries.srv;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.eventflow.timeseries.api.pb.AggregateFunction;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesResponse;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.StoreTimeoutException;
+import io.grpc.Deadline;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The read-through cache in front of the store: in-process Caffeine (L1), then Redis (L2), then the
@@ -21,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Only answers whose whole range ended at least the minimum age ago are cached: by then the
  * rollups job has finished writing those minutes, so the answer can no longer change. Answers for
  * unknown series are never cached, so a series that appears later is seen at once. Concurrent
- * identical misses load once: the first caller loads, the others wait for its result.
+ * identical misses load once: the first caller loads, the others wait for its result, each no
+ * longer than its own deadline. The loader's future is completed whatever it throws (an {@code
+ * Error} included), so no key is ever left waiting forever.
  */
 public final class QueryCache {
   /** Loads an answer from the store on a miss. */
@@ -68,12 +72,34 @@ public final class QueryCache {
   }
 
   /**
+   * Returns the in-process answer to {@code query} if one is complete, without blocking, and counts
+   * it as an L1 hit; otherwise null, counting nothing (then call {@link #get}).
+   *
+   * @param bypass the request's {@code no_cache}: always null
+   */
+  public GetIntervalValuesResponse getIfPresent(IntervalQuery query, boolean bypass) {
+    if (bypass || !isCacheable(query)) {
+      return null;
+    }
+    CompletableFuture<GetIntervalValuesResponse> f = l1.getIfPresent(query.cacheKey());
+    if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+      return null;
+    }
+    metrics.cacheLookup("l1", true);
+    return f.join();
+  }
+
+  /**
    * Returns the answer to {@code query}: from a cache level when allowed and present, otherwise
    * from {@code loader}, filling both levels.
    *
    * @param bypass skip both levels (the request's {@code no_cache})
+   * @param deadline when the caller stops waiting: a wait for an identical query's load, and the
+   *     Redis level, end there
+   * @throws StoreTimeoutException if the deadline passed while waiting for an identical query
    */
-  public GetIntervalValuesResponse get(IntervalQuery query, boolean bypass, Loader loader)
+  public GetIntervalValuesResponse get(
+      IntervalQuery query, boolean bypass, Deadline deadline, Loader loader)
       throws StoreException, InvalidQueryException {
     if (bypass || !isCacheable(query)) {
       return loader.load();
@@ -84,53 +110,57 @@ public final class QueryCache {
     CompletableFuture<GetIntervalValuesResponse> existing = map.putIfAbsent(key, mine);
     if (existing != null) {
       metrics.cacheLookup("l1", true);
-      return await(existing);
+      return await(existing, deadline);
     }
     metrics.cacheLookup("l1", false);
     try {
-      GetIntervalValuesResponse answer = fromRedis(key);
+      GetIntervalValuesResponse answer = fromRedis(key, deadline);
       if (answer == null) {
         answer = loader.load();
         if (answer.getAggregateFunction() == AggregateFunction.AGGREGATE_FUNCTION_UNSPECIFIED) {
           // An unknown series: answer the waiters, but keep nothing.
           map.remove(key, mine);
-        } else if (l2 != null) {
-          l2.put(key, answer.toByteArray());
+        } else if (l2 != null && l2.hasTimeFor(deadline)) {
+          l2.put(key, CachedAnswers.encode(answer));
         }
       }
       mine.complete(answer);
       return answer;
-    } catch (StoreException | InvalidQueryException | RuntimeException e) {
+    } catch (Throwable t) {
+      // Whatever the load threw, an Error included: the waiters get it and the key is free again.
       map.remove(key, mine);
-      mine.completeExceptionally(e);
-      throw e;
+      mine.completeExceptionally(t);
+      throw t;
     }
   }
 
-  private GetIntervalValuesResponse fromRedis(String key) {
-    if (l2 == null) {
+  private GetIntervalValuesResponse fromRedis(String key, Deadline deadline) {
+    if (l2 == null || !l2.hasTimeFor(deadline)) {
       return null;
     }
     byte[] bytes = l2.get(key);
     if (bytes == null) {
       return null;
     }
-    try {
-      return GetIntervalValuesResponse.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      // A corrupt or foreign value: load from the store and overwrite it.
-      metrics.cacheDegraded();
-      return null;
+    GetIntervalValuesResponse answer = CachedAnswers.decode(bytes);
+    if (answer == null) {
+      // A corrupt, truncated or foreign value: load from the store, which overwrites it.
+      l2.corrupt(key);
     }
+    return answer;
   }
 
-  private static GetIntervalValuesResponse await(CompletableFuture<GetIntervalValuesResponse> f)
+  private static GetIntervalValuesResponse await(
+      CompletableFuture<GetIntervalValuesResponse> f, Deadline deadline)
       throws StoreException, InvalidQueryException {
     try {
-      return f.get();
+      return f.get(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new StoreTimeoutException(
+          "the deadline passed while waiting for an identical query's store read", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CompletionException(e);
+      throw new StoreTimeoutException("interrupted while waiting for an identical query", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof StoreException s) {
@@ -142,6 +172,7 @@ public final class QueryCache {
       if (cause instanceof RuntimeException r) {
         throw r;
       }
+      // An Error in the loading thread: this caller's query failed with it, the JVM goes on.
       throw new CompletionException(cause);
     }
   }

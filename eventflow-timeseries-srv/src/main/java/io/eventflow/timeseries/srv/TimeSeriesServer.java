@@ -8,12 +8,17 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -30,6 +35,7 @@ public final class TimeSeriesServer {
   private final RedisCache redis;
   private final ServerConfig config;
   private final Metrics metrics = new Metrics();
+  private final ThreadPoolExecutor queries;
   private MetricsHttpServer metricsServer;
 
   /**
@@ -43,28 +49,45 @@ public final class TimeSeriesServer {
     this.redis =
         config.redisUrl() == null
             ? null
-            : RedisCache.connect(
-                config.redisUrl(),
-                config.redisTimeout(),
-                config.cacheTtl(),
-                config.redisBackoff(),
-                clock,
-                metrics);
+            : RedisCache.connect(RedisCache.Settings.of(config), clock, metrics);
     IntervalValuesReader reader =
-        new IntervalValuesReader(store, config.maxBuckets(), clock, metrics);
+        new IntervalValuesReader(
+            store, config.maxBuckets(), config.limits().maxRows(), clock, metrics);
     QueryCache cache =
         new QueryCache(
             config.cacheL1Bytes(), config.cacheTtl(), config.cacheMinAge(), redis, clock, metrics);
-    TimeSeriesServiceImpl service = new TimeSeriesServiceImpl(store, reader, cache);
+    this.queries = queryPool(config.limits());
+    ServerServiceDefinition service =
+        new TimeSeriesServiceImpl(store, reader, cache, queries, config.limits(), metrics)
+            .bindService();
     this.server =
         transport
-            .addService(
-                ServerInterceptors.intercept(
-                    service, new MetricsInterceptor(metrics, System::nanoTime)))
+            .addService(ServerInterceptors.intercept(service, metrics.callsOf(service)))
             .addService(health.getHealthService())
             // Reflection lets grpcurl and Postman call the service without the .proto file.
             .addService(ProtoReflectionServiceV1.newInstance())
             .build();
+  }
+
+  /**
+   * The threads store and Redis reads run on: a fixed number, and a bounded queue before them, so a
+   * flood of uncached queries is refused (RESOURCE_EXHAUSTED) instead of piling up threads and row
+   * arrays until the heap is gone.
+   */
+  private static ThreadPoolExecutor queryPool(ServerConfig.QueryLimits limits) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        limits.threads(),
+        limits.threads(),
+        0,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(limits.queue()),
+        r -> {
+          Thread t = new Thread(r, "query-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        new ThreadPoolExecutor.AbortPolicy());
   }
 
   /**
@@ -75,14 +98,17 @@ public final class TimeSeriesServer {
   public TimeSeriesServer start() throws IOException {
     server.start();
     if (config.metricsPort() >= 0) {
-      metricsServer = MetricsHttpServer.start(metrics, config.metricsPort());
+      metricsServer =
+          MetricsHttpServer.start(metrics, config.metricsAddress(), config.metricsPort());
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(TimeSeriesServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     logger.info(
         "serving on port "
             + server.getPort()
-            + (metricsServer == null ? "" : ", metrics on port " + metricsServer.port()));
+            + (metricsServer == null ? "" : ", metrics on " + metricsServer.address())
+            + " with "
+            + config);
     return this;
   }
 
@@ -100,6 +126,8 @@ public final class TimeSeriesServer {
         server.awaitTermination(1, TimeUnit.SECONDS);
       }
     } finally {
+      // Calls are over; a queued task of a cancelled call finds its context cancelled and returns.
+      queries.shutdownNow();
       if (metricsServer != null) {
         metricsServer.close();
       }
@@ -125,6 +153,11 @@ public final class TimeSeriesServer {
     return metricsServer == null ? -1 : metricsServer.port();
   }
 
+  /** Returns the metrics endpoint's address, or null if the endpoint is disabled or not started. */
+  public InetSocketAddress metricsAddress() {
+    return metricsServer == null ? null : metricsServer.address();
+  }
+
   /** Returns the server's metrics. */
   public Metrics metrics() {
     return metrics;
@@ -141,7 +174,8 @@ public final class TimeSeriesServer {
       config = ServerConfig.fromEnvironment(System.getenv());
       store = StoreUrls.open(config.store(), config.spannerMaxStaleness(), Clock.systemUTC());
     } catch (IllegalArgumentException | StoreException e) {
-      System.err.println("eventflow-timeseries-srv: " + e.getMessage());
+      // Messages name the variable; a URL in them has its credentials masked (ServerConfig).
+      System.err.println("eventflow-timeseries-srv: " + Redaction.redactStore(e.getMessage()));
       System.exit(2);
       return;
     }

@@ -7,18 +7,36 @@ import io.eventflow.timeseries.api.pb.ListTimeSeriesResponse;
 import io.eventflow.timeseries.api.pb.TimeSeries;
 import io.eventflow.timeseries.api.pb.TimeSeriesServiceGrpc;
 import io.eventflow.timeseries.store.IntervalStore;
+import io.eventflow.timeseries.store.RowLimitException;
 import io.eventflow.timeseries.store.SeriesInfo;
+import io.eventflow.timeseries.store.SeriesNames;
 import io.eventflow.timeseries.store.SeriesPage;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.StoreTimeoutException;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The {@code TimeSeriesService} endpoint: checks requests, then answers through the cache and the
- * reader. Every failure is a status with a description: bad input is INVALID_ARGUMENT, a store
- * failure UNAVAILABLE (clients may retry), anything unexpected INTERNAL — never UNKNOWN.
+ * reader. Every failure is a status with a description: bad input is INVALID_ARGUMENT; a query over
+ * the row cap, or arriving when every query thread and queue slot is taken, is RESOURCE_EXHAUSTED;
+ * a store read past the call's deadline is DEADLINE_EXCEEDED; a store failure is UNAVAILABLE
+ * (clients may retry); anything unexpected INTERNAL — never UNKNOWN. Store failures and unexpected
+ * errors answer with an error id only; the detail (JDBC URLs, file paths, stack traces) is in the
+ * server log under that id.
+ *
+ * <p>An answer the in-process cache holds is given on the gRPC thread at once. Everything that may
+ * wait on Redis or the store runs on a bounded pool, within the call's deadline, capped by the
+ * server's query timeout.
  */
 public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSeriesServiceImplBase {
   private static final Logger logger = Logger.getLogger(TimeSeriesServiceImpl.class.getName());
@@ -32,12 +50,33 @@ public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSerie
   private final IntervalStore store;
   private final IntervalValuesReader reader;
   private final QueryCache cache;
+  private final ExecutorService queries;
+  private final ServerConfig.QueryLimits limits;
+  private final Metrics metrics;
 
-  /** Creates the endpoint over a store, the reader answering from it, and the cache before it. */
-  public TimeSeriesServiceImpl(IntervalStore store, IntervalValuesReader reader, QueryCache cache) {
+  /**
+   * Creates the endpoint over a store, the reader answering from it, the cache before it, and the
+   * bounded pool store reads run on (which refuses work when full).
+   */
+  public TimeSeriesServiceImpl(
+      IntervalStore store,
+      IntervalValuesReader reader,
+      QueryCache cache,
+      ExecutorService queries,
+      ServerConfig.QueryLimits limits,
+      Metrics metrics) {
     this.store = store;
     this.reader = reader;
     this.cache = cache;
+    this.queries = queries;
+    this.limits = limits;
+    this.metrics = metrics;
+  }
+
+  /** A step that may throw what the store and the checks throw. */
+  @FunctionalInterface
+  private interface Work {
+    void run(Deadline deadline) throws StoreException, InvalidQueryException;
   }
 
   @Override
@@ -56,63 +95,161 @@ public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSerie
                   + request.getPageSize()));
       return;
     }
-    try {
-      SeriesPage page = store.listSeries(request.getNamePrefix(), pageSize, request.getPageToken());
-      ListTimeSeriesResponse.Builder response =
-          ListTimeSeriesResponse.newBuilder().setNextPageToken(page.nextPageToken());
-      for (SeriesInfo info : page.series()) {
-        response.addSeries(
-            TimeSeries.newBuilder()
-                .setName(info.name())
-                .setAggregateFunction(IntervalValuesReader.toProto(Aggregation.of(info.function())))
-                .setFirstSeen(IntervalValuesReader.timestamp(info.firstSeen()))
-                .setLastSeen(IntervalValuesReader.timestamp(info.lastSeen())));
-      }
-      responses.onNext(response.build());
-      responses.onCompleted();
-    } catch (IllegalArgumentException e) {
+    if (request.getNamePrefix().length() > SeriesNames.MAX_LENGTH) {
       fail(
           responses,
           Status.INVALID_ARGUMENT.withDescription(
-              "page_token is not one this service issued: pass the next_page_token of the"
-                  + " previous page, or empty for the first"));
-    } catch (StoreException e) {
-      fail(responses, unavailable(e));
-    } catch (RuntimeException e) {
-      fail(responses, internal(e));
+              "name_prefix is "
+                  + request.getNamePrefix().length()
+                  + " characters; series names have at most "
+                  + SeriesNames.MAX_LENGTH));
+      return;
     }
+    submit(
+        responses,
+        deadline -> {
+          SeriesPage page;
+          try {
+            page = store.listSeries(request.getNamePrefix(), pageSize, request.getPageToken());
+          } catch (IllegalArgumentException e) {
+            throw new InvalidQueryException(
+                "page_token is not one this service issued: pass the next_page_token of the"
+                    + " previous page, or empty for the first");
+          }
+          ListTimeSeriesResponse.Builder response =
+              ListTimeSeriesResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (SeriesInfo info : page.series()) {
+            response.addSeries(
+                TimeSeries.newBuilder()
+                    .setName(info.name())
+                    .setAggregateFunction(
+                        IntervalValuesReader.toProto(Aggregation.of(info.function())))
+                    .setFirstSeen(IntervalValuesReader.timestamp(info.firstSeen()))
+                    .setLastSeen(IntervalValuesReader.timestamp(info.lastSeen())));
+          }
+          responses.onNext(response.build());
+          responses.onCompleted();
+        });
   }
 
   @Override
   public void getIntervalValues(
       GetIntervalValuesRequest request, StreamObserver<GetIntervalValuesResponse> responses) {
+    IntervalQuery query;
     try {
-      IntervalQuery query = IntervalQuery.parse(request);
-      GetIntervalValuesResponse response =
-          cache.get(query, request.getNoCache(), () -> reader.read(query));
-      responses.onNext(response);
-      responses.onCompleted();
+      query = IntervalQuery.parse(request);
     } catch (InvalidQueryException e) {
       fail(responses, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
-    } catch (StoreException e) {
-      fail(responses, unavailable(e));
-    } catch (RuntimeException e) {
-      fail(responses, internal(e));
+      return;
+    }
+    // The hot path: an answer held in process costs no thread hand-off.
+    GetIntervalValuesResponse held = cache.getIfPresent(query, request.getNoCache());
+    if (held != null) {
+      responses.onNext(held);
+      responses.onCompleted();
+      return;
+    }
+    submit(
+        responses,
+        deadline -> {
+          responses.onNext(
+              cache.get(query, request.getNoCache(), deadline, () -> reader.read(query, deadline)));
+          responses.onCompleted();
+        });
+  }
+
+  /**
+   * Runs {@code work} on the query pool within the call's deadline (capped by the query timeout),
+   * in the call's gRPC context so the Spanner client sees its deadline and cancellation, and
+   * answers every failure with a status.
+   */
+  private void submit(StreamObserver<?> responses, Work work) {
+    Deadline own = Deadline.after(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    Deadline callers = Context.current().getDeadline();
+    Deadline deadline = callers == null ? own : callers.minimum(own);
+    Runnable task =
+        Context.current()
+            .wrap(
+                () -> {
+                  if (Context.current().isCancelled()) {
+                    // The caller left (or its deadline passed) while the call waited in the queue.
+                    return;
+                  }
+                  run(responses, work, deadline);
+                });
+    try {
+      queries.execute(task);
+    } catch (RejectedExecutionException e) {
+      metrics.rejectedBusy();
+      fail(
+          responses,
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              "the query service is busy ("
+                  + limits.threads()
+                  + " queries running and "
+                  + limits.queue()
+                  + " waiting); retry with backoff"));
     }
   }
 
-  private static Status unavailable(StoreException e) {
-    logger.log(Level.WARNING, "interval store failed", e);
-    return Status.UNAVAILABLE.withDescription(
-        "the interval store is unavailable: " + e.getMessage());
+  private void run(StreamObserver<?> responses, Work work, Deadline deadline) {
+    try {
+      work.run(deadline);
+    } catch (InvalidQueryException e) {
+      fail(responses, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    } catch (RowLimitException e) {
+      metrics.rejectedTooManyRows();
+      fail(
+          responses,
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              "the query would read more than "
+                  + limits.maxRows()
+                  + " rows from the store (the server's EVENTFLOW_MAX_ROWS): ask for a shorter"
+                  + " range, or a granularity of an hour or more with the series' own"
+                  + " aggregate function, which reads quarter-hour rows (15 times fewer)"));
+    } catch (StoreTimeoutException e) {
+      fail(
+          responses,
+          Status.DEADLINE_EXCEEDED.withDescription(
+              "the query did not finish within its deadline (at most "
+                  + describe(limits.timeout())
+                  + ", the server's EVENTFLOW_QUERY_TIMEOUT) and was cancelled in the store"));
+    } catch (StoreException e) {
+      String id = errorId();
+      logger.log(Level.WARNING, "interval store failed (error id " + id + ")", e);
+      fail(
+          responses,
+          Status.UNAVAILABLE.withDescription(
+              "the interval store is unavailable (error id " + id + "); retry with backoff"));
+    } catch (Throwable e) {
+      // Errors too: the caller gets an answer now rather than waiting for its deadline.
+      String id = errorId();
+      logger.log(Level.SEVERE, "query failed unexpectedly (error id " + id + ")", e);
+      fail(
+          responses,
+          Status.INTERNAL.withDescription(
+              "internal error (error id " + id + "); the server log has the details"));
+      if (e instanceof VirtualMachineError vm) {
+        throw vm;
+      }
+    }
   }
 
-  private static Status internal(RuntimeException e) {
-    logger.log(Level.SEVERE, "query failed unexpectedly", e);
-    return Status.INTERNAL.withDescription("internal error: " + e);
+  private static String describe(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+
+  /** A short random id: enough to find one log line among a day's. */
+  private static String errorId() {
+    return UUID.randomUUID().toString().substring(0, 8);
   }
 
   private static void fail(StreamObserver<?> responses, Status status) {
-    responses.onError(status.asRuntimeException());
+    try {
+      responses.onError(status.asRuntimeException());
+    } catch (RuntimeException e) {
+      // The call was already cancelled (the client left): there is no one to answer.
+      logger.log(Level.FINE, "could not answer a cancelled call with " + status, e);
+    }
   }
 }

@@ -3,13 +3,19 @@ package io.eventflow.timeseries.srv;
 import static io.eventflow.timeseries.srv.QueryCacheTest.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventflow.testing.RedisServerProcess;
 import io.eventflow.timeseries.api.SeriesQuery;
 import io.eventflow.timeseries.api.SeriesValues;
+import io.eventflow.timeseries.api.pb.AggregateFunction;
+import io.eventflow.timeseries.api.pb.GetIntervalValuesResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.Jedis;
 
 /** The Redis level against a real redis-server, including one that dies or freezes mid-test. */
 class RedisCacheTest {
@@ -19,14 +25,19 @@ class RedisCacheTest {
       "eventflow_timeseries_cache_lookups_total{level=\"l2\",result=\"hit\"}";
   private static final String L2_MISS =
       "eventflow_timeseries_cache_lookups_total{level=\"l2\",result=\"miss\"}";
-  private static final String DEGRADED = "eventflow_timeseries_cache_degraded_total";
+  private static final String DEGRADED =
+      "eventflow_timeseries_cache_degraded_total{reason=\"failed\"}";
+  private static final String POOL_WAIT =
+      "eventflow_timeseries_cache_degraded_total{reason=\"pool_wait\"}";
+  private static final String CORRUPT =
+      "eventflow_timeseries_cache_degraded_total{reason=\"corrupt\"}";
 
-  private RedisProcess redis;
+  private RedisServerProcess redis;
   private ServerFixture fixture;
 
   @BeforeEach
   void start() throws Exception {
-    redis = RedisProcess.start();
+    redis = RedisServerProcess.start();
     fixture = ServerFixture.start(c -> c.withRedis(redis.url()));
   }
 
@@ -106,6 +117,50 @@ class RedisCacheTest {
       assertThat(sample(fixture.server.metrics(), DEGRADED)).isPositive();
     } finally {
       redis.freeze(false);
+    }
+  }
+
+  @Test
+  void aValueThatFailsItsChecksIsNotServedAndIsOverwritten() throws Exception {
+    fixture.record("s", SUM, "2024-03-15T12:00:00Z", 6, 1);
+    String key = "eventflow:ts:" + IntervalQuery.parse(day(15).toRequest()).cacheKey();
+    // What an older release stored: a bare answer, here a wrong one, without version or checksum.
+    byte[] foreign =
+        GetIntervalValuesResponse.newBuilder()
+            .addTimestamps(day(15).toRequest().getStart().getSeconds())
+            .addValues(99)
+            .setAggregateFunction(AggregateFunction.AGGREGATE_FUNCTION_SUM)
+            .build()
+            .toByteArray();
+    try (Jedis raw = new Jedis(redis.url())) {
+      raw.set(key.getBytes(StandardCharsets.UTF_8), foreign);
+    }
+
+    assertThat(only(fixture.client.get(day(15)))).isEqualTo(6);
+    assertThat(sample(fixture.server.metrics(), CORRUPT)).isEqualTo(1);
+    // The store's answer replaced it: a fresh replica is served from Redis.
+    ServerFixture replica = fixture.replica(c -> c.withRedis(redis.url()));
+    assertThat(only(replica.client.get(day(15)))).isEqualTo(6);
+    assertThat(sample(replica.server.metrics(), L2_HIT)).isEqualTo(1);
+  }
+
+  @Test
+  void waitingForAPooledConnectionIsNotARedisFailure() throws Exception {
+    Metrics metrics = new Metrics();
+    RedisCache.Settings settings =
+        RedisCache.Settings.of(ServerConfig.defaults("unused", 0, -1).withRedis(redis.url()))
+            .withPoolSize(1);
+    try (RedisCache cache = RedisCache.connect(settings, fixture.clock, metrics)) {
+      // Every connection busy, as in a burst of concurrent misses.
+      Connection busy = cache.pool().getResource();
+      assertThat(cache.get("k")).isNull();
+      busy.close();
+
+      assertThat(sample(metrics, POOL_WAIT)).isEqualTo(1);
+      assertThat(sample(metrics, DEGRADED)).isZero();
+      // Redis was not switched off: the next lookup reaches it (a miss), with no back-off.
+      assertThat(cache.get("k")).isNull();
+      assertThat(sample(metrics, L2_MISS)).isEqualTo(1);
     }
   }
 }

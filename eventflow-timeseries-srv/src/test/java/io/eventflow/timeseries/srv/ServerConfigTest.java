@@ -3,6 +3,7 @@ package io.eventflow.timeseries.srv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -54,6 +55,13 @@ class ServerConfigTest {
                 Map.entry("EVENTFLOW_CACHE_TTL", "PT2H"),
                 Map.entry("EVENTFLOW_CACHE_L1_MB", "16"),
                 Map.entry("EVENTFLOW_MAX_BUCKETS", "500"),
+                Map.entry("EVENTFLOW_MAX_ROWS", "7000"),
+                Map.entry("EVENTFLOW_QUERY_TIMEOUT", "5s"),
+                Map.entry("EVENTFLOW_QUERY_THREADS", "4"),
+                Map.entry("EVENTFLOW_QUERY_QUEUE", "8"),
+                Map.entry("EVENTFLOW_METRICS_HOST", "127.0.0.1"),
+                Map.entry("EVENTFLOW_REDIS_PASSWORD", "s3cret"),
+                Map.entry("EVENTFLOW_REDIS_CA_CERT", "-----BEGIN CERTIFICATE-----"),
                 Map.entry("EVENTFLOW_SPANNER_MAX_STALENESS", "0s"),
                 Map.entry("EVENTFLOW_SHUTDOWN_GRACE", "25s")));
     assertThat(config)
@@ -62,13 +70,17 @@ class ServerConfigTest {
                 "spanner:projects/p/instances/i/databases/d",
                 9090,
                 -1,
+                InetAddress.getLoopbackAddress(),
                 URI.create("redis://10.0.0.3:6390"),
+                "s3cret",
+                "-----BEGIN CERTIFICATE-----",
                 Duration.ofMillis(20),
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(15),
                 Duration.ofHours(2),
                 16L * 1024 * 1024,
                 500,
+                new ServerConfig.QueryLimits(7000, Duration.ofSeconds(5), 4, 8),
                 Duration.ZERO,
                 Duration.ofSeconds(25)));
   }
@@ -95,6 +107,12 @@ class ServerConfigTest {
     assertThatThrownBy(
             () ->
                 ServerConfig.fromEnvironment(
+                    Map.of("EVENTFLOW_STORE", "jdbc:h2:mem:x", "EVENTFLOW_METRICS_HOST", "host")))
+        .hasMessage(
+            "EVENTFLOW_METRICS_HOST: \"host\" is not an IP address such as 127.0.0.1 or 0.0.0.0");
+    assertThatThrownBy(
+            () ->
+                ServerConfig.fromEnvironment(
                     Map.of("EVENTFLOW_STORE", "jdbc:h2:mem:x", "EVENTFLOW_MAX_BUCKETS", "0")))
         .hasMessage("EVENTFLOW_MAX_BUCKETS: \"0\" is not a positive whole number");
   }
@@ -106,5 +124,44 @@ class ServerConfigTest {
         .hasMessage(
             "EVENTFLOW_STORE: \"mysql://x\" is neither jdbc:h2:… nor"
                 + " spanner:projects/P/instances/I/databases/D");
+  }
+
+  @Test
+  void redisCredentialsNeverReachAMessageOrTheSettingsText() {
+    // Before, the bad URL was echoed whole, password included, to stderr and the log.
+    assertThatThrownBy(
+            () ->
+                ServerConfig.fromEnvironment(
+                    Map.of(
+                        "EVENTFLOW_STORE",
+                        "jdbc:h2:mem:x",
+                        "EVENTFLOW_REDIS_URL",
+                        "redis://default:s3cret@10.0.0.3:63 79")))
+        .hasMessage(
+            "EVENTFLOW_REDIS_URL: \"redis://***@10.0.0.3:63 79\" is not a redis://host:port URL")
+        .hasNoCause();
+    ServerConfig config =
+        ServerConfig.fromEnvironment(
+            Map.of(
+                "EVENTFLOW_STORE",
+                "jdbc:h2:file:/x;USER=sa;PASSWORD=pw",
+                "EVENTFLOW_REDIS_URL",
+                "rediss://default:s3cret@10.0.0.3:6378",
+                "EVENTFLOW_REDIS_PASSWORD",
+                "auth-string"));
+    assertThat(config.toString())
+        .contains("redis://".replace("redis", "rediss") + "***@10.0.0.3:6378")
+        .contains("PASSWORD=***")
+        .doesNotContain("s3cret")
+        .doesNotContain("auth-string")
+        .doesNotContain("pw");
+  }
+
+  @Test
+  void redactionMasksUserInfoAndJdbcSecrets() {
+    assertThat(Redaction.redact(URI.create("redis://u:p@h:1/0"))).isEqualTo("redis://***@h:1/0");
+    assertThat(Redaction.redact(URI.create("redis://h:1"))).isEqualTo("redis://h:1");
+    assertThat(Redaction.redactStore("jdbc:h2:tcp://h/db;user=sa;password=x;AUTO_SERVER=TRUE"))
+        .isEqualTo("jdbc:h2:tcp://h/db;user=***;password=***;AUTO_SERVER=TRUE");
   }
 }

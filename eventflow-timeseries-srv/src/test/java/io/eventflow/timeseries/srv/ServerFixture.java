@@ -3,6 +3,7 @@ package io.eventflow.timeseries.srv;
 import io.eventflow.timeseries.api.TimeSeriesClient;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRow;
+import io.eventflow.timeseries.store.IntervalStore;
 import io.eventflow.timeseries.store.Resolution;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
@@ -38,7 +39,12 @@ final class ServerFixture implements AutoCloseable {
   private final AtomicLong rowIds = new AtomicLong();
   private final List<ServerFixture> others = new ArrayList<>();
 
-  private ServerFixture(String storeUrl, MutableClock clock, ServerConfig config) throws Exception {
+  private ServerFixture(
+      String storeUrl,
+      MutableClock clock,
+      ServerConfig config,
+      UnaryOperator<IntervalStore> wrapStore)
+      throws Exception {
     this.storeUrl = storeUrl;
     this.clock = clock;
     this.writer = JdbcIntervalWriter.open(storeUrl);
@@ -46,7 +52,7 @@ final class ServerFixture implements AutoCloseable {
     this.server =
         new TimeSeriesServer(
                 InProcessServerBuilder.forName(name).directExecutor(),
-                JdbcIntervalStore.open(storeUrl, clock),
+                wrapStore.apply(JdbcIntervalStore.open(storeUrl, clock)),
                 config,
                 clock)
             .start();
@@ -61,15 +67,23 @@ final class ServerFixture implements AutoCloseable {
 
   /** Starts a server with customized settings over a fresh database. */
   static ServerFixture start(UnaryOperator<ServerConfig> customize) throws Exception {
+    return start(customize, store -> store);
+  }
+
+  /** Starts a server with customized settings over a fresh database seen through a wrapper. */
+  static ServerFixture start(
+      UnaryOperator<ServerConfig> customize, UnaryOperator<IntervalStore> wrapStore)
+      throws Exception {
     String url = "jdbc:h2:mem:timeseries" + databases.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
     return new ServerFixture(
-        url, new MutableClock(NOW), customize.apply(ServerConfig.defaults(url, 0, -1)));
+        url, new MutableClock(NOW), customize.apply(ServerConfig.defaults(url, 0, -1)), wrapStore);
   }
 
   /** Starts a second server (a replica) over the same database and clock, closed with this one. */
   ServerFixture replica(UnaryOperator<ServerConfig> customize) throws Exception {
     ServerFixture replica =
-        new ServerFixture(storeUrl, clock, customize.apply(ServerConfig.defaults(storeUrl, 0, -1)));
+        new ServerFixture(
+            storeUrl, clock, customize.apply(ServerConfig.defaults(storeUrl, 0, -1)), s -> s);
     others.add(replica);
     return replica;
   }

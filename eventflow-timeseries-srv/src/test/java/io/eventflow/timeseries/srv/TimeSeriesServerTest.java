@@ -12,12 +12,15 @@ import io.eventflow.timeseries.api.pb.Fill;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesRequest;
 import io.eventflow.timeseries.api.pb.Granularity;
 import io.eventflow.timeseries.api.pb.TimeSeriesServiceGrpc;
+import io.eventflow.timeseries.store.ReadLimits;
 import io.eventflow.timeseries.store.Resolution;
+import io.eventflow.timeseries.store.SeriesNames;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +29,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -148,11 +155,11 @@ class TimeSeriesServerTest {
     assertThat(values(hours)).containsExactly(15, 15);
     assertThat(afterHours)
         // The fixture writes one quarter-hour partial per pane, like one per minute here.
-        .contains("eventflow_timeseries_rows_read_total{resolution=\"quarter_hour\"} 30\n")
-        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 0\n");
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"quarter_hour\"} 30.0\n")
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 0.0\n");
     assertThat(Arrays.stream(values(sevens)).sum()).isEqualTo(30);
     assertThat(metrics.scrape())
-        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 30\n");
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 30.0\n");
   }
 
   @Test
@@ -225,20 +232,119 @@ class TimeSeriesServerTest {
   }
 
   @Test
-  void storeUnavailableIsUnavailable() throws Exception {
+  void storeUnavailableIsUnavailableWithAnErrorIdAndTheDetailOnlyInTheLog() throws Exception {
     fixture.breakStore();
-    assertThatThrownBy(() -> fixture.client.get(march("s")))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-              assertThat(e.getStatus().getDescription())
-                  .startsWith("the interval store is unavailable: ");
-            });
+    try (LogCapture log = LogCapture.of(TimeSeriesServiceImpl.class)) {
+      assertThatThrownBy(() -> fixture.client.get(march("s")))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                String description = e.getStatus().getDescription();
+                assertThat(description)
+                    .matches(
+                        "the interval store is unavailable \\(error id [0-9a-f]{8}\\); retry"
+                            + " with backoff")
+                    .doesNotContain("jdbc:")
+                    .doesNotContain("Exception");
+                String id = description.replaceAll(".*error id ([0-9a-f]{8}).*", "$1");
+                // The detail (the JDBC URL and the driver's error) is logged under the id.
+                assertThat(log.lines())
+                    .anySatisfy(
+                        line ->
+                            assertThat(line).contains("error id " + id).contains(fixture.storeUrl));
+              });
+    }
     assertThatThrownBy(() -> fixture.client.listSeries("", 10, ""))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+  }
+
+  @Test
+  void queryOverTheRowCapIsResourceExhaustedWithTheCapAndTheWayOut() throws Exception {
+    fixture.close();
+    fixture = ServerFixture.start(c -> c.withLimits(c.limits().withMaxRows(20)));
+    for (int minute = 0; minute < 21; minute++) {
+      fixture.record("s", SUM, String.format("2024-03-10T12:%02d:00Z", minute), 1, 1);
+    }
+    Instant noon = Instant.parse("2024-03-10T12:00:00Z");
+
+    // 12:00-12:15: 15 rows (the fixture writes one row per pane at both resolutions).
+    assertThat(values(fixture.client.get(SeriesQuery.of("s", noon, noon.plusSeconds(900)))))
+        .containsExactly(15);
+    // The day: 21 rows, one past the cap.
+    assertStatus(
+        () -> fixture.client.get(march("s")),
+        Status.Code.RESOURCE_EXHAUSTED,
+        "the query would read more than 20 rows from the store (the server's EVENTFLOW_MAX_ROWS):"
+            + " ask for a shorter range, or a granularity of an hour or more with the series' own"
+            + " aggregate function, which reads quarter-hour rows (15 times fewer)");
+    assertThat(fixture.server.metrics().scrape())
+        .contains("eventflow_timeseries_queries_rejected_total{reason=\"too_many_rows\"} 1.0\n");
+  }
+
+  @Test
+  void seriesNameOverTheMaximumLengthIsInvalidArgument() {
+    String name = "a".repeat(SeriesNames.MAX_LENGTH + 1);
+    assertInvalid(
+        march(name).toRequest(), "name is 1025 characters; series names have at most 1024");
+    assertStatus(
+        () -> fixture.client.listSeries(name, 10, ""),
+        Status.Code.INVALID_ARGUMENT,
+        "name_prefix is 1025 characters; series names have at most 1024");
+  }
+
+  @Test
+  void theCallersDeadlineBecomesTheStoreReadsTimeout() throws Exception {
+    fixture.close();
+    List<ReadLimits> seen = new CopyOnWriteArrayList<>();
+    fixture = ServerFixture.start(c -> c, store -> new BlockingStore(store, seen, null, null));
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+
+    TimeSeriesServiceGrpc.newBlockingStub(fixture.channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .getIntervalValues(march("s").noCache().toRequest());
+    fixture.client.get(march("s").noCache());
+
+    // With the caller's 5 s deadline, and without one: the server's 30 s query timeout.
+    assertThat(seen).hasSize(2);
+    assertThat(seen.get(0).timeout()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(5));
+    assertThat(seen.get(1).timeout())
+        .isGreaterThan(Duration.ofSeconds(5))
+        .isLessThanOrEqualTo(ServerConfig.DEFAULT_QUERY_TIMEOUT);
+    assertThat(seen).allSatisfy(l -> assertThat(l.maxRows()).isEqualTo(1_000_000));
+  }
+
+  @Test
+  void aFullQueryPoolIsResourceExhausted() throws Exception {
+    fixture.close();
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    fixture =
+        ServerFixture.start(
+            c -> c.withLimits(c.limits().withPool(1, 1)),
+            store -> new BlockingStore(store, null, reading, release));
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+    TimeSeriesServiceGrpc.TimeSeriesServiceFutureStub async =
+        TimeSeriesServiceGrpc.newFutureStub(fixture.channel);
+    try {
+      // One query holds the only thread, a second waits in the only queue slot.
+      var running = async.getIntervalValues(march("s").noCache().toRequest());
+      assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+      var queued = async.getIntervalValues(march("s").noCache().toRequest());
+
+      assertStatus(
+          () -> fixture.client.get(march("s").noCache()),
+          Status.Code.RESOURCE_EXHAUSTED,
+          "the query service is busy (1 queries running and 1 waiting); retry with backoff");
+
+      release.countDown();
+      assertThat(running.get(10, TimeUnit.SECONDS).getValuesList()).containsExactly(1.0);
+      assertThat(queued.get(10, TimeUnit.SECONDS).getValuesList()).containsExactly(1.0);
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test
@@ -293,8 +399,8 @@ class TimeSeriesServerTest {
     assertThat(values(fixture.client.get(march("s")))).containsExactly(1);
     assertThat(values(fixture.client.get(march("s").noCache()))).containsExactly(3);
     assertThat(fixture.server.metrics().scrape())
-        .contains("eventflow_timeseries_cache_lookups_total{level=\"l1\",result=\"hit\"} 1\n")
-        .contains("eventflow_timeseries_cache_lookups_total{level=\"l1\",result=\"miss\"} 1\n");
+        .contains("eventflow_timeseries_cache_lookups_total{level=\"l1\",result=\"hit\"} 1.0\n")
+        .contains("eventflow_timeseries_cache_lookups_total{level=\"l1\",result=\"miss\"} 1.0\n");
   }
 
   @Test
@@ -353,17 +459,27 @@ class TimeSeriesServerTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type"))
         .hasValue("text/plain; version=0.0.4; charset=utf-8");
+    String method =
+        "method=\"GetIntervalValues\",methodType=\"UNARY\","
+            + "service=\"eventflow.timeseries.TimeSeriesService\",statusCode=";
     assertThat(response.body())
+        .contains("grpc_server_processing_duration_seconds_count{" + method + "\"OK\"} 1\n")
         .contains(
-            "eventflow_timeseries_requests_total{method=\"GetIntervalValues\",code=\"OK\"} 1\n")
-        .contains(
-            "eventflow_timeseries_requests_total{method=\"GetIntervalValues\","
-                + "code=\"INVALID_ARGUMENT\"} 1\n")
-        .contains(
-            "eventflow_timeseries_request_duration_seconds_count{method=\"GetIntervalValues\"} 2\n")
-        .contains("# TYPE eventflow_timeseries_request_duration_seconds histogram\n")
-        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 0\n")
-        .contains("eventflow_timeseries_rows_read_total{resolution=\"quarter_hour\"} 1\n");
+            "grpc_server_processing_duration_seconds_count{" + method + "\"INVALID_ARGUMENT\"} 1\n")
+        .contains("# TYPE grpc_server_processing_duration_seconds histogram\n")
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"minute\"} 0.0\n")
+        .contains("eventflow_timeseries_rows_read_total{resolution=\"quarter_hour\"} 1.0\n");
+  }
+
+  @Test
+  void metricsEndpointBindsTheConfiguredAddress() throws Exception {
+    fixture.close();
+    fixture =
+        ServerFixture.start(
+            c ->
+                ServerConfig.defaults(c.store(), 0, 0)
+                    .withMetricsAddress(InetAddress.getLoopbackAddress()));
+    assertThat(fixture.server.metricsAddress().getAddress().isLoopbackAddress()).isTrue();
   }
 
   @Test
