@@ -117,6 +117,29 @@ public final class ArchiveEvents extends PTransform<PCollection<TableRow>, PDone
     return new ArchiveEvents(location, folder, runId, window, shards, clock, true);
   }
 
+  /**
+   * Returns the archive {@code kind} ({@link #valid} or {@link #invalid}) as the options configure
+   * it: their location, window and shards, and checkpointed with {@code --checkpointedWrites}.
+   */
+  static ArchiveEvents of(
+      ArchiveFactory kind, DeadLetterOptions options, String runId, Clock clock) {
+    ArchiveEvents archive =
+        kind.create(
+            options.getArchiveLocation(),
+            runId,
+            Duration.standardMinutes(options.getArchiveWindowMinutes()),
+            options.getArchiveShards(),
+            clock);
+    return options.getCheckpointedWrites() ? archive.checkpointed() : archive;
+  }
+
+  /** {@link #valid} or {@link #invalid}. */
+  @FunctionalInterface
+  interface ArchiveFactory {
+    /** Creates the archive transform. */
+    ArchiveEvents create(String location, String runId, Duration window, int shards, Clock clock);
+  }
+
   /** Returns the folder of an {@code events} row. */
   static String validFolder(TableRow row) {
     return "valid/dt="

@@ -1,8 +1,6 @@
 package io.eventflow.ingest;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Timestamp;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.EventJson;
 import io.eventflow.common.EventJsonException;
@@ -49,15 +47,7 @@ public final class EventParser {
    */
   public ParseOutcome parse(String messageId, Map<String, String> attributes, byte[] payload) {
     Instant receivedAt = clock.instant();
-    InvalidMessage.Builder invalid =
-        InvalidMessage.newBuilder()
-            .setMessageId(messageId)
-            .putAllAttributes(attributes)
-            .setPayload(ByteString.copyFrom(payload))
-            .setReceivedAt(
-                Timestamp.newBuilder()
-                    .setSeconds(receivedAt.getEpochSecond())
-                    .setNanos(receivedAt.getNano()));
+    InvalidMessage.Builder invalid = DeadLetters.of(messageId, attributes, payload, receivedAt);
 
     // The size check comes first so an oversized payload is never decoded: decoding costs CPU and
     // memory proportional to the size, and a 10 MB message (Pub/Sub's limit) would otherwise become

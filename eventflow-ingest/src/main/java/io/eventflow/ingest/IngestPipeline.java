@@ -28,9 +28,7 @@ import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.options.Validation;
-import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -40,7 +38,6 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -52,15 +49,6 @@ import org.joda.time.Duration;
 public final class IngestPipeline {
   private static final Pattern SUBSCRIPTION = Pattern.compile("projects/[^/]+/subscriptions/[^/]+");
   private static final Pattern TOPIC = Pattern.compile("projects/[^/]+/topics/[^/]+");
-  private static final Pattern DATASET = Pattern.compile("[A-Za-z0-9_]{1,1024}");
-  private static final Pattern TABLE =
-      Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Pc}\\p{Pd} ]{1,1024}");
-
-  /**
-   * Load jobs must be at least 86,400 s / 1,500 loads per table per day = 57.6 s apart; a minute
-   * leaves a margin for the occasional retried load.
-   */
-  static final int MIN_FILE_LOADS_SECONDS = 60;
 
   private IngestPipeline() {}
 
@@ -68,7 +56,7 @@ public final class IngestPipeline {
    * The job's options; every one has a documented default. The tables live in Beam's {@code
    * --bigQueryProject} (from {@link BigQueryOptions}), which defaults to {@code --project}.
    */
-  public interface Options extends BigQueryOptions, StreamingOptions, SingleProcessOptions {
+  public interface Options extends DeadLetterOptions {
     /** Returns {@code --inputSubscription}, as described. */
     @Description(
         "The Pub/Sub subscription to read event messages from, as"
@@ -89,16 +77,6 @@ public final class IngestPipeline {
     /** Sets {@code --validatedTopic}. */
     void setValidatedTopic(String value);
 
-    /** Returns {@code --bigQueryDataset}, as described. */
-    @Description(
-        "The BigQuery dataset of the events and invalid-messages tables. Default: empty, nothing"
-            + " is written to BigQuery (then --archiveLocation is required).")
-    @Default.String("")
-    String getBigQueryDataset();
-
-    /** Sets {@code --bigQueryDataset}. */
-    void setBigQueryDataset(String value);
-
     /** Returns {@code --eventsTable}, as described. */
     @Description("The table valid events are appended to. Default: events.")
     @Default.String("events")
@@ -106,55 +84,6 @@ public final class IngestPipeline {
 
     /** Sets {@code --eventsTable}. */
     void setEventsTable(String value);
-
-    /** Returns {@code --invalidMessagesTable}, as described. */
-    @Description("The table invalid messages are appended to. Default: invalid_messages.")
-    @Default.String("invalid_messages")
-    String getInvalidMessagesTable();
-
-    /** Sets {@code --invalidMessagesTable}. */
-    void setInvalidMessagesTable(String value);
-
-    /** Returns {@code --bigQueryWriteMethod}, as described. */
-    @Description(
-        "How rows reach BigQuery: STORAGE_WRITE_API (queryable in seconds, paid per GiB,"
-            + " rejected rows dead-lettered one by one) or FILE_LOADS (free batch loads, visible"
-            + " after minutes). Default: STORAGE_WRITE_API.")
-    @Default.Enum("STORAGE_WRITE_API")
-    BigQueryTable.WriteMethod getBigQueryWriteMethod();
-
-    /** Sets {@code --bigQueryWriteMethod}. */
-    void setBigQueryWriteMethod(BigQueryTable.WriteMethod value);
-
-    /** Returns {@code --storageWriteApiCommitSeconds}, as described. */
-    @Description(
-        "With STORAGE_WRITE_API: seconds between commits of appended rows; rows become queryable"
-            + " after at most this long. Default: 5.")
-    @Default.Integer(5)
-    int getStorageWriteApiCommitSeconds();
-
-    /** Sets {@code --storageWriteApiCommitSeconds}. */
-    void setStorageWriteApiCommitSeconds(int value);
-
-    /** Returns {@code --fileLoadsFrequencySeconds}, as described. */
-    @Description(
-        "With FILE_LOADS: seconds between load jobs per table, at least 60 to stay under"
-            + " BigQuery's 1,500 load jobs per table per day. Default: 300.")
-    @Default.Integer(300)
-    int getFileLoadsFrequencySeconds();
-
-    /** Sets {@code --fileLoadsFrequencySeconds}. */
-    void setFileLoadsFrequencySeconds(int value);
-
-    /** Returns {@code --partitionExpirationDays}, as described. */
-    @Description(
-        "Days a partition of either table is kept before BigQuery deletes it; 0 keeps partitions"
-            + " forever. Used only when the job creates the tables. Default: 0.")
-    @Default.Integer(0)
-    int getPartitionExpirationDays();
-
-    /** Sets {@code --partitionExpirationDays}. */
-    void setPartitionExpirationDays(int value);
 
     /** Returns {@code --dedupWindowMinutes}, as described. */
     @Description(
@@ -165,43 +94,6 @@ public final class IngestPipeline {
 
     /** Sets {@code --dedupWindowMinutes}. */
     void setDedupWindowMinutes(int value);
-
-    /** Returns {@code --archiveLocation}, as described. */
-    @Description(
-        "Where to archive events as gzip JSON lines: a gs://bucket/path or a local directory."
-            + " Default: empty, no archive (then --bigQueryDataset is required).")
-    @Default.String("")
-    String getArchiveLocation();
-
-    /** Sets {@code --archiveLocation}. */
-    void setArchiveLocation(String value);
-
-    /** Returns {@code --archiveWindowMinutes}, as described. */
-    @Description("Minutes of arrival time per archive file set. Default: 10.")
-    @Default.Integer(10)
-    int getArchiveWindowMinutes();
-
-    /** Sets {@code --archiveWindowMinutes}. */
-    void setArchiveWindowMinutes(int value);
-
-    /** Returns {@code --archiveRunId}, as described. */
-    @Description(
-        "The run id in archive file names. Default: empty, a fresh UUIDv7 per launch, so no"
-            + " launch overwrites another's files. A job that restores its state from a checkpoint"
-            + " (--checkpointedWrites) must keep one id across restores.")
-    @Default.String("")
-    String getArchiveRunId();
-
-    /** Sets {@code --archiveRunId}. */
-    void setArchiveRunId(String value);
-
-    /** Returns {@code --archiveShards}, as described. */
-    @Description("Files per folder and archive window. Default: 1.")
-    @Default.Integer(1)
-    int getArchiveShards();
-
-    /** Sets {@code --archiveShards}. */
-    void setArchiveShards(int value);
 
     /** Returns {@code --maxPayloadBytes}, as described. */
     @Description("The largest payload accepted, in bytes. Default: 262144 (256 KiB).")
@@ -357,12 +249,7 @@ public final class IngestPipeline {
       //     between a checkpoint and its acknowledgement) would be dead-lettered twice. Valid
       //     events are covered by step 3.
       rejected =
-          rejected.apply(
-              "DeduplicateInvalidMessages",
-              Deduplicate.<InvalidMessage, String>withRepresentativeValueFn(
-                      InvalidMessage::getMessageId)
-                  .withRepresentativeType(TypeDescriptors.strings())
-                  .withDuration(dedupWindow));
+          rejected.apply("DeduplicateInvalidMessages", DeadLetters.dropRedeliveries(dedupWindow));
     }
     invalid.add(rejected);
 
@@ -380,13 +267,13 @@ public final class IngestPipeline {
           eventRows.apply(
               "WriteEventsToBigQuery",
               new WriteEventsToBigQuery(
-                  table(
+                  DeadLetters.table(
                       options,
-                      services,
                       options.getEventsTable(),
                       TableSchemas.EVENTS,
                       "timestamp",
-                      List.of("type", "source", "customer")),
+                      List.of("type", "source", "customer"),
+                      services.bigQuery()),
                   services.clock())));
     }
 
@@ -400,47 +287,23 @@ public final class IngestPipeline {
       events.apply("RepublishEvents", republish);
     }
 
-    // 7. Every dead letter, from parsing or from BigQuery, becomes an invalid_messages row.
-    PCollection<TableRow> invalidRows =
+    // 7. Every dead letter, from parsing or from BigQuery, becomes an invalid_messages row, in
+    //    BigQuery and in the archive.
+    String runId =
+        options.getArchiveLocation().isEmpty()
+            ? ""
+            : DeadLetters.archiveRunId(options, services.ids());
+    PCollection<InvalidMessage> deadLetters =
         PCollectionList.of(invalid)
             .apply("CollectInvalidMessages", Flatten.pCollections())
-            .setCoder(ProtoCoder.of(InvalidMessage.class))
-            .apply(
-                "ToInvalidMessageRows",
-                MapElements.into(TypeDescriptor.of(TableRow.class))
-                    .via(TableRows::invalidMessageRow))
-            .setCoder(TableRowJsonCoder.of());
-    if (!options.getBigQueryDataset().isEmpty()) {
-      invalidRows.apply(
-          "WriteInvalidMessages",
-          new WriteInvalidMessages(
-              table(
-                  options,
-                  services,
-                  options.getInvalidMessagesTable(),
-                  TableSchemas.INVALID_MESSAGES,
-                  "received_at",
-                  List.of("reason"))));
-    }
+            .setCoder(ProtoCoder.of(InvalidMessage.class));
+    DeadLetters.write(deadLetters, options, runId, services.clock(), services.bigQuery());
 
-    // 8. The archive: the same rows as gzip JSON lines, the local stack's warehouse.
+    // 8. The archive: the events table's rows as gzip JSON lines, the local stack's warehouse.
     if (!options.getArchiveLocation().isEmpty()) {
-      String runId =
-          options.getArchiveRunId().isEmpty() ? services.ids().nextId() : options.getArchiveRunId();
-      Duration window = Duration.standardMinutes(options.getArchiveWindowMinutes());
-      String location = options.getArchiveLocation();
-      ArchiveEvents valid =
-          ArchiveEvents.valid(
-              location, runId, window, options.getArchiveShards(), services.clock());
-      ArchiveEvents invalidOnes =
-          ArchiveEvents.invalid(
-              location, runId, window, options.getArchiveShards(), services.clock());
-      if (options.getCheckpointedWrites()) {
-        valid = valid.checkpointed();
-        invalidOnes = invalidOnes.checkpointed();
-      }
-      eventRows.apply("ArchiveEvents", valid);
-      invalidRows.apply("ArchiveInvalidMessages", invalidOnes);
+      eventRows.apply(
+          "ArchiveEvents",
+          ArchiveEvents.of(ArchiveEvents::valid, options, runId, services.clock()));
     }
   }
 
@@ -462,33 +325,6 @@ public final class IngestPipeline {
       read = read.withClientFactory(services.pubsub());
     }
     return read;
-  }
-
-  private static BigQueryTable table(
-      Options options,
-      Services services,
-      String table,
-      String schemaResource,
-      String partitionField,
-      List<String> clustering) {
-    String project =
-        isNullOrEmpty(options.getBigQueryProject())
-            ? options.getProject()
-            : options.getBigQueryProject();
-    BigQueryTable.WriteMethod method = options.getBigQueryWriteMethod();
-    int seconds =
-        method == BigQueryTable.WriteMethod.FILE_LOADS
-            ? options.getFileLoadsFrequencySeconds()
-            : options.getStorageWriteApiCommitSeconds();
-    return new BigQueryTable(
-        project + ":" + options.getBigQueryDataset() + "." + table,
-        schemaResource,
-        partitionField,
-        java.time.Duration.ofDays(options.getPartitionExpirationDays()).toMillis(),
-        clustering,
-        method,
-        Duration.standardSeconds(seconds),
-        services.bigQuery());
   }
 
   /** Returns the validation limits the options describe. */
@@ -528,46 +364,11 @@ public final class IngestPipeline {
       problems.add(
           "nothing would store the events: set --bigQueryDataset, --archiveLocation, or both");
     }
-    if (bigQuery) {
-      if (!DATASET.matcher(options.getBigQueryDataset()).matches()) {
-        problems.add(
-            "--bigQueryDataset may hold only letters, digits and underscores, got '"
-                + options.getBigQueryDataset()
-                + "'");
-      }
-      for (String table : List.of(options.getEventsTable(), options.getInvalidMessagesTable())) {
-        if (!TABLE.matcher(table).matches()) {
-          problems.add("'" + table + "' is not a valid BigQuery table name");
-        }
-      }
-      if (isNullOrEmpty(options.getBigQueryProject()) && isNullOrEmpty(options.getProject())) {
-        problems.add("--bigQueryDataset needs a project: set --bigQueryProject or --project");
-      }
-      if (options.getBigQueryWriteMethod() == BigQueryTable.WriteMethod.FILE_LOADS
-          && options.getFileLoadsFrequencySeconds() < MIN_FILE_LOADS_SECONDS) {
-        problems.add(
-            "--fileLoadsFrequencySeconds must be at least "
-                + MIN_FILE_LOADS_SECONDS
-                + " (BigQuery allows 1,500 load jobs per table per day), got "
-                + options.getFileLoadsFrequencySeconds());
-      }
-      if (options.getStorageWriteApiCommitSeconds() <= 0) {
-        problems.add("--storageWriteApiCommitSeconds must be positive");
-      }
-      if (options.getPartitionExpirationDays() < 0) {
-        problems.add("--partitionExpirationDays must be 0 (keep forever) or positive");
-      }
+    if (bigQuery && !DeadLetters.TABLE.matcher(options.getEventsTable()).matches()) {
+      problems.add("'" + options.getEventsTable() + "' is not a valid BigQuery table name");
     }
-    if (options.getCheckpointedWrites()
-        && !options.getArchiveLocation().isEmpty()
-        && options.getArchiveRunId().isEmpty()) {
-      problems.add(
-          "--checkpointedWrites needs a fixed --archiveRunId: a pane replayed from a checkpoint"
-              + " must rewrite the file it wrote before");
-    }
+    DeadLetters.validate(options, problems);
     positive(problems, "--dedupWindowMinutes", options.getDedupWindowMinutes());
-    positive(problems, "--archiveWindowMinutes", options.getArchiveWindowMinutes());
-    positive(problems, "--archiveShards", options.getArchiveShards());
     positive(problems, "--maxPayloadBytes", options.getMaxPayloadBytes());
     positive(problems, "--maxAttributes", options.getMaxAttributes());
     positive(problems, "--maxKeyLength", options.getMaxKeyLength());

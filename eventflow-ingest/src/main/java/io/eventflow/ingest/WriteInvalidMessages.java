@@ -1,7 +1,6 @@
 package io.eventflow.ingest;
 
 import com.google.api.services.bigquery.model.TableRow;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
 import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
 import org.apache.beam.sdk.metrics.Counter;
@@ -18,8 +17,10 @@ import org.slf4j.LoggerFactory;
  * Appends {@code invalid_messages} rows (see {@link TableRows#invalidMessageRow}) to BigQuery.
  *
  * <p>A row this table itself rejects has nowhere further to go in BigQuery (writing it here again
- * would loop), so it is logged in full at ERROR and counted as {@code invalid_messages.rejected}:
- * alert on that counter. The archive, when configured, holds it too.
+ * would loop), so it is counted as {@code invalid_messages.rejected} (alert on that counter) and
+ * logged at ERROR by message id, reason code and BigQuery's error only: the row holds customer data
+ * (payload, attributes, the decoded event), which does not belong in logs. The archive, when
+ * configured, holds the whole row.
  */
 public final class WriteInvalidMessages extends PTransform<PCollection<TableRow>, PDone> {
   private static final long serialVersionUID = 1L;
@@ -47,13 +48,21 @@ public final class WriteInvalidMessages extends PTransform<PCollection<TableRow>
     private final Counter rejected =
         Metrics.counter(ParseEvents.METRICS_NAMESPACE, "invalid_messages.rejected");
 
+    /** BigQuery's error text is kept to this many characters: it names a field, not data. */
+    static final int MAX_ERROR_CHARS = 500;
+
     @ProcessElement
     public void processElement(@Element BigQueryStorageApiInsertError error) {
       rejected.inc();
+      TableRow row = error.getRow();
+      String message = String.valueOf(error.getErrorMessage());
       LOG.error(
-          "BigQuery rejected an invalid_messages row ({}): {}",
-          error.getErrorMessage(),
-          BigQueryHelpers.toJsonString(error.getRow()));
+          "BigQuery rejected the invalid_messages row of message {} (reason {}): {}",
+          row == null ? null : row.get("message_id"),
+          row == null ? null : row.get("reason"),
+          message.length() <= MAX_ERROR_CHARS
+              ? message
+              : message.substring(0, MAX_ERROR_CHARS) + "...");
     }
   }
 }

@@ -13,8 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -25,8 +28,10 @@ import org.apache.beam.sdk.io.gcp.bigquery.BigQueryTestCaches;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.IncomingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
+import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubTestClient;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubTestClient.PubsubTestClientFactory;
 import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
@@ -39,6 +44,7 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -137,15 +143,17 @@ final class IngestHarness {
     options.as(DirectOptions.class).setBlockOnRun(false);
     // Pull requests are stamped with the read's clock and the fake insists on its own time.
     Clock clock = new FixedClock();
+    ACKED.clear();
     try (PubsubTestClientFactory pubsub =
-        PubsubTestClient.createFactoryForPullAndPublish(
-            PubsubClient.subscriptionPathFromPath(SUBSCRIPTION),
-            PubsubClient.topicPathFromPath(TOPIC),
-            clock,
-            60,
-            incoming,
-            republished,
-            List.of())) {
+        new AckRecordingFactory(
+            PubsubTestClient.createFactoryForPullAndPublish(
+                PubsubClient.subscriptionPathFromPath(SUBSCRIPTION),
+                PubsubClient.topicPathFromPath(TOPIC),
+                clock,
+                60,
+                incoming,
+                republished,
+                List.of()))) {
       IngestPipeline.Services services =
           new IngestPipeline.Services(TestEvents.CLOCK, () -> RUN_ID, null, pubsub, bigQuery);
       IngestPipeline.Services withClock =
@@ -157,18 +165,79 @@ final class IngestHarness {
               bigQuery);
       PipelineResult result = IngestPipeline.create(options, withClock).run();
       try {
+        // Then every pulled message acknowledged: acks follow the bundle that read a message, and
+        // closing the fake fails on any message still unacknowledged.
+        Set<String> ackIds = new HashSet<>();
+        incoming.forEach(m -> ackIds.add(m.ackId()));
         long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
-        while (!done.holds() && System.nanoTime() < deadline) {
+        while (!(done.holds() && ACKED.containsAll(ackIds))) {
           if (result.getState().isTerminal()) {
             result.waitUntilFinish(); // rethrows the failure
           }
+          if (System.nanoTime() - deadline > 0) {
+            throw new AssertionError(
+                "not within 3 minutes: the job's outputs (done: "
+                    + done.holds()
+                    + ") and the acknowledgement of "
+                    + ackIds
+                    + " (acknowledged: "
+                    + ACKED
+                    + ")");
+          }
           Thread.sleep(100);
         }
-        // Acks follow the bundle that read a message; give the last ones a moment.
-        Thread.sleep(500);
       } finally {
         result.cancel();
       }
+    }
+  }
+
+  /**
+   * Ack ids the job acknowledged through {@link AckRecordingFactory}'s clients. Static, as the fake
+   * Pub/Sub's own state is: the factory is serialized into the pipeline.
+   */
+  private static final Set<String> ACKED = ConcurrentHashMap.newKeySet();
+
+  /** The fake Pub/Sub, whose clients also record every ack id in {@link #ACKED}. */
+  private static final class AckRecordingFactory implements PubsubTestClientFactory {
+    private static final long serialVersionUID = 1L;
+    private final PubsubTestClientFactory fake;
+
+    AckRecordingFactory(PubsubTestClientFactory fake) {
+      this.fake = fake;
+    }
+
+    @Override
+    public PubsubClient newClient(
+        @Nullable String timestampAttribute,
+        @Nullable String idAttribute,
+        PubsubOptions options,
+        @Nullable String rootUrlOverride) {
+      return newClient(timestampAttribute, idAttribute, options);
+    }
+
+    @Override
+    public PubsubClient newClient(
+        @Nullable String timestampAttribute, @Nullable String idAttribute, PubsubOptions options) {
+      // The fake's clients are stateless views of its static state, as its own factory makes them.
+      return new PubsubTestClient() {
+        @Override
+        public void acknowledge(SubscriptionPath subscription, List<String> ackIds)
+            throws IOException {
+          super.acknowledge(subscription, ackIds);
+          ACKED.addAll(ackIds);
+        }
+      };
+    }
+
+    @Override
+    public String getKind() {
+      return fake.getKind();
+    }
+
+    @Override
+    public void close() throws IOException {
+      fake.close();
     }
   }
 

@@ -76,6 +76,10 @@ class IngestOverBrokerTest {
    * an event without a timestamp. The validated topic gets the event once, as binary protobuf with
    * its attributes, and the broken one is dead-lettered.
    *
+   * <p>"Once" is checked without a fixed wait: after both copies were parsed, a sentinel event is
+   * published; it exists only after the second copy was handed to the dedup step, and the test
+   * waits until the sentinel comes out on the validated topic before it counts the copies there.
+   *
    * <p>Input acks are not asserted: the DirectRunner acknowledges a bundle only once it reads the
    * next non-empty one, so the last messages of a burst stay leased until more arrive.
    */
@@ -109,28 +113,27 @@ class IngestOverBrokerTest {
     List<IncomingMessage> republished = new ArrayList<>();
     PipelineResult result = IngestPipeline.create(options, services).run();
     try {
-      // A guard against a hang, not a timing check: this normally takes a few seconds.
-      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (!(parsed(result, ParseEvents.validCounterName("purchase")) == 2
-              && parsed(result, ParseEvents.invalidCounterName(InvalidReason.MISSING_TIMESTAMP))
-                  == 1
-              && !republished.isEmpty())
-          && System.nanoTime() < deadline) {
-        republished.addAll(pullAndAck());
-        Thread.sleep(100);
-      }
-      // Give a duplicate the chance to show up before asserting there is none.
-      Thread.sleep(2_000);
-      republished.addAll(pullAndAck());
-
-      // Both copies of e-1 were read and parsed, and the broken event was dead-lettered.
-      assertThat(parsed(result, ParseEvents.validCounterName("purchase"))).isEqualTo(2);
-      assertThat(parsed(result, ParseEvents.invalidCounterName(InvalidReason.MISSING_TIMESTAMP)))
-          .isEqualTo(1);
+      // Guards against a hang, not timing checks: each normally takes a few seconds.
+      awaitWhilePulling(
+          republished,
+          () ->
+              parsed(result, ParseEvents.validCounterName("purchase")) == 2
+                  && parsed(result, ParseEvents.invalidCounterName(InvalidReason.MISSING_TIMESTAMP))
+                      == 1
+                  && !republished.isEmpty(),
+          "both copies of e-1 parsed, e-2 dead-lettered, e-1 republished");
+      Event sentinel = event("e-3").build();
+      client.publish(EVENTS, List.of(outgoing(sentinel, ContentType.PROTOBUF)));
+      awaitWhilePulling(
+          republished,
+          () -> republished.stream().anyMatch(m -> isEvent(m, "e-3")),
+          "the sentinel e-3 republished");
     } finally {
       result.cancel();
     }
 
+    assertThat(republished).filteredOn(m -> isEvent(m, "e-3")).hasSize(1);
+    republished.removeIf(m -> isEvent(m, "e-3"));
     assertThat(republished).hasSize(1);
     com.google.pubsub.v1.PubsubMessage message = republished.get(0).message();
     assertThat(Event.parseFrom(message.getData())).isEqualTo(purchase);
@@ -141,6 +144,27 @@ class IngestOverBrokerTest {
         .containsEntry(MessageAttributes.CUSTOMER, "customer-7")
         .containsEntry(MessageAttributes.TIMESTAMP, "2026-03-01T11:00:00Z")
         .containsEntry(MessageAttributes.CONTENT_TYPE, ContentType.PROTOBUF.mimeType());
+  }
+
+  /** Pulls the validated topic into {@code republished} until {@code done} holds, or fails. */
+  private void awaitWhilePulling(
+      List<IncomingMessage> republished, IngestHarness.Check done, String what) throws Exception {
+    Duration wait = Duration.ofMinutes(3);
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!done.holds()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("not within " + wait + ": " + what);
+      }
+      List<IncomingMessage> pulled = pullAndAck();
+      republished.addAll(pulled);
+      if (pulled.isEmpty()) {
+        Thread.sleep(100); // the topic is empty: poll again shortly
+      }
+    }
+  }
+
+  private static boolean isEvent(IncomingMessage message, String id) {
+    return id.equals(message.message().getAttributesMap().get(MessageAttributes.ID));
   }
 
   private static long parsed(PipelineResult result, String counter) {
