@@ -17,11 +17,40 @@ import org.apache.beam.sdk.util.VarInt;
 /**
  * Compact coders for the job's own types. Every event crosses a shuffle as a {@link RollupPoint}
  * per series, so it is 10 bytes plus a varint instead of a Java-serialized object (~200 bytes).
+ *
+ * <p>These bytes are a running job's state, handed to the new job's coders on a Dataflow {@code
+ * --update}: they must never change meaning. So aggregate functions are written as fixed ids
+ * ({@link #functionId}), not as enum ordinals that a reordered or inserted constant would shift;
+ * the ids are the ordinals of the first release, so state written before this rule decodes the
+ * same. {@code RollupCodersGoldenTest} pins every coder's bytes with committed fixtures.
  */
 public final class RollupCoders {
-  private static final AggregateFunction[] FUNCTIONS = AggregateFunction.values();
+  /** The id written for an accumulator that has no function yet (it holds no entries). */
+  static final int NO_FUNCTION = 0xff;
 
   private RollupCoders() {}
+
+  /**
+   * The id of a function in these coders' bytes. Fixed forever: a new function gets a new id, and
+   * an id is never reused.
+   */
+  static int functionId(AggregateFunction function) {
+    return switch (function) {
+      case SUM -> 0;
+      case MIN -> 1;
+      case MAX -> 2;
+    };
+  }
+
+  /** The function with an id written by {@link #functionId}. */
+  static AggregateFunction function(int id) throws IOException {
+    return switch (id) {
+      case 0 -> AggregateFunction.SUM;
+      case 1 -> AggregateFunction.MIN;
+      case 2 -> AggregateFunction.MAX;
+      default -> throw new IOException("unknown aggregate function id " + id);
+    };
+  }
 
   /** Encodes a {@link RollupPoint}: varint function, minute, value. */
   public static final class RollupPointCoder extends AtomicCoder<RollupPoint> {
@@ -36,7 +65,7 @@ public final class RollupCoders {
     @Override
     public void encode(RollupPoint point, OutputStream out) throws IOException {
       DataOutputStream data = new DataOutputStream(out);
-      data.writeByte(point.function().ordinal());
+      data.writeByte(functionId(point.function()));
       data.writeLong(point.minuteStart());
       data.writeDouble(point.value());
       data.flush();
@@ -45,7 +74,7 @@ public final class RollupCoders {
     @Override
     public RollupPoint decode(InputStream in) throws IOException {
       DataInputStream data = new DataInputStream(in);
-      AggregateFunction function = FUNCTIONS[data.readUnsignedByte()];
+      AggregateFunction function = function(data.readUnsignedByte());
       long minute = data.readLong();
       return new RollupPoint(minute, data.readDouble(), function);
     }
@@ -67,7 +96,7 @@ public final class RollupCoders {
     @Override
     public void encode(IntervalAccumulator acc, OutputStream out) throws IOException {
       DataOutputStream data = new DataOutputStream(out);
-      data.writeByte(acc.function() == null ? 0xff : acc.function().ordinal());
+      data.writeByte(acc.function() == null ? NO_FUNCTION : functionId(acc.function()));
       data.flush();
       VarInt.encode(acc.size(), out);
       for (int i = 0; i < acc.size(); i++) {
@@ -84,10 +113,14 @@ public final class RollupCoders {
       int fn = data.readUnsignedByte();
       int size = VarInt.decodeInt(in);
       IntervalAccumulator acc = new IntervalAccumulator();
+      if (size == 0) {
+        return acc;
+      }
+      AggregateFunction function = function(fn);
       for (int i = 0; i < size; i++) {
         long minute = data.readLong();
         double value = data.readDouble();
-        acc.add(FUNCTIONS[fn], minute, value, VarInt.decodeLong(in));
+        acc.add(function, minute, value, VarInt.decodeLong(in));
       }
       return acc;
     }
@@ -141,7 +174,7 @@ public final class RollupCoders {
     public void encode(SeriesInfo info, OutputStream out) throws IOException {
       StringUtf8Coder.of().encode(info.name(), out);
       DataOutputStream data = new DataOutputStream(out);
-      data.writeByte(info.function().ordinal());
+      data.writeByte(functionId(info.function()));
       data.writeLong(info.firstSeen().getEpochSecond());
       data.writeLong(info.lastSeen().getEpochSecond());
       data.flush();
@@ -151,7 +184,7 @@ public final class RollupCoders {
     public SeriesInfo decode(InputStream in) throws IOException {
       String name = StringUtf8Coder.of().decode(in);
       DataInputStream data = new DataInputStream(in);
-      AggregateFunction function = FUNCTIONS[data.readUnsignedByte()];
+      AggregateFunction function = function(data.readUnsignedByte());
       Instant first = Instant.ofEpochSecond(data.readLong());
       return new SeriesInfo(name, function, first, Instant.ofEpochSecond(data.readLong()));
     }

@@ -1,5 +1,7 @@
 package io.eventflow.timeseries.rollups;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.pb.AttributeValue;
 import io.eventflow.common.pb.Event;
@@ -12,8 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -52,13 +53,14 @@ public final class RollupKeys implements Serializable {
   /**
    * Series names by type and customer ("" for none): the count series, the customer's count series,
    * then each rule's customer series. Building and escaping them for every event was most of the
-   * extraction's cost; a busy stream repeats the same few thousand pairs. Cleared when it passes
-   * {@link #MAX_CACHED_PAIRS}, so a stream of ever-new customers stays bounded.
+   * extraction's cost; a busy stream repeats the same few thousand pairs. Bounded at {@link
+   * #MAX_CACHED_PAIRS} by Caffeine's size eviction (least valuable pairs first), so a stream of
+   * ever-new customers stays bounded. Created on first use, also after deserialization on a worker.
    */
-  private transient volatile @Nullable NameCache names;
+  private transient volatile @Nullable Cache<NameKey, String[]> names;
 
-  /** The cache and its size, created together (one volatile write) on first use. */
-  private record NameCache(Map<String, Map<String, String[]>> byType, AtomicInteger pairs) {}
+  /** A cache key: an event type and its customer ("" for none). */
+  record NameKey(String type, String customer) {}
 
   /** The most (type, customer) pairs whose series names are kept. */
   static final int MAX_CACHED_PAIRS = 100_000;
@@ -123,18 +125,38 @@ public final class RollupKeys implements Serializable {
 
   /** The series names of a (type, customer) pair, from the cache or built and cached. */
   private String[] names(String type, @Nullable String customer, CompiledRule @Nullable [] rules) {
-    NameCache cache = names;
+    return cache()
+        .get(
+            new NameKey(type, customer == null ? "" : customer),
+            key -> buildNames(type, customer, rules));
+  }
+
+  /** Returns the name cache, creating it on first use. */
+  Cache<NameKey, String[]> cache() {
+    Cache<NameKey, String[]> cache = names;
     if (cache == null) {
-      cache = new NameCache(new ConcurrentHashMap<>(), new AtomicInteger());
-      names = cache;
+      synchronized (this) {
+        cache = names;
+        if (cache == null) {
+          cache = newCache(Runnable::run);
+          names = cache;
+        }
+      }
     }
-    Map<String, String[]> byCustomer =
-        cache.byType().computeIfAbsent(type, t -> new ConcurrentHashMap<>());
-    String key = customer == null ? "" : customer;
-    String[] found = byCustomer.get(key);
-    if (found != null) {
-      return found;
-    }
+    return cache;
+  }
+
+  /**
+   * A name cache whose maintenance (eviction) runs on {@code executor}. The calling thread ({@code
+   * Runnable::run}): a DoFn thread does the little eviction work itself, instead of handing it to
+   * the common pool that the runner's own threads may be using.
+   */
+  static Cache<NameKey, String[]> newCache(Executor executor) {
+    return Caffeine.newBuilder().maximumSize(MAX_CACHED_PAIRS).executor(executor).build();
+  }
+
+  private static String[] buildNames(
+      String type, @Nullable String customer, CompiledRule @Nullable [] rules) {
     int ruleCount = rules == null ? 0 : rules.length;
     String[] built = new String[customer == null ? 1 : 2 + ruleCount];
     built[0] = SeriesNames.count(type, null);
@@ -145,11 +167,6 @@ public final class RollupKeys implements Serializable {
         built[2 + i] = SeriesNames.rollup(type, customer, rule.attribute(), rule.function());
       }
     }
-    if (cache.pairs().incrementAndGet() > MAX_CACHED_PAIRS) {
-      cache.byType().clear();
-      cache.pairs().set(0);
-    }
-    byCustomer.put(key, built);
     return built;
   }
 

@@ -7,11 +7,16 @@ import io.eventflow.common.IdGenerator;
 import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.common.pb.Event;
+import io.eventflow.ingest.DeadLetterOptions;
+import io.eventflow.ingest.DeadLetters;
+import io.eventflow.ingest.pb.InvalidMessage;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.PubsubClientFactory;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
@@ -27,6 +32,8 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The streaming rollups job: validated events from a Pub/Sub subscription become minute and
@@ -36,10 +43,19 @@ public final class RollupsPipeline {
   /** The {@code --store} value selecting Cloud Spanner. */
   public static final String SPANNER = "spanner";
 
+  /**
+   * Ends the run id of this job's archive files: with one {@code --archiveRunId} for both jobs (the
+   * local stack's), ingest's and rollups' dead letters of one window and pane would otherwise share
+   * a file name in the same folder.
+   */
+  static final String ARCHIVE_RUN_SUFFIX = "-rollups";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RollupsPipeline.class);
+
   private RollupsPipeline() {}
 
   /** The job's options; every one is described and has a documented default. */
-  public interface Options extends PubsubOptions, SingleProcessOptions {
+  public interface Options extends PubsubOptions, DeadLetterOptions {
     @Description(
         "The Pub/Sub subscription to the validated events topic, as"
             + " projects/PROJECT/subscriptions/SUBSCRIPTION. Required.")
@@ -133,14 +149,25 @@ public final class RollupsPipeline {
     void setRowIdSalt(String value);
   }
 
-  /** What the job talks to; tests replace the Pub/Sub source or client. */
+  /**
+   * What the job talks to besides its options; tests replace the clock, the Pub/Sub source or
+   * client and BigQuery.
+   *
+   * @param clock receipt times of dead letters and their arrival time in the archive
+   * @param ids the row id salt and the archive run id when the options leave them empty
+   * @param source replaces the Pub/Sub read when non-null
+   * @param pubsub a Pub/Sub client factory for the read, or null for the real one
+   * @param bigQuery BigQuery services for the dead letters, or null for the real BigQuery
+   */
   record Services(
+      Clock clock,
       IdGenerator ids,
       @Nullable PTransform<PBegin, PCollection<PubsubMessage>> source,
-      @Nullable PubsubClientFactory pubsub) {
+      @Nullable PubsubClientFactory pubsub,
+      @Nullable BigQueryServices bigQuery) {
 
     static Services production() {
-      return new Services(new UuidV7Generator(), null, null);
+      return new Services(Clock.systemUTC(), new UuidV7Generator(), null, null, null);
     }
   }
 
@@ -200,8 +227,10 @@ public final class RollupsPipeline {
             "ReadMessages",
             services.source() != null ? services.source() : read(options, services));
 
-    // 2. Decode the protobuf payloads.
-    PCollection<Event> events = messages.apply("DecodeEvents", new DecodeEvents());
+    // 2. Decode the protobuf (or JSON) payloads. What does not decode is a dead letter, not a
+    //    retry: failing the bundle would redeliver the same message forever.
+    PCollectionTuple decoded = messages.apply("DecodeEvents", new DecodeEvents(services.clock()));
+    PCollection<Event> events = decoded.get(DecodeEvents.EVENTS);
 
     // 3. Count each event once: Pub/Sub redelivers after the ack deadline (10-600 s), so ids are
     //    remembered for the dedup window (default 10 minutes), as in ingest.
@@ -223,6 +252,49 @@ public final class RollupsPipeline {
 
     // 5. Idempotent writes to the chosen store.
     rows.apply("WriteIntervals", writeIntervals(options));
+
+    // 6. Dead letters go where ingest's go (--bigQueryDataset's invalid_messages table, the
+    //    archive's invalid/ folder), in archive files of their own ("RUN-rollups"). Without either
+    //    option they are counted and logged only; validate() says so at launch.
+    if (DeadLetters.configured(options)) {
+      decoded
+          .get(DecodeEvents.UNDECODABLE)
+          .apply("WriteUndecodableMessages", new WriteUndecodable(options, services));
+    }
+  }
+
+  /**
+   * Writes the undecodable messages with ingest's dead-letter steps, as one composite: a message
+   * delivered again is dead-lettered once when the reader does not drop redeliveries itself ({@code
+   * --checkpointedWrites}).
+   */
+  private static final class WriteUndecodable
+      extends PTransform<PCollection<InvalidMessage>, PDone> {
+    private static final long serialVersionUID = 1L;
+    private final transient Options options;
+    private final transient Services services;
+
+    WriteUndecodable(Options options, Services services) {
+      this.options = options;
+      this.services = services;
+    }
+
+    @Override
+    public PDone expand(PCollection<InvalidMessage> invalid) {
+      PCollection<InvalidMessage> once =
+          options.getCheckpointedWrites()
+              ? invalid.apply(
+                  "DeduplicateInvalidMessages",
+                  DeadLetters.dropRedeliveries(
+                      Duration.standardMinutes(options.getDedupWindowMinutes())))
+              : invalid;
+      String runId =
+          options.getArchiveLocation().isEmpty()
+              ? ""
+              : DeadLetters.archiveRunId(options, services.ids()) + ARCHIVE_RUN_SUFFIX;
+      DeadLetters.write(once, options, runId, services.clock(), services.bigQuery());
+      return PDone.in(invalid.getPipeline());
+    }
   }
 
   /**
@@ -277,8 +349,14 @@ public final class RollupsPipeline {
               + store
               + "\"");
     }
+    DeadLetters.validate(options, problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid options: " + String.join("; ", problems));
+    }
+    if (!DeadLetters.configured(options)) {
+      LOG.warn(
+          "neither --bigQueryDataset nor --archiveLocation is set: undecodable messages will be"
+              + " counted (undecodableMessages) and logged by id, but not kept");
     }
     return spec;
   }

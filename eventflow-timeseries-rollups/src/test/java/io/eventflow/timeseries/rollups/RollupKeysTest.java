@@ -60,6 +60,31 @@ class RollupKeysTest {
         .contains(new Point("purchase.acme.count", AggregateFunction.SUM, MINUTE, 1));
   }
 
+  /**
+   * Past {@link RollupKeys#MAX_CACHED_PAIRS} pairs the cache stays within its bound and still keeps
+   * the pair it built last: the same event again gets the very same name instances, not rebuilt
+   * ones. (The hand-written cache cleared itself at the bound and then stored the new pair in a map
+   * that was no longer the cache.)
+   */
+  @Test
+  void cacheStaysBoundedAndKeepsThePairItBuiltLast() {
+    List<String> first = new ArrayList<>();
+    List<String> again = new ArrayList<>();
+    for (int i = 0; i < RollupKeys.MAX_CACHED_PAIRS; i++) {
+      keys.extract(event("e" + i, "signup", "customer-" + i, AT).build(), (series, f, m, v) -> {});
+    }
+    Event last = event("last", "signup", "customer-last", AT).build();
+    keys.extract(last, (series, f, m, v) -> first.add(series));
+    keys.extract(last, (series, f, m, v) -> again.add(series));
+
+    keys.cache().cleanUp();
+    assertThat(keys.cache().estimatedSize()).isLessThanOrEqualTo(RollupKeys.MAX_CACHED_PAIRS);
+    assertThat(first).containsExactly("signup.count", "signup.customer-last.count");
+    for (int i = 0; i < first.size(); i++) {
+      assertThat(again.get(i)).isSameAs(first.get(i));
+    }
+  }
+
   @Test
   void eventWithoutCustomerFeedsOnlyTotalSeries() {
     assertThat(points(event("1", "signup", null, AT).build()))

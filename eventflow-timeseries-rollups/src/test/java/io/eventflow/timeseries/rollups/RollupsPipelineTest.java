@@ -5,6 +5,8 @@ import static io.eventflow.timeseries.rollups.Events.num;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.EventJson;
 import io.eventflow.common.MessageAttributes;
@@ -15,13 +17,22 @@ import io.eventflow.timeseries.store.Resolution;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.StoreException;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
@@ -34,15 +45,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** The whole job, built from parsed command-line options and run on the DirectRunner. */
 class RollupsPipelineTest {
   private static final Instant T0 = Instant.parse("2025-03-01T10:00:00Z");
+  private static final Instant RECEIVED = Instant.parse("2025-03-01T10:30:00Z");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
   /**
    * Protobuf and JSON messages, a duplicate and an undecodable message go through the job into a
-   * real H2 file; reading back through the store gives exact counts, sums and the catalog.
+   * real H2 file; reading back through the store gives exact counts, sums and the catalog, and the
+   * undecodable message is in the archive's dead letters with its reason, as ingest writes them.
    */
   @Test
-  void jobBuiltFromParsedOptionsWritesTheEmbeddedStore() throws StoreException {
+  void jobBuiltFromParsedOptionsWritesTheEmbeddedStore() throws StoreException, IOException {
     String url = "jdbc:h2:file:" + dir.resolve("intervals");
     RollupsPipeline.Options options =
         parse(
@@ -51,7 +65,9 @@ class RollupsPipelineTest {
             "--rollups=purchase:sum:amount, purchase:max:amount",
             "--flushIntervalSeconds=1",
             "--dedupWindowMinutes=5",
-            "--rowIdSalt=test-run");
+            "--rowIdSalt=test-run",
+            "--archiveLocation=" + dir.resolve("warehouse"),
+            "--archiveRunId=run1");
 
     List<TimestampedValue<PubsubMessage>> messages = new ArrayList<>();
     Event a =
@@ -68,14 +84,17 @@ class RollupsPipelineTest {
     messages.add(proto(c, "m4"));
     messages.add(
         TimestampedValue.of(
-            new PubsubMessage("not protobuf".getBytes(StandardCharsets.UTF_8), Map.of(), "m5"),
+            new PubsubMessage(
+                "not protobuf".getBytes(StandardCharsets.UTF_8), Map.of("origin", "test"), "m5"),
             joda(T0)));
 
     RollupsPipeline.Services services =
         new RollupsPipeline.Services(
+            Clock.fixed(RECEIVED, ZoneOffset.UTC),
             () -> "unused",
             Create.timestamped(messages)
                 .withCoder(PubsubMessageWithAttributesAndMessageIdCoder.of()),
+            null,
             null);
     PipelineResult result = RollupsPipeline.create(options, services).run();
     assertThat(result.waitUntilFinish(org.joda.time.Duration.standardMinutes(2)))
@@ -105,6 +124,78 @@ class RollupsPipelineTest {
               "purchase.amount.sum",
               "purchase.count");
     }
+
+    // Exactly one dead letter, in ingest's folder and row shape, in a file of this job's own.
+    Map<Path, List<JsonNode>> deadLetters = archived(dir.resolve("warehouse"), "invalid");
+    assertThat(deadLetters.keySet())
+        .singleElement()
+        .satisfies(
+            file -> {
+              assertThat(file.getParent().getFileName()).hasToString("dt=2025-03-01");
+              assertThat(file.getFileName().toString()).startsWith("part-run1-rollups-");
+            });
+    JsonNode row = deadLetters.values().iterator().next().get(0);
+    assertThat(deadLetters.values().iterator().next()).hasSize(1);
+    assertThat(row.get("message_id").asText()).isEqualTo("m5");
+    assertThat(row.get("reason").asText()).isEqualTo("MALFORMED_PROTOBUF");
+    assertThat(row.get("message").asText()).startsWith("rollups: payload is not a protobuf event");
+    assertThat(row.get("received_at").asText()).isEqualTo("2025-03-01T10:30:00.000000Z");
+    assertThat(row.get("attributes").toString()).contains("origin", "test");
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(row.get("payload").asText()), StandardCharsets.UTF_8))
+        .isEqualTo("not protobuf");
+  }
+
+  /** Without a dead-letter option the job still runs; undecodable messages are counted only. */
+  @Test
+  void deadLettersAreOptional() {
+    RollupsPipeline.Options options =
+        parse("--subscription=projects/p/subscriptions/s", "--store=jdbc:h2:mem:x");
+    assertThat(RollupsPipeline.validate(options)).isNotNull();
+  }
+
+  @Test
+  void deadLetterOptionsAreCheckedAsIngestChecksThem() {
+    RollupsPipeline.Options options =
+        parse(
+            "--subscription=projects/p/subscriptions/s",
+            "--store=jdbc:h2:mem:x",
+            "--bigQueryDataset=no-dashes",
+            "--archiveLocation=/tmp/a",
+            "--archiveWindowMinutes=0",
+            "--checkpointedWrites=true",
+            "--rowIdSalt=s");
+    assertThatThrownBy(() -> RollupsPipeline.run(options))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--bigQueryDataset may hold only letters, digits and underscores")
+        .hasMessageContaining("--bigQueryDataset needs a project")
+        .hasMessageContaining("--archiveWindowMinutes must be positive")
+        .hasMessageContaining("--checkpointedWrites needs a fixed --archiveRunId");
+  }
+
+  /** Every row of the gzip JSON-lines files under {@code archive/folder}, by file. */
+  static Map<Path, List<JsonNode>> archived(Path archive, String folder) throws IOException {
+    Map<Path, List<JsonNode>> rows = new TreeMap<>();
+    Path root = archive.resolve(folder);
+    if (!Files.isDirectory(root)) {
+      return rows;
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".json.gz")).toList()) {
+        try (BufferedReader lines =
+            new BufferedReader(
+                new InputStreamReader(
+                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+          List<JsonNode> parsed = new ArrayList<>();
+          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            parsed.add(JSON.readTree(line));
+          }
+          rows.put(archive.relativize(file), parsed);
+        }
+      }
+    }
+    return rows;
   }
 
   @Test
