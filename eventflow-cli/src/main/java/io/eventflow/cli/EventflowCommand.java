@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,11 +49,7 @@ public final class EventflowCommand implements Runnable {
   /** Exit status when some input lines were rejected and every other line was published. */
   public static final int EXIT_REJECTED = 3;
 
-  @Option(
-      names = {"-v", "--verbose"},
-      scope = ScopeType.INHERIT,
-      description = "Print the stack trace of an error, not just its one-line message.")
-  boolean verbose;
+  @Mixin VerboseOption verbose;
 
   @Spec CommandSpec spec;
 
@@ -73,6 +70,59 @@ public final class EventflowCommand implements Runnable {
     CommandLine commandLine = new CommandLine(new EventflowCommand(), new ContextFactory(context));
     commandLine.setExecutionExceptionHandler(EventflowCommand::reportError);
     return commandLine;
+  }
+
+  /**
+   * Returns the command line for {@code args}. For {@code series} and {@code publish}, and for
+   * {@code --version}, the root carries only the subcommand asked for: picocli reflects over every
+   * registered command class when it builds the command line, and the others ({@code local}, {@code
+   * bench}, {@code feed}) pull in the option types of the embedded pipelines. Measured in
+   * docs/BENCHMARKS.md ("CLI start"). Anything else (help, an unknown or misspelled subcommand,
+   * root options before the subcommand) gets the full {@link #commandLine(CliContext)}.
+   */
+  public static CommandLine commandLine(CliContext context, String... args) {
+    String first = args.length == 0 ? "" : args[0];
+    Class<?> only =
+        switch (first) {
+          case "series" -> SeriesCommand.class;
+          case "publish" -> PublishCommand.class;
+          default -> null;
+        };
+    if (only == null && !first.equals("--version") && !first.equals("-V")) {
+      return commandLine(context);
+    }
+    ContextFactory factory = new ContextFactory(context);
+    CommandLine commandLine = new CommandLine(new QuickRoot(), factory);
+    if (only != null) {
+      commandLine.addSubcommand(first, new CommandLine(only, factory));
+    }
+    commandLine.setExecutionExceptionHandler(EventflowCommand::reportError);
+    return commandLine;
+  }
+
+  /** The root of {@link #commandLine(CliContext, String...)}: the same name, version and flags. */
+  @Command(
+      name = "eventflow",
+      mixinStandardHelpOptions = true,
+      versionProvider = EventflowCommand.Version.class)
+  static final class QuickRoot implements Runnable {
+    @Mixin VerboseOption verbose;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "Missing subcommand");
+    }
+  }
+
+  /** {@code -v}/{@code --verbose}, on both roots and inherited by every subcommand. */
+  static final class VerboseOption {
+    @Option(
+        names = {"-v", "--verbose"},
+        scope = ScopeType.INHERIT,
+        description = "Print the stack trace of an error, not just its one-line message.")
+    boolean verbose;
   }
 
   /** Prints one line naming the command and what went wrong; exits with {@link #EXIT_ERROR}. */

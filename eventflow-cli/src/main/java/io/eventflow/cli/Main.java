@@ -11,7 +11,7 @@ public final class Main {
   /** Runs the command line and exits with its status: 0 ok, 1 error, 2 bad usage, 3 rejected. */
   public static void main(String[] args) {
     configureLogging();
-    System.exit(EventflowCommand.commandLine(CliContext.system()).execute(args));
+    System.exit(EventflowCommand.commandLine(CliContext.system(), args).execute(args));
   }
 
   /**

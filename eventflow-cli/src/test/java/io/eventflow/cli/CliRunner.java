@@ -60,7 +60,8 @@ final class CliRunner {
             hook -> () -> {});
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine commandLine = EventflowCommand.commandLine(context);
+    // The entry Main uses: series and publish run under the quick root, as in the real command.
+    CommandLine commandLine = EventflowCommand.commandLine(context, args);
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     int exitCode = commandLine.execute(args);
