@@ -73,10 +73,20 @@ class PullPubsubMessagesTest {
     }
   }
 
+  /** Reads until the reader has a batch: a guard against a hang, not a timing check. */
+  private static boolean awaitBatch(PullReader reader, boolean start) throws IOException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    boolean available = start ? reader.start() : reader.advance();
+    while (!available && System.nanoTime() < deadline) {
+      available = reader.advance();
+    }
+    return available;
+  }
+
   /**
    * 2,500 messages come in three pulls of at most 1,000; a pull that takes the rest ends the bundle
-   * (the next read pulls nothing and says so); nothing is acknowledged until the checkpoint
-   * covering the batches is finalized, and then all of them are.
+   * (the next read returns nothing); nothing is acknowledged until the checkpoint covering the
+   * batches is finalized, and then all of them are.
    */
   @Test
   void pullsBatchesAndAcknowledgesWhenTheCheckpointIsFinalized() throws Exception {
@@ -85,11 +95,11 @@ class PullPubsubMessagesTest {
 
     List<PubsubMessage> read = new ArrayList<>();
     List<Integer> sizes = new ArrayList<>();
-    boolean available = reader.start();
+    boolean available = awaitBatch(reader, true);
     while (available) {
       sizes.add(reader.getCurrent().size());
       reader.getCurrent().forEach(m -> read.add(m.getValue()));
-      available = reader.advance();
+      available = read.size() < 2_500 ? awaitBatch(reader, false) : reader.advance();
     }
 
     assertThat(sizes).containsExactly(1_000, 1_000, 500);
@@ -120,7 +130,7 @@ class PullPubsubMessagesTest {
   void aReaderResumedFromACheckpointAcknowledgesItFirst() throws Exception {
     publish(300, Map.of());
     PullReader crashed = reader(null);
-    assertThat(crashed.start()).isTrue();
+    assertThat(awaitBatch(crashed, true)).isTrue();
     assertThat(crashed.getCurrent()).hasSize(300);
     PullCheckpoint committed = crashed.getCheckpointMark();
     // The process dies here: the checkpoint was committed, its finalization never ran.
@@ -136,7 +146,7 @@ class PullPubsubMessagesTest {
     PullReader resumed = stale.createReader(running, committed);
 
     assertThat(broker.unacknowledged(subscription.getPath())).isEqualTo(5);
-    assertThat(resumed.start()).isTrue();
+    assertThat(awaitBatch(resumed, true)).isTrue();
     assertThat(resumed.getCurrent())
         .extracting(m -> new String(m.getValue().getPayload(), StandardCharsets.UTF_8))
         .containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4");
@@ -155,7 +165,7 @@ class PullPubsubMessagesTest {
     publish(1, Map.of());
 
     PullReader reader = reader("ts");
-    assertThat(reader.start()).isTrue();
+    assertThat(awaitBatch(reader, true)).isTrue();
     Map<Long, Integer> byMillis = new HashMap<>();
     for (TimestampedValue<PubsubMessage> m : reader.getCurrent()) {
       byMillis.merge(m.getTimestamp().getMillis(), 1, Integer::sum);
@@ -173,15 +183,39 @@ class PullPubsubMessagesTest {
     assertThat(reader.getWatermark()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
   }
 
-  /** An empty subscription: nothing to read, and the watermark moves up to about now. */
+  /**
+   * An empty subscription: reads return nothing at once while the pull waits at the broker, and
+   * once it has waited a while the watermark moves up to about now.
+   */
   @Test
   void anIdleSubscriptionMovesTheWatermarkToNow() throws Exception {
     Instant before = Instant.now();
     PullReader reader = reader(null);
 
     assertThat(reader.start()).isFalse();
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (reader.getWatermark().isBefore(before.minus(PullPubsubMessages.IDLE_WATERMARK_LAG))
+        && System.nanoTime() < deadline) {
+      assertThat(reader.advance()).isFalse();
+    }
     assertThat(reader.getWatermark())
         .isBetween(before.minus(PullPubsubMessages.IDLE_WATERMARK_LAG), Instant.now());
+    reader.close();
+  }
+
+  /** A message published while the reader's pull waits at the broker is read by that pull. */
+  @Test
+  void aWaitingPullDeliversWhatIsPublishedLater() throws Exception {
+    PullReader reader = reader(null);
+    assertThat(reader.start()).isFalse();
+
+    publish(3, Map.of());
+
+    assertThat(awaitBatch(reader, false)).isTrue();
+    assertThat(reader.getCurrent())
+        .extracting(m -> new String(m.getValue().getPayload(), StandardCharsets.UTF_8))
+        .containsExactlyInAnyOrder("m0", "m1", "m2");
+    reader.close();
   }
 
   @Test

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       FeedCommand.class,
       LocalCommand.class,
+      MqttCommand.class,
       BenchCommand.class,
       SeriesCommand.class,
       CommandLine.HelpCommand.class,
