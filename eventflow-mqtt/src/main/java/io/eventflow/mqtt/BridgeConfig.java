@@ -167,7 +167,7 @@ public record BridgeConfig(
   /** Collects the settings of a {@link BridgeConfig}. */
   public static final class Builder {
     private final String host;
-    private final int port;
+    private int port;
     private final boolean tls;
     private Optional<Path> caCertificate = Optional.empty();
     private int mqttVersion = 5;
@@ -211,6 +211,12 @@ public record BridgeConfig(
       }
       host = parsed.getHost();
       port = parsed.getPort() > 0 ? parsed.getPort() : (tls ? 8883 : 1883);
+    }
+
+    /** Sets the broker's port, e.g. one an embedded broker picked. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
     }
 
     /** Trusts the CA in this PEM file for the broker's TLS certificate. */

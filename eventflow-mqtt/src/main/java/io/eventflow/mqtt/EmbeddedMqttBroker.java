@@ -6,8 +6,6 @@ import io.moquette.broker.config.MemoryConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
-import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -31,13 +29,13 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
   }
 
   /**
-   * Starts a broker on {@code host:port} (0 picks a free port). With a data directory, sessions and
-   * queued QoS 1 messages survive a restart (Moquette's H2 store); without, they live in memory.
+   * Starts a broker on {@code host:port} (0 picks a free port). Sessions and queued messages live
+   * in memory: Moquette's on-disk store is built on H2's MVStore 2.1, whose classes the local
+   * stack's H2 2.5 (the interval store) also ships, in another version, on the same classpath.
    *
-   * @throws IOException if the port cannot be bound or the store cannot be opened
+   * @throws IOException if the port cannot be bound
    */
-  public static EmbeddedMqttBroker start(String host, int port, Optional<Path> dataDir)
-      throws IOException {
+  public static EmbeddedMqttBroker start(String host, int port) throws IOException {
     int bound = port != 0 ? port : freePort(host);
     Properties properties = new Properties();
     properties.setProperty(BrokerConstants.HOST_PROPERTY_NAME, host);
@@ -47,13 +45,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         BrokerConstants.WEB_SOCKET_PORT_PROPERTY_NAME, BrokerConstants.DISABLED_PORT_BIND);
     // Moquette 0.17 reports usage to its authors' server unless told not to.
     properties.setProperty(BrokerConstants.ENABLE_TELEMETRY_NAME, "false");
-    if (dataDir.isPresent()) {
-      properties.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "true");
-      properties.setProperty(
-          BrokerConstants.DATA_PATH_PROPERTY_NAME, dataDir.get().toString() + "/");
-    } else {
-      properties.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
-    }
+    properties.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
     Server server = new Server();
     server.startServer(new MemoryConfig(properties));
     return new EmbeddedMqttBroker(server, host, bound);
@@ -75,7 +67,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     return port;
   }
 
-  /** Stops the broker; with a data directory, its sessions are kept for the next start. */
+  /** Stops the broker; its sessions and queued messages are gone. */
   @Override
   public void close() {
     server.stopServer();

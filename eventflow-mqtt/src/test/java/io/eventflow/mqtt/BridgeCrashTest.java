@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +49,7 @@ class BridgeCrashTest {
   @Test
   void killedBridgeLosesNothingAndRedeliveriesKeepTheirIds() throws Exception {
     try (PubSubFixture pubsub = PubSubFixture.start(dir.resolve("pubsub"));
-        EmbeddedMqttBroker mqtt = EmbeddedMqttBroker.start("127.0.0.1", 0, Optional.empty())) {
+        EmbeddedMqttBroker mqtt = EmbeddedMqttBroker.start("127.0.0.1", 0)) {
       Process first = startBridge(mqtt, pubsub, dir.resolve("first.log"));
       AtomicInteger sent = new AtomicInteger();
       Thread publisher =
