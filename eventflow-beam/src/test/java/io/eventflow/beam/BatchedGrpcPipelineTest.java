@@ -57,6 +57,11 @@ class BatchedGrpcPipelineTest {
   /**
    * 2,500 messages, the last 500 repeating the ids of the first 500 with other payloads: the output
    * topic gets each id once, with its payload and attributes, and nothing more.
+   *
+   * <p>"Nothing more" without a fixed wait: once the broker has delivered all 2,500 to the job (so
+   * every repeat was pulled and emitted by the reader), a sentinel message is published, and the
+   * output is counted when the sentinel has come through behind the repeats. (Not "all
+   * acknowledged": on the DirectRunner the last pulls' acknowledgements took almost two minutes.)
    */
   @Test
   void copiesMessagesOncePerIdBetweenTopics() throws Exception {
@@ -78,27 +83,56 @@ class BatchedGrpcPipelineTest {
     PipelineResult job = pipeline().run();
     Map<String, IncomingMessage> byId = new HashMap<>();
     try {
-      // A guard against a hang, not a timing check: this normally takes a few seconds.
-      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (byId.size() < 2_000 && System.nanoTime() < deadline) {
-        pullInto(byId);
-      }
-      // Then nothing more: the repeats were dropped.
-      long quiet = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-      while (System.nanoTime() < quiet) {
-        pullInto(byId);
-      }
+      // Guards against a hang, not timing checks: each normally takes a few seconds.
+      await(() -> pullInto(byId) >= 2_000, "2,000 ids on the output topic");
+      await(
+          () -> broker.undelivered(inSubscription.getPath()) == 0,
+          "all 2,500 input messages delivered to the job");
+      client.publish(
+          IN,
+          List.of(
+              OutgoingMessage.of(
+                  new PubsubMessage(
+                      "sentinel".getBytes(StandardCharsets.UTF_8), Map.of("id", "sentinel")),
+                  0,
+                  null,
+                  null)));
+      await(
+          () -> {
+            pullInto(byId);
+            return byId.containsKey("sentinel");
+          },
+          "the sentinel on the output topic");
     } finally {
       job.cancel();
     }
 
+    assertThat(byId.remove("sentinel")).isNotNull();
     assertThat(byId).hasSize(2_000);
     IncomingMessage first = byId.get("id-7");
     assertThat(first.message().getAttributesMap()).containsEntry("n", "7");
     assertThat(first.message().getData().toStringUtf8()).isEqualTo("payload-7");
   }
 
-  private void pullInto(Map<String, IncomingMessage> byId) throws Exception {
+  /** A condition polled while the job runs. */
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls {@code done} until it holds, failing after two minutes with what was awaited. */
+  private static void await(Check done, String what) throws Exception {
+    Duration wait = Duration.ofMinutes(2);
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!done.holds()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("not within " + wait + ": " + what);
+      }
+      Thread.sleep(50); // nothing new yet: poll again shortly
+    }
+  }
+
+  /** Pulls the output topic into {@code byId}, acknowledging; returns how many ids it holds. */
+  private int pullInto(Map<String, IncomingMessage> byId) throws Exception {
     List<IncomingMessage> pulled = client.pull(0, outSubscription, 1_000, true);
     List<String> ackIds = new ArrayList<>();
     for (IncomingMessage m : pulled) {
@@ -108,9 +142,8 @@ class BatchedGrpcPipelineTest {
     }
     if (!ackIds.isEmpty()) {
       client.acknowledge(outSubscription, ackIds);
-    } else {
-      Thread.sleep(50);
     }
+    return byId.size();
   }
 
   private Pipeline pipeline() {
