@@ -18,7 +18,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -167,21 +166,18 @@ public final class ArchiveEvents extends PTransform<PCollection<TableRow>, PDone
                 "ToJsonLines",
                 MapElements.into(
                         TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                    .via(row -> KV.of(folderOf.apply(row), BigQueryHelpers.toJsonString(row))))
+                    .via(row -> KV.of(folderOf.apply(row), TableRows.jsonLine(row))))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
             .apply("StampArrivalTime", ParDo.of(new StampArrivalTimeFn<KV<String, String>>(clock)))
             .apply(
                 "WindowByArrival",
                 Window.<KV<String, String>>into(FixedWindows.of(window))
                     // One file set when the window closes, then one per late row batch: late rows
-                    // are
-                    // written, never dropped. The early firing, a window's length of processing
-                    // time
-                    // after a pane's first row, writes rows even while the watermark stands still:
-                    // Pub/Sub's watermark only moves when messages arrive, so on an idle
-                    // subscription
-                    // (a quiet local stack, a paused producer) the last window would otherwise wait
-                    // for the next message to be written.
+                    // are written, never dropped. The early firing, a window's length of
+                    // processing time after a pane's first row, writes rows even while the
+                    // watermark stands still: Pub/Sub's watermark only moves when messages arrive,
+                    // so on an idle subscription (a quiet local stack, a paused producer) the last
+                    // window would otherwise wait for the next message to be written.
                     .triggering(
                         AfterWatermark.pastEndOfWindow()
                             .withEarlyFirings(
@@ -190,10 +186,8 @@ public final class ArchiveEvents extends PTransform<PCollection<TableRow>, PDone
                     .withAllowedLateness(ALLOWED_LATENESS)
                     .discardingFiredPanes())
             // The file writer groups its input: one element per folder, window and bundle instead
-            // of
-            // one per row makes that grouping (whose buffer the DirectRunner copies on every
-            // bundle)
-            // cheap; the text sink writes the joined lines as they are.
+            // of one per row makes that grouping (whose buffer the DirectRunner copies on every
+            // bundle) cheap; the text sink writes the joined lines as they are.
             .apply("JoinLinesPerBundle", ParDo.of(new JoinLinesPerBundleFn()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
     if (checkpointed) {

@@ -1,5 +1,8 @@
 package io.eventflow.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.common.io.BaseEncoding;
 import com.google.protobuf.Timestamp;
@@ -23,7 +26,28 @@ import java.util.TreeMap;
  * "-Infinity" (JSON has no literal for them).
  */
 public final class TableRows {
+  /**
+   * Writes rows as JSON. A {@code TableRow} is a map of plain values and nested rows, which Jackson
+   * writes as it would any map; BigQuery's own {@code toJsonString} (Google's JSON library) opened
+   * a new character writer per row and took about a tenth of the ingest step's CPU on the local
+   * stack (JFR).
+   */
+  private static final ObjectWriter JSON = new ObjectMapper().writer();
+
   private TableRows() {}
+
+  /**
+   * Returns a row as one line of JSON, the same text as BigQuery's {@code
+   * BigQueryHelpers.toJsonString}: the archive's lines and the rejected rows of dead letters.
+   */
+  public static String jsonLine(TableRow row) {
+    try {
+      return JSON.writeValueAsString(row);
+    } catch (JsonProcessingException e) {
+      // Rows hold strings, numbers, booleans, lists and rows: Jackson writes all of them.
+      throw new IllegalStateException("cannot write a row as JSON: " + e.getMessage(), e);
+    }
+  }
 
   /** Returns the row of the events table for a valid event. */
   public static TableRow eventRow(Event event) {

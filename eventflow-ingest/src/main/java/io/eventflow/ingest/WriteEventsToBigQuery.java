@@ -7,7 +7,6 @@ import io.eventflow.ingest.pb.InvalidMessage;
 import java.time.Clock;
 import java.time.Instant;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
 import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
 import org.apache.beam.sdk.transforms.Create;
@@ -71,7 +70,7 @@ public final class WriteEventsToBigQuery
                   + row.get("id")
                   + ": "
                   + error.getErrorMessage())
-          .setRejectedRow(BigQueryHelpers.toJsonString(row))
+          .setRejectedRow(TableRows.jsonLine(row))
           .build();
     }
   }

@@ -2,6 +2,7 @@ package io.eventflow.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
@@ -13,6 +14,7 @@ import io.eventflow.common.pb.InvalidReason;
 import io.eventflow.ingest.pb.InvalidMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.junit.jupiter.api.Test;
 
 class TableRowsTest {
@@ -56,6 +58,38 @@ class TableRowsTest {
     assertThat(attributes.get(6)).containsEntry("float_value", 0.25);
     assertThat(attributes.get(7)).containsEntry("timestamp_value", "2026-02-28T23:59:59.123456Z");
     attributes.forEach(a -> assertThat(a).hasSize(2));
+  }
+
+  /**
+   * The archive's JSON lines are BigQuery's JSON of the same rows: every attribute type, a row
+   * without a customer and an invalid-message row.
+   */
+  @Test
+  void jsonLineIsBigQuerysJsonOfTheRow() throws Exception {
+    List<TableRow> rows =
+        List.of(
+            TableRows.eventRow(everyAttributeType()),
+            TableRows.eventRow(TestEvents.event("e").clearCustomer().build()),
+            TableRows.invalidMessageRow(
+                InvalidMessage.newBuilder()
+                    .setMessageId("m-1")
+                    .setReceivedAt(Timestamps.parseUnchecked("2026-03-01T12:00:00Z"))
+                    .setReason(InvalidReason.MALFORMED_PROTOBUF)
+                    .setMessage("the event has no id \"quoted\" \u2028 and a tab\t")
+                    .setPayload(ByteString.copyFromUtf8("{\"type\":\"x\"}"))
+                    .putAttributes("content-type", "application/json")
+                    .build()));
+
+    ObjectMapper json = new ObjectMapper();
+    for (TableRow row : rows) {
+      String line = TableRows.jsonLine(row);
+      assertThat(line).doesNotContain("\n");
+      // The same JSON value; the text differs only where Google's library escapes U+2028 for
+      // JavaScript, which JSON does not require.
+      assertThat(json.readTree(line)).isEqualTo(json.readTree(BigQueryHelpers.toJsonString(row)));
+    }
+    assertThat(TableRows.jsonLine(rows.get(0)))
+        .isEqualTo(BigQueryHelpers.toJsonString(rows.get(0)));
   }
 
   @Test
