@@ -12,6 +12,7 @@ locals {
     "pubsub.googleapis.com",               # topics and subscriptions
     "redis.googleapis.com",                # Memorystore
     "run.googleapis.com",                  # query service
+    "secretmanager.googleapis.com",        # Memorystore's AUTH string
     "spanner.googleapis.com",              # interval store
     "storage.googleapis.com",              # staging, temp, archive
   ])

@@ -7,8 +7,9 @@
 # roles/run.invoker, granted only to var.query_invokers (which refuses allUsers).
 
 locals {
-  # The cache the server uses, in its EVENTFLOW_REDIS_URL format (the store is in locals.tf).
-  query_redis_url = "redis://${google_redis_instance.cache.host}:${google_redis_instance.cache.port}"
+  # The cache the server uses, in its EVENTFLOW_REDIS_URL format (the store is in locals.tf):
+  # rediss, as the instance encrypts in transit (redis.tf); the port is then 6378.
+  query_redis_url = "rediss://${google_redis_instance.cache.host}:${google_redis_instance.cache.port}"
 
   # The server's gRPC port (the image's EVENTFLOW_GRPC_PORT); Cloud Run sends traffic here.
   query_grpc_port = 9090
@@ -70,6 +71,22 @@ resource "google_cloud_run_v2_service" "query" {
         name  = "EVENTFLOW_REDIS_URL"
         value = local.query_redis_url
       }
+      # The AUTH string from Secret Manager: Cloud Run reads the secret as the service account at
+      # start-up, so it never appears in the service's configuration.
+      env {
+        name = "EVENTFLOW_REDIS_PASSWORD"
+        value_source {
+          secret_key_ref {
+            secret  = google_secret_manager_secret.redis_auth.secret_id
+            version = "latest"
+          }
+        }
+      }
+      # The instance's own CA, which the JVM does not trust by default (a public certificate).
+      env {
+        name  = "EVENTFLOW_REDIS_CA_CERT"
+        value = google_redis_instance.cache.server_ca_certs[0].cert
+      }
       env {
         name  = "EVENTFLOW_GRPC_PORT"
         value = tostring(local.query_grpc_port)
@@ -105,6 +122,8 @@ resource "google_cloud_run_v2_service" "query" {
   depends_on = [
     google_project_service.apis,
     google_spanner_database_iam_member.query_reads_intervals,
+    google_secret_manager_secret_iam_member.query_reads_redis_auth,
+    google_secret_manager_secret_version.redis_auth,
   ]
 }
 

@@ -32,6 +32,9 @@ locals {
   query_service    = "eventflow-timeseries-srv"
   image_repository = "eventflow"
 
+  # The Secret Manager secret holding Memorystore's AUTH string (redis.tf).
+  redis_auth_secret = "eventflow-redis-auth"
+
   # Service accounts: one identity per workload, each with only what it needs (iam.tf).
   ingest_sa_id    = "eventflow-ingest"
   rollups_sa_id   = "eventflow-rollups"

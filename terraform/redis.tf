@@ -5,10 +5,12 @@
 # (no replica) is the default.
 #
 # Reachable only from the eventflow VPC (direct peering): the query service reaches it through
-# direct VPC egress (cloudrun.tf). AUTH and in-transit TLS are off: Memorystore's TLS uses a
-# per-instance CA that the JVM does not trust out of the box, and the instance has no public
-# address. Turn both on (rediss:// and a password in EVENTFLOW_REDIS_URL, from Secret Manager) if
-# other workloads share the network.
+# direct VPC egress (cloudrun.tf). AUTH and in-transit encryption are on, so nothing else on the
+# network can read or poison cached answers: the service connects with rediss:// (port 6378),
+# verifies the server against the instance's own CA (EVENTFLOW_REDIS_CA_CERT, from the instance's
+# server_ca_certs) and authenticates with the AUTH string, which it reads from Secret Manager
+# (EVENTFLOW_REDIS_PASSWORD, injected by Cloud Run from the secret below; only the query service
+# account may read it).
 resource "google_redis_instance" "cache" {
   name           = local.redis_instance
   display_name   = "eventflow query cache"
@@ -20,8 +22,8 @@ resource "google_redis_instance" "cache" {
   authorized_network = google_compute_network.main.id
   connect_mode       = "DIRECT_PEERING"
 
-  auth_enabled            = false
-  transit_encryption_mode = "DISABLED"
+  auth_enabled            = true
+  transit_encryption_mode = "SERVER_AUTHENTICATION"
 
   redis_configs = {
     # Evict the least recently used answer when memory is full; every key also has a TTL
@@ -30,4 +32,28 @@ resource "google_redis_instance" "cache" {
   }
 
   depends_on = [google_project_service.apis]
+}
+
+# The AUTH string, kept in Secret Manager rather than in the service's plain environment (where
+# anyone with run.services.get could read it). Terraform state holds it too (auth_string): keep the
+# state in a bucket only operators can read.
+resource "google_secret_manager_secret" "redis_auth" {
+  secret_id = local.redis_auth_secret
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_version" "redis_auth" {
+  secret      = google_secret_manager_secret.redis_auth.id
+  secret_data = google_redis_instance.cache.auth_string
+}
+
+resource "google_secret_manager_secret_iam_member" "query_reads_redis_auth" {
+  secret_id = google_secret_manager_secret.redis_auth.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.query.member
 }

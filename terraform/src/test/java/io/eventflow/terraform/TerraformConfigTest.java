@@ -86,6 +86,8 @@ class TerraformConfigTest {
             "google_spanner_instance.main",
             "google_spanner_database.main",
             "google_redis_instance.cache",
+            "google_secret_manager_secret.redis_auth",
+            "google_secret_manager_secret_version.redis_auth",
             "google_storage_bucket.main",
             "google_compute_network.main",
             "google_compute_subnetwork.main",
@@ -150,6 +152,7 @@ class TerraformConfigTest {
             "\"spanner.googleapis.com\"",
             "\"redis.googleapis.com\"",
             "\"run.googleapis.com\"",
+            "\"secretmanager.googleapis.com\"",
             "\"dataflow.googleapis.com\"",
             "\"storage.googleapis.com\"",
             "\"compute.googleapis.com\"");
@@ -279,7 +282,9 @@ class TerraformConfigTest {
             "roles/pubsub.viewer on google_pubsub_subscription.rollups.id",
             "roles/spanner.databaseUser on google_spanner_database.main.name");
     assertThat(grantsOf("google_service_account.query.member"))
-        .containsExactly("roles/spanner.databaseReader on google_spanner_database.main.name");
+        .containsExactlyInAnyOrder(
+            "roles/spanner.databaseReader on google_spanner_database.main.name",
+            "roles/secretmanager.secretAccessor on google_secret_manager_secret.redis_auth.id");
     assertThat(grantsOf("google_service_account.publisher.member"))
         .containsExactly("roles/pubsub.publisher on google_pubsub_topic.events.id");
   }
@@ -358,8 +363,34 @@ class TerraformConfigTest {
         .containsKeys(
             "EVENTFLOW_STORE",
             "EVENTFLOW_REDIS_URL",
+            "EVENTFLOW_REDIS_CA_CERT",
             "EVENTFLOW_GRPC_PORT",
             "EVENTFLOW_METRICS_PORT");
+  }
+
+  @Test
+  void redisRequiresAuthAndTlsAndTheServiceReadsTheAuthStringFromSecretManager() {
+    Map<String, Object> redis = config.resource("google_redis_instance.cache");
+    assertThat(redis.get("auth_enabled")).isEqualTo(true);
+    assertThat(redis.get("transit_encryption_mode")).isEqualTo("SERVER_AUTHENTICATION");
+    assertThat((String) config.blocks("locals").get("query_redis_url")).startsWith("rediss://");
+    assertThat(
+            config.resource("google_secret_manager_secret_version.redis_auth").get("secret_data"))
+        .isEqualTo("google_redis_instance.cache.auth_string");
+
+    Map<String, Object> container =
+        single(
+            single(config.resource("google_cloud_run_v2_service.query"), "template"), "containers");
+    Map<String, Object> password =
+        nested(container, "env").stream()
+            .filter(e -> "EVENTFLOW_REDIS_PASSWORD".equals(e.get("name")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no EVENTFLOW_REDIS_PASSWORD"));
+    // Only a reference to the secret: the value itself is never in the service's configuration.
+    assertThat(password).doesNotContainKey("value");
+    Map<String, Object> ref = single(single(password, "value_source"), "secret_key_ref");
+    assertThat(ref.get("secret")).isEqualTo("google_secret_manager_secret.redis_auth.secret_id");
+    assertThat(ref.get("version")).isEqualTo("latest");
   }
 
   @Test
@@ -387,6 +418,7 @@ class TerraformConfigTest {
                 Integer.toString(port)));
     assertThat(server.grpcPort()).isEqualTo(9090);
     assertThat(server.metricsPort()).isEqualTo(-1);
+    assertThat(server.redisUrl().getScheme()).isEqualTo("rediss");
     assertThat(server.redisUrl().getHost()).isEqualTo("10.20.30.40");
     assertThat(server.redisUrl().getPort()).isEqualTo(6379);
   }
@@ -448,7 +480,8 @@ class TerraformConfigTest {
           "dataset_id",
           "database",
           "name",
-          "service_account_id");
+          "service_account_id",
+          "secret_id");
 
   /** Every *_iam_member resource as grants, for_each expanded where its values are written out. */
   private static List<Grant> grants() {

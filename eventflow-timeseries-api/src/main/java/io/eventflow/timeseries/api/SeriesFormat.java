@@ -1,9 +1,16 @@
 package io.eventflow.timeseries.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * The output formats of {@code eventflow series get}: each renders series values as text ending in
@@ -82,30 +89,62 @@ public enum SeriesFormat {
     return out.toString();
   }
 
-  /** Renders the JSON format on one line. */
+  /** Writes the JSON format; one generator factory serves every call (it is thread-safe). */
+  private static final JsonFactory JSON_FACTORY = new JsonFactory();
+
+  /** Writes the CSV format: RFC 4180 with a header row and LF line ends. */
+  private static final CsvMapper CSV_MAPPER = new CsvMapper();
+
+  private static final CsvSchema CSV_SCHEMA =
+      CsvSchema.builder()
+          .addColumn("start")
+          .addColumn("value")
+          .setUseHeader(true)
+          .setLineSeparator("\n")
+          .build();
+
+  /** Renders the JSON format on one line, with Jackson's generator (escaping included). */
   public static String json(SeriesValues series) {
-    StringBuilder out = new StringBuilder(32 + series.size() * 48);
-    out.append("{\"name\":");
-    jsonString(out, series.name());
-    out.append(",\"points\":[");
-    for (int i = 0; i < series.size(); i++) {
-      if (i > 0) {
-        out.append(',');
+    StringWriter out = new StringWriter(32 + series.size() * 48);
+    try (JsonGenerator json = JSON_FACTORY.createGenerator(out)) {
+      json.writeStartObject();
+      json.writeStringField("name", series.name());
+      json.writeArrayFieldStart("points");
+      for (int i = 0; i < series.size(); i++) {
+        json.writeStartObject();
+        json.writeStringField("start", series.start(i).toString());
+        json.writeFieldName("value");
+        double v = series.value(i);
+        if (!Double.isFinite(v)) {
+          // JSON has no NaN or infinities.
+          json.writeNull();
+        } else if (isWhole(v)) {
+          json.writeNumber((long) v);
+        } else {
+          json.writeNumber(v);
+        }
+        json.writeEndObject();
       }
-      out.append("{\"start\":\"").append(series.start(i)).append("\",\"value\":");
-      double v = series.value(i);
-      out.append(Double.isFinite(v) ? number(v) : "null").append('}');
+      json.writeEndArray();
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("a StringWriter does not fail", e);
     }
-    return out.append("]}\n").toString();
+    return out.append('\n').toString();
   }
 
-  /** Renders the CSV format (RFC 4180, LF line ends). */
+  /** Renders the CSV format (RFC 4180, LF line ends) with Jackson's CSV module. */
   public static String csv(SeriesValues series) {
-    StringBuilder out = new StringBuilder(16 + series.size() * 32);
-    out.append("start,value\n");
-    for (int i = 0; i < series.size(); i++) {
-      double v = series.value(i);
-      out.append(series.start(i)).append(',').append(Double.isNaN(v) ? "" : number(v)).append('\n');
+    StringWriter out = new StringWriter(16 + series.size() * 32);
+    try (SequenceWriter rows = CSV_MAPPER.writer(CSV_SCHEMA).writeValues(out)) {
+      // Writes the header even when there are no rows.
+      rows.init(true);
+      for (int i = 0; i < series.size(); i++) {
+        double v = series.value(i);
+        rows.write(new String[] {series.start(i).toString(), Double.isNaN(v) ? "" : number(v)});
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("a StringWriter does not fail", e);
     }
     return out.toString();
   }
@@ -182,34 +221,14 @@ public enum SeriesFormat {
    * (counts and sums of integers are the common case), others as {@link Double#toString}.
    */
   static String number(double v) {
-    // 2^53: beyond it not every integer is a double, and a long would print digits that aren't
-    // there.
-    if (v == Math.rint(v) && Math.abs(v) < 9.007199254740992E15) {
-      return Long.toString((long) v);
-    }
-    return Double.toString(v);
+    return isWhole(v) ? Long.toString((long) v) : Double.toString(v);
   }
 
-  private static void jsonString(StringBuilder out, String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
+  /** Returns whether {@code v} is an integer a long holds exactly: |v| below 2^53. */
+  private static boolean isWhole(double v) {
+    // 2^53: beyond it not every integer is a double, and a long would print digits that aren't
+    // there.
+    return v == Math.rint(v) && Math.abs(v) < 9.007199254740992E15;
   }
 
   private static String padLeft(String s, int width) {

@@ -3,6 +3,10 @@ package io.eventflow.timeseries.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.eventflow.testing.Trials;
 import io.eventflow.timeseries.api.pb.AggregateFunction;
 import java.math.BigDecimal;
@@ -10,6 +14,7 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -155,6 +160,62 @@ class SeriesFormatTest {
     assertThatThrownBy(() -> SeriesFormat.parse("xml"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("unknown format \"xml\": expected table, json, csv or chart");
+  }
+
+  @Test
+  void jsonAndCsvReadBackExactlyWithAnyNameAndValues() {
+    ObjectMapper json = new ObjectMapper();
+    CsvMapper csv = new CsvMapper();
+    Trials.run(
+        500,
+        random -> {
+          StringBuilder name = new StringBuilder();
+          for (int i = random.nextInt(12); i > 0; i--) {
+            // Any UTF-16 unit: controls, quotes, backslashes, non-ASCII, lone surrogates.
+            name.append((char) random.nextInt(Character.MAX_VALUE + 1));
+          }
+          int n = random.nextInt(6);
+          long[] starts = new long[n];
+          double[] values = new double[n];
+          for (int i = 0; i < n; i++) {
+            starts[i] = 1_709_251_200L + 60L * i;
+            values[i] = anyDouble(random);
+          }
+          SeriesValues series =
+              new SeriesValues(
+                  name.toString(),
+                  starts,
+                  values,
+                  Instant.EPOCH,
+                  AggregateFunction.AGGREGATE_FUNCTION_SUM);
+
+          JsonNode tree = json.readTree(SeriesFormat.json(series));
+          assertThat(tree.get("name").asText()).isEqualTo(name.toString());
+          List<String[]> rows =
+              csv.readerFor(String[].class)
+                  .with(CsvParser.Feature.WRAP_AS_ARRAY)
+                  .<String[]>readValues(SeriesFormat.csv(series))
+                  .readAll();
+          assertThat(rows.get(0)).containsExactly("start", "value");
+          assertThat(rows).hasSize(n + 1);
+          for (int i = 0; i < n; i++) {
+            JsonNode point = tree.get("points").get(i);
+            String start = Instant.ofEpochSecond(starts[i]).toString();
+            assertThat(point.get("start").asText()).isEqualTo(start);
+            assertThat(rows.get(i + 1)[0]).isEqualTo(start);
+            double v = values[i];
+            if (Double.isFinite(v)) {
+              assertThat(point.get("value").asDouble()).isEqualTo(v);
+            } else {
+              assertThat(point.get("value").isNull()).isTrue();
+            }
+            if (Double.isNaN(v)) {
+              assertThat(rows.get(i + 1)[1]).isEmpty();
+            } else {
+              assertThat(Double.parseDouble(rows.get(i + 1)[1])).isEqualTo(v);
+            }
+          }
+        });
   }
 
   @Test
