@@ -8,6 +8,7 @@ import io.eventflow.local.LocalConfig;
 import io.eventflow.local.LocalRunner;
 import io.eventflow.local.LocalStack;
 import io.eventflow.local.LocalStackException;
+import io.eventflow.mqtt.BridgeConfig;
 import io.eventflow.publisher.EventPublisher;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -15,7 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -90,6 +93,24 @@ final class LocalCommand implements Callable<Integer> {
   int metricsPort;
 
   @Option(
+      names = "--mqtt-port",
+      paramLabel = "PORT",
+      defaultValue = "1883",
+      description =
+          "Port of the embedded MQTT broker (MQTT 3.1.1), whose messages the bridge turns into"
+              + " events; -1 runs none. Default: 1883.")
+  int mqttPort;
+
+  @Option(
+      names = "--mqtt-template",
+      paramLabel = "TEMPLATE",
+      description =
+          "MQTT topic template, repeatable, e.g. plant/{site}/{source}/{type}. Default:"
+              + " devices/{customer}/{source}/{type} (raw payloads) and eventflow/events (ready"
+              + " events).")
+  List<String> mqttTemplates = new ArrayList<>();
+
+  @Option(
       names = "--rollups",
       paramLabel = "SPEC",
       description =
@@ -162,7 +183,10 @@ final class LocalCommand implements Callable<Integer> {
               .withRollups(rollups != null ? rollups : demoRate != null ? DEMO_ROLLUPS : "")
               .withFlushInterval(flushInterval)
               .withRunner(runner)
-              .withCheckpointInterval(checkpointInterval);
+              .withCheckpointInterval(checkpointInterval)
+              .withMqtt(
+                  mqttPort,
+                  mqttTemplates.isEmpty() ? BridgeConfig.DEFAULT_TEMPLATES : mqttTemplates);
       if (redisUrl != null) {
         config = config.withRedis(redisUrl);
       }
@@ -240,6 +264,16 @@ final class LocalCommand implements Callable<Integer> {
             + " --topic "
             + LocalStack.EVENTS_TOPIC
             + " < events.jsonl");
+    if (stack.mqttUri().isPresent()) {
+      out.println(
+          "Publish device readings over MQTT (QoS 1; dead letters in topic mqtt-dead-letters):");
+      out.println(
+          "  mosquitto_pub -h "
+              + config.host()
+              + " -p "
+              + java.net.URI.create(stack.mqttUri().get()).getPort()
+              + " -q 1 -t devices/acme/sensor-1/reading -m '{\"temp\":21.5}'");
+    }
     out.println("Query a series:");
     out.println(
         "  ./eventflow series get purchase.count --server "

@@ -1,8 +1,11 @@
 package io.eventflow.local;
 
+import io.eventflow.mqtt.BridgeConfig;
+import io.eventflow.mqtt.TopicTemplate;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,6 +22,9 @@ import java.util.Optional;
  * @param runner the engine both jobs run on
  * @param checkpointInterval how often the Flink runner checkpoints; what it has checkpointed is
  *     written out and acknowledged, so this bounds how far writes lag behind reads
+ * @param mqttPort the embedded MQTT broker's port (0 picks a free one, -1 runs no MQTT broker and
+ *     bridge)
+ * @param mqttTemplates the MQTT bridge's topic templates, tried in order
  */
 public record LocalConfig(
     Path dataDir,
@@ -30,9 +36,15 @@ public record LocalConfig(
     Duration flushInterval,
     Optional<URI> redisUrl,
     LocalRunner runner,
-    Duration checkpointInterval) {
+    Duration checkpointInterval,
+    int mqttPort,
+    List<String> mqttTemplates) {
 
-  /** The defaults of {@code eventflow local}: ports 8085 and 9090, data in {@code ./.eventflow}. */
+  /**
+   * The defaults of {@code eventflow local}: ports 8085 and 9090, data in {@code ./.eventflow}; no
+   * MQTT broker here (the command's {@code --mqtt-port} defaults to 1883, a well-known port tests
+   * must not take).
+   */
   public static LocalConfig defaults() {
     return new LocalConfig(
         Path.of(".eventflow"),
@@ -44,7 +56,9 @@ public record LocalConfig(
         Duration.ofSeconds(2),
         Optional.empty(),
         LocalRunner.FLINK,
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        -1,
+        BridgeConfig.DEFAULT_TEMPLATES);
   }
 
   /** Checks the values a user can get wrong. */
@@ -61,6 +75,13 @@ public record LocalConfig(
     checkPort("gRPC port", grpcPort);
     if (metricsPort < -1 || metricsPort > 65_535) {
       throw new IllegalArgumentException("metrics port must be -1 or 0-65535, got " + metricsPort);
+    }
+    if (mqttPort < -1 || mqttPort > 65_535) {
+      throw new IllegalArgumentException("MQTT port must be -1 or 0-65535, got " + mqttPort);
+    }
+    mqttTemplates = List.copyOf(mqttTemplates);
+    for (String template : mqttTemplates) {
+      TopicTemplate.parse(template); // a bad template is a one-line error at start
     }
   }
 
@@ -82,7 +103,9 @@ public record LocalConfig(
         flushInterval,
         redisUrl,
         runner,
-        checkpointInterval);
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates);
   }
 
   /** Returns this config with other ports (0 picks free ones). */
@@ -97,7 +120,9 @@ public record LocalConfig(
         flushInterval,
         redisUrl,
         runner,
-        checkpointInterval);
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates);
   }
 
   /** Returns this config with another rollup spec. */
@@ -112,7 +137,9 @@ public record LocalConfig(
         flushInterval,
         redisUrl,
         runner,
-        checkpointInterval);
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates);
   }
 
   /** Returns this config with another flush interval. */
@@ -127,7 +154,9 @@ public record LocalConfig(
         interval,
         redisUrl,
         runner,
-        checkpointInterval);
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates);
   }
 
   /** Returns this config with Redis as the second cache level. */
@@ -142,7 +171,9 @@ public record LocalConfig(
         flushInterval,
         Optional.of(url),
         runner,
-        checkpointInterval);
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates);
   }
 
   /** Returns this config running the jobs on another engine. */
@@ -157,7 +188,9 @@ public record LocalConfig(
         flushInterval,
         redisUrl,
         engine,
-        checkpointInterval);
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates);
   }
 
   /** Returns this config with another checkpoint interval (Flink runner only). */
@@ -172,6 +205,25 @@ public record LocalConfig(
         flushInterval,
         redisUrl,
         runner,
-        interval);
+        interval,
+        mqttPort,
+        mqttTemplates);
+  }
+
+  /** Returns this config with the embedded MQTT broker on {@code port} and these templates. */
+  public LocalConfig withMqtt(int port, List<String> templates) {
+    return new LocalConfig(
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        flushInterval,
+        redisUrl,
+        runner,
+        checkpointInterval,
+        port,
+        templates);
   }
 }

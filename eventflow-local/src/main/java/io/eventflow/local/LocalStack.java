@@ -18,6 +18,7 @@ import io.eventflow.broker.Broker;
 import io.eventflow.broker.BrokerConfig;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.ingest.IngestPipeline;
+import io.eventflow.mqtt.LocalMqttBridge;
 import io.eventflow.timeseries.rollups.RollupsPipeline;
 import io.eventflow.timeseries.srv.ServerConfig;
 import io.eventflow.timeseries.srv.TimeSeriesServer;
@@ -117,6 +118,9 @@ public final class LocalStack implements AutoCloseable {
   private final PipelineResult jobs;
   private final TimeSeriesServer server;
 
+  /** The embedded MQTT broker and its bridge to the events topic; null without an MQTT port. */
+  private @Nullable LocalMqttBridge mqtt;
+
   private LocalStack(
       LocalConfig config,
       Broker broker,
@@ -150,6 +154,10 @@ public final class LocalStack implements AutoCloseable {
       Broker broker = startBroker(config, dir.resolve("broker"));
       started.add(broker);
       createResources(broker.hostAndPort());
+      LocalMqttBridge mqtt = startMqtt(config, broker);
+      if (mqtt != null) {
+        started.add(mqtt);
+      }
       long brokerReady = System.nanoTime();
 
       String store = storeUrl(dir);
@@ -176,7 +184,9 @@ public final class LocalStack implements AutoCloseable {
           flink != null ? "the Flink cluster" : "nothing",
           (engineReady - serving) / 1_000_000,
           (done - engineReady) / 1_000_000);
-      return new LocalStack(config, broker, flink, jobs, server);
+      LocalStack stack = new LocalStack(config, broker, flink, jobs, server);
+      stack.mqtt = mqtt;
+      return stack;
     } catch (LocalStackException e) {
       closeAll(started);
       throw e;
@@ -347,7 +357,8 @@ public final class LocalStack implements AutoCloseable {
                     .setTransportChannelProvider(channels)
                     .setCredentialsProvider(NoCredentialsProvider.create())
                     .build())) {
-      for (String topic : new String[] {EVENTS_TOPIC, VALIDATED_TOPIC}) {
+      for (String topic :
+          new String[] {EVENTS_TOPIC, VALIDATED_TOPIC, LocalMqttBridge.DEAD_LETTER_TOPIC}) {
         try {
           topics.createTopic(TopicName.of(PROJECT, topic));
         } catch (AlreadyExistsException e) {
@@ -356,6 +367,10 @@ public final class LocalStack implements AutoCloseable {
       }
       createSubscription(subscriptions, INGEST_SUBSCRIPTION, EVENTS_TOPIC);
       createSubscription(subscriptions, ROLLUPS_SUBSCRIPTION, VALIDATED_TOPIC);
+      createSubscription(
+          subscriptions,
+          LocalMqttBridge.DEAD_LETTER_SUBSCRIPTION,
+          LocalMqttBridge.DEAD_LETTER_TOPIC);
     } finally {
       channel.shutdownNow();
     }
@@ -503,6 +518,37 @@ public final class LocalStack implements AutoCloseable {
     return broker.hostAndPort();
   }
 
+  /**
+   * Starts the embedded MQTT broker and the bridge to the events topic, or nothing when the config
+   * has no MQTT port.
+   */
+  private static @Nullable LocalMqttBridge startMqtt(LocalConfig config, Broker broker)
+      throws LocalStackException, IOException, InterruptedException {
+    if (config.mqttPort() < 0) {
+      return null;
+    }
+    try {
+      return LocalMqttBridge.start(
+          config.host(),
+          config.mqttPort(),
+          config.mqttTemplates(),
+          broker.hostAndPort(),
+          PROJECT,
+          EVENTS_TOPIC);
+    } catch (IOException e) {
+      if (isBindFailure(e)) {
+        throw new LocalStackException(
+            "the MQTT port " + config.mqttPort() + " is already in use (try --mqtt-port)", e);
+      }
+      throw e;
+    }
+  }
+
+  /** The embedded MQTT broker's {@code tcp://host:port}, when it runs. */
+  public Optional<String> mqttUri() {
+    return Optional.ofNullable(mqtt).map(LocalMqttBridge::uri);
+  }
+
   /** The query service's {@code host:port}. */
   public String grpcHostAndPort() {
     return config.host() + ":" + server.port();
@@ -545,6 +591,11 @@ public final class LocalStack implements AutoCloseable {
    * (the command line prints it: during JVM shutdown, logging is already switched off).
    */
   public void close(Duration drainTimeout, Consumer<String> progress) {
+    if (mqtt != null) {
+      // First: the bridge stops taking messages and publishes those in flight while the broker
+      // still runs; what devices send from now on waits on the devices (QoS 1 retries).
+      stopQuietly(mqtt::close);
+    }
     if (flink != null) {
       // Nothing to drain: what the jobs hold is in their last checkpoint, which the next start
       // restores; what they read since is not acknowledged and is delivered again.
