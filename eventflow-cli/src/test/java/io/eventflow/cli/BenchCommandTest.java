@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,8 +20,13 @@ class BenchCommandTest {
    * A small run on each engine: every event published is counted by a query, and the report gives
    * the start time, the idle CPU, the rate, the freshness percentiles and the stop time. The
    * figures themselves are not asserted (benchmarks are not tests).
+   *
+   * <p>Longer than the build's 5-minute default: the run may wait {@code --timeout 3m} for the
+   * events to become queryable, after a stack start in a child JVM (10 s on a quiet machine, a
+   * minute or more on a loaded one) and before its stop.
    */
   @ParameterizedTest
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
   @ValueSource(strings = {"flink", "direct"})
   void reportsEveryEventQueryableWithFreshness(String runner) throws Exception {
     Path data = dir.resolve(runner);

@@ -22,6 +22,12 @@ import org.junit.jupiter.api.Test;
 class FatJarIT {
   private static final Path JAR = Path.of("target", "eventflow.jar");
 
+  /**
+   * How long one run of the jar may take: it finishes in about 2 s (JVM start of a 170 MB jar and
+   * one publish), so this guards against a hang, not a timing check.
+   */
+  private static final long WAIT_SECONDS = 60;
+
   private record Run(int exitCode, String out, String err) {}
 
   private static Run java(String stdin, String... args) throws IOException, InterruptedException {
@@ -36,13 +42,33 @@ class FatJarIT {
     try (OutputStream in = process.getOutputStream()) {
       in.write(stdin.getBytes(StandardCharsets.UTF_8));
     }
+    // Both streams are read on threads of their own while this one waits with a deadline: reading
+    // stdout to its end first would wait forever for a process that never exits.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Thread outReader = new Thread(() -> copy(process.getInputStream(), out));
     Thread errReader = new Thread(() -> copy(process.getErrorStream(), err));
+    outReader.start();
     errReader.start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("eventflow.jar finished").isTrue();
-    errReader.join();
-    return new Run(process.exitValue(), out, err.toString(StandardCharsets.UTF_8));
+    if (!process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(WAIT_SECONDS, TimeUnit.SECONDS);
+      throw new AssertionError(
+          "eventflow.jar "
+              + String.join(" ", args)
+              + " did not finish within "
+              + WAIT_SECONDS
+              + " s; stdout: "
+              + out.toString(StandardCharsets.UTF_8)
+              + "; stderr: "
+              + err.toString(StandardCharsets.UTF_8));
+    }
+    // The streams end with the process; the joins are bounded all the same.
+    outReader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    errReader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    return new Run(
+        process.exitValue(),
+        out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
   }
 
   private static void copy(InputStream from, ByteArrayOutputStream to) {

@@ -37,6 +37,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,7 +46,13 @@ import org.junit.jupiter.api.io.TempDir;
  * or stopped with SIGTERM and started again. At the end every series, the archive and the dead
  * letters must equal what this test computes from what it sent: nothing lost, nothing counted
  * twice. The kill moments and the feed come from one seed, printed on failure.
+ *
+ * <p>Longer than the build's 5-minute default: the kill test starts a child JVM seven times, each
+ * start allowed {@link #START_TIMEOUT} (2 minutes; about 10 s on a quiet machine), and then allows
+ * {@link #SETTLE_TIMEOUT} (5 minutes) for the series to settle: 19 minutes of allowed waiting at
+ * the worst, so 20 minutes, still below CI's 30-minute budget.
  */
+@Timeout(value = 20, unit = TimeUnit.MINUTES)
 class LocalStackCrashTest {
   private static final String ROLLUPS =
       "purchase:sum:amount,purchase:min:amount,purchase:max:amount";

@@ -42,6 +42,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -61,7 +62,13 @@ class LocalStackTest {
 
   @TempDir Path dir;
 
+  /**
+   * Longer than the build's 5-minute default: two stack starts (about 10 s each on Flink) and up to
+   * 4 minutes ({@link #WAIT}) for the first answers, which a loaded 2-core machine needs most of
+   * when the jobs' classes are loaded cold.
+   */
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void publishedEventsBecomeExactDailySeriesInAnyZoneAndSurviveARestart() throws Exception {
     LocalConfig config =
         LocalConfig.defaults()
@@ -106,6 +113,16 @@ class LocalStackTest {
         publisher.publish(valid.get(1)).get(30, TimeUnit.SECONDS); // a duplicate id
       }
       publishInvalidMessages(stack.pubsubHostAndPort(), day);
+      // A message on the validated topic that is no event (ingest never publishes one): the
+      // rollups job dead-letters it next to ingest's dead letters.
+      publishRaw(
+          stack.pubsubHostAndPort(),
+          LocalStack.VALIDATED_TOPIC,
+          List.of(
+              PubsubMessage.newBuilder()
+                  .setData(ByteString.copyFrom(new byte[] {0x07, 'x'}))
+                  .putAttributes(MessageAttributes.ID, ids.nextId())
+                  .build()));
       try (EventPublisher publisher =
           EventPublisher.newBuilder(LocalStack.EVENTS_TOPIC)
               .project(LocalStack.PROJECT)
@@ -132,8 +149,17 @@ class LocalStackTest {
           () ->
               warehouse
                   .invalidReasons()
-                  .equals(Set.of("MALFORMED_JSON", "MISSING_TYPE", "ID_ATTRIBUTE_MISMATCH")),
-          "dead letters with their reasons");
+                  .equals(
+                      Set.of(
+                          "MALFORMED_JSON",
+                          "MISSING_TYPE",
+                          "ID_ATTRIBUTE_MISMATCH",
+                          "MALFORMED_PROTOBUF")),
+          "dead letters with their reasons, ingest's and rollups'");
+      assertThat(warehouse.rows("invalid"))
+          .filteredOn(row -> row.get("reason").asText().equals("MALFORMED_PROTOBUF"))
+          .singleElement()
+          .satisfies(row -> assertThat(row.get("message").asText()).startsWith("rollups: "));
       assertThat(warehouse.validIds()).hasSize(validIds.size());
     } finally {
       stack.close();
@@ -269,41 +295,47 @@ class LocalStackTest {
   }
 
   /** Publishes three messages ingest must reject, through the official client, bypassing checks. */
+  /** Three messages ingest must reject, published through the official client. */
   private void publishInvalidMessages(String hostAndPort, Instant day) throws Exception {
+    String id = ids.nextId();
+    Event blankType =
+        purchase(day.plus(Duration.ofHours(3)), "acme", 1).toBuilder().setType(" ").build();
+    Event mismatched = purchase(day.plus(Duration.ofHours(3)), "acme", 1);
+    publishRaw(
+        hostAndPort,
+        LocalStack.EVENTS_TOPIC,
+        List.of(
+            PubsubMessage.newBuilder()
+                .setData(ByteString.copyFromUtf8("{\"id\":\"" + id + "\",\"type\":"))
+                .putAttributes(MessageAttributes.ID, id)
+                .putAttributes(MessageAttributes.CONTENT_TYPE, ContentType.JSON.mimeType())
+                .build(),
+            PubsubMessage.newBuilder()
+                .setData(blankType.toByteString())
+                .putAttributes(MessageAttributes.ID, blankType.getId())
+                .build(),
+            PubsubMessage.newBuilder()
+                .setData(mismatched.toByteString())
+                .putAttributes(MessageAttributes.ID, ids.nextId())
+                .build()));
+  }
+
+  /**
+   * Publishes messages as they are, bypassing the publisher's checks, through the official client.
+   */
+  private static void publishRaw(String hostAndPort, String topic, List<PubsubMessage> messages)
+      throws Exception {
     ManagedChannel channel = ManagedChannelBuilder.forTarget(hostAndPort).usePlaintext().build();
     Publisher publisher =
-        Publisher.newBuilder(TopicName.of(LocalStack.PROJECT, LocalStack.EVENTS_TOPIC))
+        Publisher.newBuilder(TopicName.of(LocalStack.PROJECT, topic))
             .setChannelProvider(
                 FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
             .setCredentialsProvider(NoCredentialsProvider.create())
             .build();
     try {
-      String id = ids.nextId();
-      publisher
-          .publish(
-              PubsubMessage.newBuilder()
-                  .setData(ByteString.copyFromUtf8("{\"id\":\"" + id + "\",\"type\":"))
-                  .putAttributes(MessageAttributes.ID, id)
-                  .putAttributes(MessageAttributes.CONTENT_TYPE, ContentType.JSON.mimeType())
-                  .build())
-          .get(30, TimeUnit.SECONDS);
-      Event blankType =
-          purchase(day.plus(Duration.ofHours(3)), "acme", 1).toBuilder().setType(" ").build();
-      publisher
-          .publish(
-              PubsubMessage.newBuilder()
-                  .setData(blankType.toByteString())
-                  .putAttributes(MessageAttributes.ID, blankType.getId())
-                  .build())
-          .get(30, TimeUnit.SECONDS);
-      Event mismatched = purchase(day.plus(Duration.ofHours(3)), "acme", 1);
-      publisher
-          .publish(
-              PubsubMessage.newBuilder()
-                  .setData(mismatched.toByteString())
-                  .putAttributes(MessageAttributes.ID, ids.nextId())
-                  .build())
-          .get(30, TimeUnit.SECONDS);
+      for (PubsubMessage message : messages) {
+        publisher.publish(message).get(30, TimeUnit.SECONDS);
+      }
     } finally {
       publisher.shutdown();
       publisher.awaitTermination(10, TimeUnit.SECONDS);
