@@ -43,37 +43,44 @@ class BrokerCloseTest {
           broker.engine().requireSubscription(PubSubClients.subscription("drain-sub"));
 
       clock.hold();
-      ApiFuture<String> published =
-          publisher.publish(
-              PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("in flight")).build());
-      assertThat(clock.entered.await(30, TimeUnit.SECONDS)).as("publish reached the log").isTrue();
+      // The clock is released in the inner finally, before the client closes: a publisher shuts
+      // down only once its publish is answered, which a held clock would prevent.
+      try {
+        ApiFuture<String> published =
+            publisher.publish(
+                PubsubMessage.newBuilder().setData(ByteString.copyFromUtf8("in flight")).build());
+        assertThat(clock.entered.await(30, TimeUnit.SECONDS))
+            .as("publish reached the log")
+            .isTrue();
 
-      Thread closer =
-          new Thread(
-              () -> {
-                try {
-                  broker.close();
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
-                }
-              },
-              "closer");
-      closer.start();
-      // The explicit signal: the closing thread is parked, either draining calls (the fix) or
-      // stuck behind the held append inside the engine's close (the bug).
-      awaitParkedIn(closer, "awaitTermination", "SegmentedLog.close");
+        Thread closer =
+            new Thread(
+                () -> {
+                  try {
+                    broker.close();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                "closer");
+        closer.start();
+        // The explicit signal: the closing thread is parked, either draining calls (the fix) or
+        // stuck behind the held append inside the engine's close (the bug).
+        awaitParkedIn(closer, "awaitTermination", "SegmentedLog.close");
 
-      assertThat(subscription.isClosed())
-          .as("subscriptions stay open while a call is in flight")
-          .isFalse();
+        assertThat(subscription.isClosed())
+            .as("subscriptions stay open while a call is in flight")
+            .isFalse();
 
-      clock.release();
-      assertThat(published.get(30, TimeUnit.SECONDS)).isEqualTo("0");
-      closer.join(TimeUnit.SECONDS.toMillis(30));
-      assertThat(closer.isAlive()).isFalse();
-      assertThat(subscription.isClosed()).isTrue();
+        clock.release();
+        assertThat(published.get(30, TimeUnit.SECONDS)).isEqualTo("0");
+        closer.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(subscription.isClosed()).isTrue();
+      } finally {
+        clock.release();
+      }
     } finally {
-      clock.release();
       broker.close();
     }
   }
