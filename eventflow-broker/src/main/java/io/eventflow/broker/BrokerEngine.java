@@ -50,6 +50,7 @@ import java.util.NavigableMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -98,20 +99,23 @@ final class BrokerEngine implements AutoCloseable {
   private final NavigableMap<String, SubscriptionState> subscriptions =
       new ConcurrentSkipListMap<>();
   private final Object adminLock = new Object();
-  private final ExecutorService committer;
+  private final Executor committer;
+  @Nullable private final ExecutorService ownedCommitter;
   private final ExecutorService dispatcher;
   private final ScheduledExecutorService timer;
   private final BrokerMetrics metrics;
   private final List<Repair> repairs = new ArrayList<>();
 
-  private BrokerEngine(BrokerConfig config, BrokerMetrics metrics) {
+  private BrokerEngine(BrokerConfig config, BrokerMetrics metrics, @Nullable Executor committer) {
     this.config = config;
     this.metrics = metrics;
     this.clock = config.clock();
     Path dataDir = config.dataDir().orElse(null);
     this.topicsDir = dataDir == null ? null : dataDir.resolve("topics");
     this.subscriptionsDir = dataDir == null ? null : dataDir.resolve("subscriptions");
-    this.committer = Executors.newCachedThreadPool(daemon("eventflow-broker-commit"));
+    this.ownedCommitter =
+        committer == null ? Executors.newCachedThreadPool(daemon("eventflow-broker-commit")) : null;
+    this.committer = committer == null ? ownedCommitter : committer;
     // Two dispatchers keep delivery off the gRPC threads; one subscription uses one at a time.
     this.dispatcher =
         Executors.newFixedThreadPool(
@@ -125,7 +129,17 @@ final class BrokerEngine implements AutoCloseable {
    * recovery makes is logged, counted in {@code metrics} and listed in {@link #repairs()}.
    */
   static BrokerEngine open(BrokerConfig config, BrokerMetrics metrics) throws IOException {
-    BrokerEngine engine = new BrokerEngine(config, metrics);
+    return open(config, metrics, null);
+  }
+
+  /**
+   * As {@link #open(BrokerConfig, BrokerMetrics)}, with the log writes run on {@code committer}
+   * (null: a pool of its own). Tests pass an executor that runs only when told, a disk that has not
+   * finished a write.
+   */
+  static BrokerEngine open(BrokerConfig config, BrokerMetrics metrics, @Nullable Executor committer)
+      throws IOException {
+    BrokerEngine engine = new BrokerEngine(config, metrics, committer);
     try {
       engine.recover();
     } catch (IOException | RuntimeException e) {
@@ -754,7 +768,9 @@ final class BrokerEngine implements AutoCloseable {
       }
     }
     dispatcher.shutdownNow();
-    committer.shutdown();
+    if (ownedCommitter != null) {
+      ownedCommitter.shutdown();
+    }
     if (failure != null) {
       throw failure;
     }
