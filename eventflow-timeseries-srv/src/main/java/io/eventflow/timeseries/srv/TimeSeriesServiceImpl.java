@@ -222,6 +222,11 @@ public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSerie
           Status.UNAVAILABLE.withDescription(
               "the interval store is unavailable (error id " + id + "); retry with backoff"));
     } catch (Throwable e) {
+      if (Context.current().isCancelled()) {
+        // The caller left or its deadline passed while we answered: grpc-java refuses the answer.
+        logger.log(Level.FINE, "call cancelled before it could be answered", e);
+        return;
+      }
       // Errors too: the caller gets an answer now rather than waiting for its deadline.
       String id = errorId();
       logger.log(Level.SEVERE, "query failed unexpectedly (error id " + id + ")", e);
