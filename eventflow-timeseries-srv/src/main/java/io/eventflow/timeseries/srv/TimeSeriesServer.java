@@ -179,12 +179,21 @@ public final class TimeSeriesServer {
       System.exit(2);
       return;
     }
-    TimeSeriesServer server =
-        new TimeSeriesServer(
-            Grpc.newServerBuilderForPort(config.grpcPort(), InsecureServerCredentials.create()),
-            store,
-            config,
-            Clock.systemUTC());
+    TimeSeriesServer server;
+    try {
+      server =
+          new TimeSeriesServer(
+              Grpc.newServerBuilderForPort(config.grpcPort(), InsecureServerCredentials.create()),
+              store,
+              config,
+              Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      // A setting only the Redis client checks (EVENTFLOW_REDIS_CA_CERT): one line, like the rest.
+      store.close();
+      System.err.println("eventflow-timeseries-srv: " + Redaction.redactStore(e.getMessage()));
+      System.exit(2);
+      return;
+    }
     try {
       server.start();
     } catch (IOException e) {

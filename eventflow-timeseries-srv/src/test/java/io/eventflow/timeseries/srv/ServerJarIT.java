@@ -63,6 +63,34 @@ class ServerJarIT {
     }
   }
 
+  @Test
+  void aBadSettingStopsTheJarWithOneLineThatHidesThePassword() throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar",
+                    JAR.toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("server.log").toFile());
+    builder.environment().put("EVENTFLOW_STORE", "jdbc:h2:file:" + dir.resolve("intervals"));
+    builder.environment().put("EVENTFLOW_GRPC_PORT", "0");
+    builder.environment().put("EVENTFLOW_METRICS_PORT", "none");
+    builder.environment().put("EVENTFLOW_REDIS_URL", "rediss://default:s3cret@127.0.0.1:6378");
+    builder.environment().put("EVENTFLOW_REDIS_CA_CERT", "not a certificate");
+    Process server = builder.start();
+    try {
+      assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("exited (log: %s)", log()).isTrue();
+      assertThat(server.exitValue()).isEqualTo(2);
+      assertThat(log())
+          .startsWith("eventflow-timeseries-srv: EVENTFLOW_REDIS_CA_CERT: not PEM X.509")
+          .doesNotContain("s3cret")
+          .doesNotContain("\tat ");
+    } finally {
+      server.destroyForcibly();
+    }
+  }
+
   private static ServingStatus awaitServing(ManagedChannel channel, Duration wait)
       throws InterruptedException {
     Instant deadline = Instant.now().plus(wait);
