@@ -69,13 +69,15 @@ public final class MqttBridgeDriver {
       AutoCloseable mqtt;
       String uri;
       int version;
-      if (mqttBroker.equals("mosquitto")) {
+      if (mqttBroker.startsWith("mosquitto")) {
         // Unlimited queue: mosquitto's default of 1,000 queued messages per session drops QoS 1
-        // messages beyond it while the bridge is behind.
-        MosquittoProcess mosquitto = MosquittoProcess.start("max_queued_messages 0");
+        // messages beyond it while the bridge is behind. For MQTT 3.1.1 (mosquitto3) its
+        // in-flight window is max_inflight_messages, set to the bridge's receive maximum.
+        MosquittoProcess mosquitto =
+            MosquittoProcess.start("max_queued_messages 0", "max_inflight_messages 1000");
         mqtt = mosquitto;
         uri = mosquitto.uri();
-        version = 5;
+        version = mqttBroker.equals("mosquitto3") ? 3 : 5;
       } else {
         EmbeddedMqttBroker moquette = EmbeddedMqttBroker.start("127.0.0.1", 0);
         mqtt = moquette;
