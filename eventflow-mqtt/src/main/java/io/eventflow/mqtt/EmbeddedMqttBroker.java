@@ -30,8 +30,9 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
   /**
    * Starts a broker on {@code host:port} (0 picks a free port). Sessions and queued messages live
-   * in memory: Moquette's on-disk store is built on H2's MVStore 2.1, whose classes the local
-   * stack's H2 2.5 (the interval store) also ships, in another version, on the same classpath.
+   * in memory: Moquette's disk store runs on H2's MVStore, here the classes of the one H2 (2.5) the
+   * interval store uses (Moquette's own MVStore 2.1 jar is excluded, it shadowed them), a
+   * combination nobody has tested.
    *
    * @throws IOException if the port cannot be bound
    */
