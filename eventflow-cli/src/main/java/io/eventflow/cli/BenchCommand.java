@@ -84,6 +84,14 @@ final class BenchCommand implements Callable<Integer> {
   Duration flushInterval;
 
   @Option(
+      names = "--checkpoint-interval",
+      paramLabel = "DURATION",
+      defaultValue = "1s",
+      converter = DurationConverter.class,
+      description = "How often Flink checkpoints the jobs, as for local. Default: 1s.")
+  Duration checkpointInterval;
+
+  @Option(
       names = "--runner",
       paramLabel = "RUNNER",
       defaultValue = "flink",
@@ -136,6 +144,7 @@ final class BenchCommand implements Callable<Integer> {
               .withDataDir(dir)
               .withPorts(0, 0, -1)
               .withFlushInterval(flushInterval)
+              .withCheckpointInterval(checkpointInterval)
               .withRunner(runner);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
