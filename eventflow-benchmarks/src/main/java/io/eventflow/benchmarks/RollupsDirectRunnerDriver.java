@@ -173,7 +173,8 @@ public final class RollupsDirectRunnerDriver {
             .apply("CountMessages", GenerateSequence.from(0).to(messages.size()))
             .apply("ReadMessages", ParDo.of(new ReplayFn(inputId)))
             .setCoder(PubsubMessageWithAttributesAndMessageIdCoder.of())
-            .apply("DecodeEvents", new DecodeEvents());
+            .apply("DecodeEvents", new DecodeEvents(Clock.systemUTC()))
+            .get(DecodeEvents.EVENTS);
     // The job remembers ids for its default --dedupWindowMinutes, 10.
     Duration window = Duration.standardMinutes(10);
     if (dedup == Dedup.MEMORY) {
