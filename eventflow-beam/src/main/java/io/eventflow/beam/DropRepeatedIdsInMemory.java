@@ -2,6 +2,7 @@ package io.eventflow.beam;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.util.UUID;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -9,6 +10,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -61,12 +63,24 @@ public final class DropRepeatedIdsInMemory<T> extends PTransform<PCollection<T>,
     private final SerializableFunction<T, String> idOf;
     private final Duration window;
     private final String cacheId;
+    // Not serialized: a DoFn the runner deserializes reads the system's clock.
+    private final transient @Nullable Ticker ticker;
     private transient @MonotonicNonNull Cache<String, Boolean> seen;
 
     DropFn(SerializableFunction<T, String> idOf, Duration window, String cacheId) {
+      this(idOf, window, cacheId, null);
+    }
+
+    /** A DoFn whose cache expires ids by {@code ticker}, for tests; the system's when null. */
+    DropFn(
+        SerializableFunction<T, String> idOf,
+        Duration window,
+        String cacheId,
+        @Nullable Ticker ticker) {
       this.idOf = idOf;
       this.window = window;
       this.cacheId = cacheId;
+      this.ticker = ticker;
     }
 
     @Setup
@@ -76,6 +90,7 @@ public final class DropRepeatedIdsInMemory<T> extends PTransform<PCollection<T>,
               cacheId,
               id ->
                   Caffeine.newBuilder()
+                      .ticker(ticker != null ? ticker : Ticker.systemTicker())
                       .expireAfterWrite(java.time.Duration.ofMillis(window.getMillis()))
                       .maximumSize(MAX_IDS)
                       .build());

@@ -3,6 +3,8 @@ package io.eventflow.beam;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventflow.beam.DropRepeatedIdsInMemory.DropFn;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -34,18 +36,22 @@ class DropRepeatedIdsInMemoryTest {
   }
 
   /**
-   * An id is remembered only for the window: with an empty window it counts as new again at once,
-   * while the same calls within a 10-minute window drop the repeat. (Without a clock to inject into
-   * the DoFn's cache, an empty window shows the expiry without waiting for one to pass.)
+   * An id is remembered for exactly the window: a repeat one nanosecond before it ends is dropped,
+   * the same id after it is new again (the cache's clock is the test's).
    */
   @Test
   void idsAreForgottenAfterTheWindow() {
-    DropFn<String> empty = fn("empty-window", Duration.ZERO);
-    assertThat(empty.firstSeen("x:1")).isTrue();
-    assertThat(empty.firstSeen("x:2")).isTrue();
+    AtomicLong nanos = new AtomicLong(1_000);
+    Duration window = Duration.standardMinutes(10);
+    DropFn<String> fn =
+        new DropFn<>(s -> s.substring(0, s.indexOf(':')), window, "ticking-window", nanos::get);
+    fn.setup();
 
-    DropFn<String> tenMinutes = fn("ten-minute-window", Duration.standardMinutes(10));
-    assertThat(tenMinutes.firstSeen("x:1")).isTrue();
-    assertThat(tenMinutes.firstSeen("x:2")).isFalse();
+    assertThat(fn.firstSeen("x:1")).isTrue();
+    nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(window.getMillis()) - 1);
+    assertThat(fn.firstSeen("x:2")).isFalse();
+    nanos.addAndGet(1);
+    assertThat(fn.firstSeen("x:3")).isTrue();
+    assertThat(fn.firstSeen("x:4")).isFalse();
   }
 }
