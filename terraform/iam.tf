@@ -103,6 +103,22 @@ resource "google_pubsub_subscription_iam_member" "rollups_reads_validated" {
   member       = google_service_account.rollups.member
 }
 
+# Undecodable messages are appended to the dataset's invalid_messages table, as ingest's are.
+resource "google_bigquery_dataset_iam_member" "rollups_writes_invalid_messages" {
+  dataset_id = google_bigquery_dataset.main.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = google_service_account.rollups.member
+}
+
+# As for ingest: load jobs only with FILE_LOADS.
+resource "google_project_iam_member" "rollups_runs_load_jobs" {
+  count = var.bigquery_write_method == "FILE_LOADS" ? 1 : 0
+
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = google_service_account.rollups.member
+}
+
 resource "google_spanner_database_iam_member" "rollups_writes_intervals" {
   instance = google_spanner_instance.main.name
   database = google_spanner_database.main.name

@@ -41,6 +41,11 @@ locals {
     "--store=spanner",
     "--spannerInstance=${local.spanner_instance}",
     "--spannerDatabase=${var.spanner_database}",
+    # Messages that do not decode are dead letters, written where ingest writes its own: the
+    # dataset's invalid_messages table and the archive's invalid/ folder (files RUN-rollups).
+    "--bigQueryDataset=${var.bigquery_dataset}",
+    "--bigQueryWriteMethod=${var.bigquery_write_method}",
+    "--archiveLocation=gs://${local.bucket_name}/archive",
   ], var.rollups == "" ? [] : ["--rollups=${var.rollups}"])
 
   ingest_launch_command = <<-EOT

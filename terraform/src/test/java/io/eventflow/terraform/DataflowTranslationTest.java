@@ -144,6 +144,7 @@ class DataflowTranslationTest {
         PipelineOptionsFactory.fromArgs(args("rollups"))
             .withValidation()
             .as(RollupsPipeline.Options.class);
+    options.setBigQueryEndpoint("http://127.0.0.1:" + bigQuery.getAddress().getPort());
     Path template = offline(options, "rollups");
 
     PipelineResult result = RollupsPipeline.run(options);
@@ -158,9 +159,16 @@ class DataflowTranslationTest {
             "DecodeEvents",
             "DeduplicateEvents",
             "ComputeRollups",
-            "WriteIntervals");
+            "WriteIntervals",
+            "WriteUndecodableMessages");
+    // The undecodable messages' dead letters reach BigQuery and the archive, as ingest's do.
+    assertThat(stepProperties(job, "user_name"))
+        .anyMatch(name -> name.startsWith("WriteUndecodableMessages/WriteInvalidMessages/"))
+        .anyMatch(name -> name.startsWith("WriteUndecodableMessages/ArchiveInvalidMessages/"));
     assertThat(stepProperties(job, "pubsub_subscription"))
         .containsExactly("/subscriptions/demo-project/events-validated-rollups");
+    assertThat(bigQueryRequests)
+        .containsOnly("GET /bigquery/v2/projects/demo-project/datasets/eventflow");
   }
 
   /** The flags of a job's launch command, evaluated by terraform for the demo project. */

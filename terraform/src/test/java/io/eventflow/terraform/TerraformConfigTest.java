@@ -280,7 +280,10 @@ class TerraformConfigTest {
             "roles/storage.objectAdmin on google_storage_bucket.main.name",
             "roles/pubsub.subscriber on google_pubsub_subscription.rollups.id",
             "roles/pubsub.viewer on google_pubsub_subscription.rollups.id",
-            "roles/spanner.databaseUser on google_spanner_database.main.name");
+            "roles/spanner.databaseUser on google_spanner_database.main.name",
+            // Undecodable messages go to the dataset's invalid_messages table, as ingest's do.
+            "roles/bigquery.dataEditor on google_bigquery_dataset.main.dataset_id",
+            "roles/bigquery.jobUser on var.project_id");
     assertThat(grantsOf("google_service_account.query.member"))
         .containsExactlyInAnyOrder(
             "roles/spanner.databaseReader on google_spanner_database.main.name",
@@ -291,10 +294,14 @@ class TerraformConfigTest {
 
   @Test
   void loadJobPermissionIsGrantedOnlyForFileLoads() {
-    assertThat(config.resource("google_project_iam_member.ingest_runs_load_jobs"))
-        .containsEntry("role", "roles/bigquery.jobUser");
+    for (String job : List.of("ingest", "rollups")) {
+      assertThat(config.resource("google_project_iam_member." + job + "_runs_load_jobs"))
+          .containsEntry("role", "roles/bigquery.jobUser");
+    }
     assertThat(config.sources().get("iam.tf"))
-        .contains("count = var.bigquery_write_method == \"FILE_LOADS\" ? 1 : 0");
+        .containsSubsequence(
+            "count = var.bigquery_write_method == \"FILE_LOADS\" ? 1 : 0",
+            "count = var.bigquery_write_method == \"FILE_LOADS\" ? 1 : 0");
   }
 
   @Test

@@ -182,6 +182,10 @@ class TerraformEvaluationTest {
             "--store=spanner",
             "--spannerInstance=eventflow",
             "--spannerDatabase=eventflow",
+            // Undecodable messages become dead letters where ingest's go.
+            "--bigQueryDataset=eventflow",
+            "--bigQueryWriteMethod=STORAGE_WRITE_API",
+            "--archiveLocation=gs://demo-project-eventflow/archive",
             "--rollups=purchase:sum:amount_cents");
     // Without custom rollups the flag is left out rather than passed empty.
     assertThat(strings(evaluate(List.of(), "local.rollups_args")))
