@@ -10,8 +10,8 @@ import io.eventflow.local.LocalStack;
 import io.eventflow.local.LocalStackException;
 import io.eventflow.mqtt.BridgeConfig;
 import io.eventflow.publisher.EventPublisher;
+import io.eventflow.timeseries.srv.ServerConfig;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -153,7 +153,7 @@ final class LocalCommand implements Callable<Integer> {
       description =
           "Redis as the query cache's second level, e.g. redis://localhost:6379. Default:"
               + " in-process cache only.")
-  URI redisUrl;
+  String redisUrl; // parsed in call(), so that an error never echoes its password
 
   @Option(
       names = "--demo",
@@ -187,8 +187,9 @@ final class LocalCommand implements Callable<Integer> {
               .withMqtt(
                   mqttPort,
                   mqttTemplates.isEmpty() ? BridgeConfig.DEFAULT_TEMPLATES : mqttTemplates);
-      if (redisUrl != null) {
-        config = config.withRedis(redisUrl);
+      java.net.URI redis = ServerConfig.redisUrl("--redis-url", redisUrl);
+      if (redis != null) {
+        config = config.withRedis(redis);
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());

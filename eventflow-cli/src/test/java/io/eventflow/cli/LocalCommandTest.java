@@ -64,4 +64,16 @@ class LocalCommandTest {
     assertThat(badDemo.exitCode()).isEqualTo(EventflowCommand.EXIT_USAGE);
     assertThat(badDemo.err()).contains("--demo must be a positive rate");
   }
+
+  @Test
+  void aBadRedisUrlIsAUsageErrorThatHidesItsPassword() {
+    // Before, picocli echoed the text it could not convert, password and all.
+    for (String url : new String[] {"redis://u:s3cret@h:63 79", "http://u:s3cret@h:6379"}) {
+      CliRunner.Result result = new CliRunner().run("local", "--redis-url", url);
+      assertThat(result.exitCode()).isEqualTo(EventflowCommand.EXIT_USAGE);
+      assertThat(result.err())
+          .contains("--redis-url: \"" + url.replace("u:s3cret@", "***@") + "\"")
+          .doesNotContain("s3cret");
+    }
+  }
 }

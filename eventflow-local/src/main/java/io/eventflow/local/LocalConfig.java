@@ -1,7 +1,9 @@
 package io.eventflow.local;
 
+import io.eventflow.common.Redaction;
 import io.eventflow.mqtt.BridgeConfig;
 import io.eventflow.mqtt.TopicTemplate;
+import io.eventflow.timeseries.srv.ServerConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,6 +85,41 @@ public record LocalConfig(
     for (String template : mqttTemplates) {
       TopicTemplate.parse(template); // a bad template is a one-line error at start
     }
+    // One line, credentials masked, instead of a failure inside the Redis client later.
+    redisUrl.ifPresent(url -> ServerConfig.redisUrl("Redis URL", url.toString()));
+  }
+
+  /**
+   * Returns the settings with the Redis URL's credentials masked: the record's own text would show
+   * its password wherever a configuration is logged or put in a message.
+   */
+  @Override
+  public String toString() {
+    return "LocalConfig[dataDir="
+        + dataDir
+        + ", host="
+        + host
+        + ", pubsubPort="
+        + pubsubPort
+        + ", grpcPort="
+        + grpcPort
+        + ", metricsPort="
+        + metricsPort
+        + ", rollups="
+        + rollups
+        + ", flushInterval="
+        + flushInterval
+        + ", redisUrl="
+        + redisUrl.map(Redaction::redact).orElse("none")
+        + ", runner="
+        + runner
+        + ", checkpointInterval="
+        + checkpointInterval
+        + ", mqttPort="
+        + mqttPort
+        + ", mqttTemplates="
+        + mqttTemplates
+        + "]";
   }
 
   private static void checkPort(String what, int port) {

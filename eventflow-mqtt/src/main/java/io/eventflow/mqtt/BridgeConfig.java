@@ -1,5 +1,6 @@
 package io.eventflow.mqtt;
 
+import io.eventflow.common.Redaction;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -192,11 +193,13 @@ public record BridgeConfig(
     private Duration shutdownTimeout = Duration.ofSeconds(30);
 
     private Builder(String uri) {
+      // Errors show the URI with any user info masked: it may hold a password.
+      String shown = Redaction.redactUrlText(uri);
       URI parsed;
       try {
         parsed = URI.create(uri);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("MQTT broker " + uri + " is not a URI", e);
+        throw new IllegalArgumentException("MQTT broker " + shown + " is not a URI");
       }
       String scheme = parsed.getScheme() == null ? "" : parsed.getScheme();
       switch (scheme) {
@@ -204,10 +207,17 @@ public record BridgeConfig(
         case "ssl", "mqtts" -> tls = true;
         default ->
             throw new IllegalArgumentException(
-                "MQTT broker must be tcp://HOST:PORT or ssl://HOST:PORT, got " + uri);
+                "MQTT broker must be tcp://HOST:PORT or ssl://HOST:PORT, got " + shown);
       }
       if (parsed.getHost() == null) {
-        throw new IllegalArgumentException("MQTT broker " + uri + " has no host");
+        throw new IllegalArgumentException("MQTT broker " + shown + " has no host");
+      }
+      if (parsed.getRawUserInfo() != null) {
+        // The client would ignore them silently, and the URI is logged and shown at start.
+        throw new IllegalArgumentException(
+            "MQTT broker "
+                + shown
+                + ": credentials do not go in the URI; give a username and a password instead");
       }
       host = parsed.getHost();
       port = parsed.getPort() > 0 ? parsed.getPort() : (tls ? 8883 : 1883);

@@ -1,5 +1,6 @@
 package io.eventflow.timeseries.srv;
 
+import io.eventflow.common.Redaction;
 import io.grpc.Deadline;
 import java.io.ByteArrayInputStream;
 import java.net.URI;

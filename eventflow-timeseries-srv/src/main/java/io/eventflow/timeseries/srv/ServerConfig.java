@@ -1,5 +1,6 @@
 package io.eventflow.timeseries.srv;
 
+import io.eventflow.common.Redaction;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -184,7 +185,7 @@ public record ServerConfig(
                 ? -1
                 : port("EVENTFLOW_METRICS_PORT", metricsPort),
         address(env.get("EVENTFLOW_METRICS_HOST")),
-        redisUrl(env.get("EVENTFLOW_REDIS_URL")),
+        redisUrl("EVENTFLOW_REDIS_URL", env.get("EVENTFLOW_REDIS_URL")),
         blankToNull(env.get("EVENTFLOW_REDIS_PASSWORD")),
         blankToNull(env.get("EVENTFLOW_REDIS_CA_CERT")),
         duration(env, "EVENTFLOW_REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT),
@@ -416,21 +417,31 @@ public record ServerConfig(
     throw new IllegalArgumentException(name + ": \"" + text + "\" is not a port (0 to 65535)");
   }
 
-  private static URI redisUrl(String text) {
+  /**
+   * Parses a Redis URL setting ({@code redis://[user:password@]host[:port][/db]} or {@code
+   * rediss://…}); null or blank gives null. The error names the setting and shows the text with its
+   * credentials masked: the URL may hold the AUTH string.
+   *
+   * @param setting the setting's name for the error, e.g. {@code EVENTFLOW_REDIS_URL}
+   * @throws IllegalArgumentException if the text is not such a URL
+   */
+  public static URI redisUrl(String setting, String text) {
     if (text == null || text.isBlank()) {
       return null;
     }
     try {
       URI url = new URI(text.trim());
       if (!("redis".equals(url.getScheme()) || "rediss".equals(url.getScheme()))
-          || url.getHost() == null) {
-        throw new URISyntaxException(text, "expected redis://host:port or rediss://host:port");
+          || url.getHost() == null
+          || (url.getPath() != null && !url.getPath().matches("(/[0-9]*)?"))) {
+        throw new URISyntaxException(text, "expected redis://host:port[/db] or rediss://…");
       }
       return url;
     } catch (URISyntaxException e) {
       // The URL may hold the AUTH string: never echo it.
       throw new IllegalArgumentException(
-          "EVENTFLOW_REDIS_URL: \""
+          setting
+              + ": \""
               + Redaction.redactUrlText(text.trim())
               + "\" is not a redis://host:port URL");
     }

@@ -1,5 +1,6 @@
 package io.eventflow.timeseries.srv;
 
+import io.eventflow.common.Redaction;
 import io.eventflow.timeseries.api.pb.TimeSeriesServiceGrpc;
 import io.eventflow.timeseries.store.IntervalStore;
 import io.eventflow.timeseries.store.StoreException;

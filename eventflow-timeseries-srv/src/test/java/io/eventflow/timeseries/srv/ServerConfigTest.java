@@ -158,10 +158,16 @@ class ServerConfigTest {
   }
 
   @Test
-  void redactionMasksUserInfoAndJdbcSecrets() {
-    assertThat(Redaction.redact(URI.create("redis://u:p@h:1/0"))).isEqualTo("redis://***@h:1/0");
-    assertThat(Redaction.redact(URI.create("redis://h:1"))).isEqualTo("redis://h:1");
-    assertThat(Redaction.redactStore("jdbc:h2:tcp://h/db;user=sa;password=x;AUTO_SERVER=TRUE"))
-        .isEqualTo("jdbc:h2:tcp://h/db;user=***;password=***;AUTO_SERVER=TRUE");
+  void redisUrlNamesTheSettingAndMasksCredentials() {
+    assertThat(ServerConfig.redisUrl("--redis-url", "rediss://u:p@h:6378/2"))
+        .isEqualTo(URI.create("rediss://u:p@h:6378/2"));
+    assertThat(ServerConfig.redisUrl("--redis-url", " ")).isNull();
+    for (String bad :
+        new String[] {"http://u:s3cret@h:1", "redis://u:s3cret@h:1/zero", "redis://u:s3cret@"}) {
+      assertThatThrownBy(() -> ServerConfig.redisUrl("--redis-url", bad))
+          .hasMessageStartingWith("--redis-url: \"")
+          .hasMessageContaining("***@")
+          .hasMessageNotContaining("s3cret");
+    }
   }
 }

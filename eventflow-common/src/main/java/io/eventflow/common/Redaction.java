@@ -1,12 +1,13 @@
-package io.eventflow.timeseries.srv;
+package io.eventflow.common;
 
 import java.net.URI;
 import java.util.regex.Pattern;
 
 /**
- * Masks credentials in the settings the server may log or put in an error message: the user info of
- * a Redis URL ({@code redis://user:secret@host} → {@code redis://***@host}) and the password and
- * user of a JDBC URL ({@code ;PASSWORD=secret} → {@code ;PASSWORD=***}).
+ * Masks credentials in settings a process may log or put in an error message: the user info of a
+ * URL ({@code redis://user:secret@host} → {@code redis://***@host}, the same for MQTT broker URLs)
+ * and the password and user of a JDBC URL ({@code ;PASSWORD=secret} → {@code ;PASSWORD=***}). The
+ * query service, the local stack, the MQTT bridge and the command line all mask with it.
  */
 public final class Redaction {
   /** {@code scheme://userinfo@} in any URL text, even one {@link URI} cannot parse. */
