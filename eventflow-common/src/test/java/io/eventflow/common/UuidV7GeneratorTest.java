@@ -3,10 +3,8 @@ package io.eventflow.common;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
+import io.eventflow.testing.ManualClock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -15,34 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class UuidV7GeneratorTest {
-  /** A clock tests move by hand. */
-  static final class ManualClock extends Clock {
-    final AtomicLong millis;
-
-    ManualClock(long millis) {
-      this.millis = new AtomicLong(millis);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis.get());
-    }
-  }
-
   @Test
   void setsVersionSevenAndTheRfcVariant() {
     UUID id = new UuidV7Generator().next();
@@ -52,7 +25,7 @@ class UuidV7GeneratorTest {
 
   @Test
   void carriesTheClockMillisecondInTheFirst48Bits() {
-    ManualClock clock = new ManualClock(1_717_171_717_123L);
+    ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_717_171_717_123L));
     UUID id = new UuidV7Generator(clock, () -> 0L).next();
     assertThat(UuidV7Generator.timestampMillis(id)).isEqualTo(1_717_171_717_123L);
     assertThat(id.toString()).isEqualTo("018fcf69-0403-7000-8000-000000000000");
@@ -60,7 +33,8 @@ class UuidV7GeneratorTest {
 
   @Test
   void increasesWhileTheClockStandsStill() {
-    UuidV7Generator generator = new UuidV7Generator(new ManualClock(1_000L), () -> -1L);
+    UuidV7Generator generator =
+        new UuidV7Generator(new ManualClock(Instant.ofEpochMilli(1_000L)), () -> -1L);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
       ids.add(generator.nextId());
@@ -71,10 +45,10 @@ class UuidV7GeneratorTest {
 
   @Test
   void neverGoesBackwardsWhenTheClockDoes() {
-    ManualClock clock = new ManualClock(5_000L);
+    ManualClock clock = new ManualClock(Instant.ofEpochMilli(5_000L));
     UuidV7Generator generator = new UuidV7Generator(clock, () -> 0L);
     String before = generator.nextId();
-    clock.millis.set(1_000L);
+    clock.set(Instant.ofEpochMilli(1_000L));
     String after = generator.nextId();
     assertThat(after).isGreaterThan(before);
   }

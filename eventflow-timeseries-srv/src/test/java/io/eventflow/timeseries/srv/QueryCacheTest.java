@@ -3,6 +3,7 @@ package io.eventflow.timeseries.srv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventflow.testing.ManualClock;
 import io.eventflow.timeseries.api.pb.AggregateFunction;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesResponse;
 import io.eventflow.timeseries.store.StoreException;
@@ -30,7 +31,7 @@ class QueryCacheTest {
   private static final String L1_HITS =
       "eventflow_timeseries_cache_lookups_total{level=\"l1\",result=\"hit\"}";
 
-  private final MutableClock clock = new MutableClock(NOW);
+  private final ManualClock clock = new ManualClock(NOW);
   private final Metrics metrics = new Metrics();
   private final QueryCache cache =
       new QueryCache(1 << 20, Duration.ofHours(1), Duration.ofHours(1), null, clock, metrics);

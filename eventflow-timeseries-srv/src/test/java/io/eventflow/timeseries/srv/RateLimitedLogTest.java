@@ -2,6 +2,7 @@ package io.eventflow.timeseries.srv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventflow.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.logging.Level;
@@ -9,7 +10,7 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class RateLimitedLogTest {
-  private final MutableClock clock = new MutableClock(Instant.parse("2024-12-01T00:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2024-12-01T00:00:00Z"));
   private final RateLimitedLog log =
       new RateLimitedLog(
           Logger.getLogger(RateLimitedLogTest.class.getName()), clock, Duration.ofMinutes(1));

@@ -1,5 +1,6 @@
 package io.eventflow.timeseries.srv;
 
+import io.eventflow.testing.ManualClock;
 import io.eventflow.timeseries.api.TimeSeriesClient;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRow;
@@ -31,7 +32,7 @@ final class ServerFixture implements AutoCloseable {
   private static final AtomicLong databases = new AtomicLong();
 
   final String storeUrl;
-  final MutableClock clock;
+  final ManualClock clock;
   final JdbcIntervalWriter writer;
   final TimeSeriesServer server;
   final TimeSeriesClient client;
@@ -41,7 +42,7 @@ final class ServerFixture implements AutoCloseable {
 
   private ServerFixture(
       String storeUrl,
-      MutableClock clock,
+      ManualClock clock,
       ServerConfig config,
       UnaryOperator<IntervalStore> wrapStore)
       throws Exception {
@@ -76,7 +77,7 @@ final class ServerFixture implements AutoCloseable {
       throws Exception {
     String url = "jdbc:h2:mem:timeseries" + databases.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
     return new ServerFixture(
-        url, new MutableClock(NOW), customize.apply(ServerConfig.defaults(url, 0, -1)), wrapStore);
+        url, new ManualClock(NOW), customize.apply(ServerConfig.defaults(url, 0, -1)), wrapStore);
   }
 
   /** Starts a second server (a replica) over the same database and clock, closed with this one. */
