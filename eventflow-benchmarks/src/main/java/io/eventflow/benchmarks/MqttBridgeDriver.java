@@ -1,13 +1,5 @@
 package io.eventflow.benchmarks;
 
-import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.api.gax.grpc.GrpcTransportChannel;
-import com.google.api.gax.rpc.FixedTransportChannelProvider;
-import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
-import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
-import com.google.cloud.pubsub.v1.TopicAdminClient;
-import com.google.cloud.pubsub.v1.TopicAdminSettings;
-import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.TopicName;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -17,9 +9,8 @@ import io.eventflow.broker.BrokerConfig;
 import io.eventflow.mqtt.BridgeConfig;
 import io.eventflow.mqtt.EmbeddedMqttBroker;
 import io.eventflow.mqtt.MqttBridge;
+import io.eventflow.publisher.PubSubAdmin;
 import io.eventflow.testing.MosquittoProcess;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.lang.management.ManagementFactory;
@@ -217,31 +208,11 @@ public final class MqttBridgeDriver {
   }
 
   private static void createTopics(String hostAndPort) throws Exception {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(hostAndPort).usePlaintext().build();
-    var channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
-    try (TopicAdminClient topics =
-            TopicAdminClient.create(
-                TopicAdminSettings.newBuilder()
-                    .setTransportChannelProvider(channels)
-                    .setCredentialsProvider(NoCredentialsProvider.create())
-                    .build());
-        SubscriptionAdminClient subscriptions =
-            SubscriptionAdminClient.create(
-                SubscriptionAdminSettings.newBuilder()
-                    .setTransportChannelProvider(channels)
-                    .setCredentialsProvider(NoCredentialsProvider.create())
-                    .build())) {
+    try (PubSubAdmin admin = PubSubAdmin.connect(hostAndPort)) {
       for (String topic : List.of("events", "mqtt-dead-letters")) {
-        topics.createTopic(TopicName.of("bench", topic));
         // A subscription, so the broker stores what the bridge publishes, as in production.
-        subscriptions.createSubscription(
-            Subscription.newBuilder()
-                .setName("projects/bench/subscriptions/" + topic + "-sub")
-                .setTopic(TopicName.of("bench", topic).toString())
-                .build());
+        admin.createTopicAndSubscription(TopicName.of("bench", topic), topic + "-sub");
       }
-    } finally {
-      channel.shutdownNow();
     }
   }
 }

@@ -1,22 +1,14 @@
 package io.eventflow.mqtt;
 
 import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.api.gax.grpc.GrpcTransportChannel;
-import com.google.api.gax.rpc.FixedTransportChannelProvider;
-import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.MessageReceiver;
 import com.google.cloud.pubsub.v1.Subscriber;
-import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
-import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
-import com.google.cloud.pubsub.v1.TopicAdminClient;
-import com.google.cloud.pubsub.v1.TopicAdminSettings;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.TopicName;
 import io.eventflow.broker.Broker;
 import io.eventflow.broker.BrokerConfig;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.eventflow.publisher.PubSubAdmin;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -41,8 +33,7 @@ final class PubSubFixture implements AutoCloseable {
   private final Path dir;
   private final int port;
   private Broker broker;
-  private final ManagedChannel channel;
-  private final TransportChannelProvider channels;
+  private final PubSubAdmin admin;
   private final List<Subscriber> subscribers = new ArrayList<>();
 
   /** Messages of the events subscription, in arrival order (redeliveries included). */
@@ -57,29 +48,15 @@ final class PubSubFixture implements AutoCloseable {
       port = socket.getLocalPort();
     }
     startBroker();
-    channel = ManagedChannelBuilder.forTarget(hostAndPort()).usePlaintext().build();
-    channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
-    try (TopicAdminClient topics =
-            TopicAdminClient.create(
-                TopicAdminSettings.newBuilder()
-                    .setTransportChannelProvider(channels)
-                    .setCredentialsProvider(NoCredentialsProvider.create())
-                    .build());
-        SubscriptionAdminClient subscriptions =
-            SubscriptionAdminClient.create(
-                SubscriptionAdminSettings.newBuilder()
-                    .setTransportChannelProvider(channels)
-                    .setCredentialsProvider(NoCredentialsProvider.create())
-                    .build())) {
-      for (String topic : List.of(EVENTS, DEAD_LETTERS)) {
-        topics.createTopic(TopicName.of(PROJECT, topic));
-        subscriptions.createSubscription(
-            Subscription.newBuilder()
-                .setName("projects/" + PROJECT + "/subscriptions/" + topic + "-sub")
-                .setTopic(TopicName.of(PROJECT, topic).toString())
-                .setAckDeadlineSeconds(60)
-                .build());
-      }
+    admin = PubSubAdmin.connect(hostAndPort());
+    for (String topic : List.of(EVENTS, DEAD_LETTERS)) {
+      admin.createTopic(TopicName.of(PROJECT, topic));
+      admin.createSubscription(
+          Subscription.newBuilder()
+              .setName("projects/" + PROJECT + "/subscriptions/" + topic + "-sub")
+              .setTopic(TopicName.of(PROJECT, topic).toString())
+              .setAckDeadlineSeconds(60)
+              .build());
     }
     collect(EVENTS, events);
     collect(DEAD_LETTERS, deadLetters);
@@ -102,7 +79,7 @@ final class PubSubFixture implements AutoCloseable {
         };
     Subscriber subscriber =
         Subscriber.newBuilder("projects/" + PROJECT + "/subscriptions/" + topic + "-sub", receiver)
-            .setChannelProvider(channels)
+            .setChannelProvider(admin.channelProvider())
             .setCredentialsProvider(NoCredentialsProvider.create())
             .build();
     subscriber.startAsync().awaitRunning();
@@ -153,7 +130,7 @@ final class PubSubFixture implements AutoCloseable {
     for (Subscriber subscriber : subscribers) {
       subscriber.stopAsync().awaitTerminated(10, TimeUnit.SECONDS);
     }
-    channel.shutdownNow();
+    admin.close();
     broker.close();
   }
 }

@@ -1,0 +1,51 @@
+package io.eventflow.publisher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
+import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
+import com.google.pubsub.v1.Subscription;
+import com.google.pubsub.v1.TopicName;
+import io.eventflow.broker.Broker;
+import io.eventflow.broker.BrokerConfig;
+import org.junit.jupiter.api.Test;
+
+class PubSubAdminTest {
+  @Test
+  void createsTopicsAndSubscriptionsOnceAndLeavesExistingOnesAlone() throws Exception {
+    try (Broker broker = Broker.start(BrokerConfig.builder().port(0).inMemory().build());
+        PubSubAdmin admin = PubSubAdmin.connect(broker.hostAndPort())) {
+      TopicName topic = TopicName.of("demo", "events");
+      Subscription subscription =
+          Subscription.newBuilder()
+              .setName("projects/demo/subscriptions/events-ingest")
+              .setTopic(topic.toString())
+              .setAckDeadlineSeconds(60)
+              .build();
+
+      assertThat(admin.createTopic(topic)).isTrue();
+      assertThat(admin.createSubscription(subscription)).isTrue();
+      // A second start on the same broker: nothing is created, nothing fails, nothing changes.
+      assertThat(admin.createTopic(topic)).isFalse();
+      assertThat(
+              admin.createSubscription(subscription.toBuilder().setAckDeadlineSeconds(10).build()))
+          .isFalse();
+      admin.createTopicAndSubscription(TopicName.of("demo", "other"), "other-sub");
+
+      try (SubscriptionAdminClient subscriptions =
+          SubscriptionAdminClient.create(
+              SubscriptionAdminSettings.newBuilder()
+                  .setTransportChannelProvider(admin.channelProvider())
+                  .setCredentialsProvider(NoCredentialsProvider.create())
+                  .build())) {
+        Subscription stored = subscriptions.getSubscription(subscription.getName());
+        assertThat(stored.getTopic()).isEqualTo("projects/demo/topics/events");
+        assertThat(stored.getAckDeadlineSeconds()).isEqualTo(60);
+        assertThat(
+                subscriptions.getSubscription("projects/demo/subscriptions/other-sub").getTopic())
+            .isEqualTo("projects/demo/topics/other");
+      }
+    }
+  }
+}
