@@ -3,6 +3,12 @@ package io.eventflow.cli;
 import io.eventflow.timeseries.api.TimeSeriesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -25,7 +31,20 @@ final class QueryServerOptions {
    * exception"; statuses the server itself sent are passed on unchanged.
    */
   <T> T call(Function<TimeSeriesClient, T> call) {
-    try (TimeSeriesClient client = TimeSeriesClient.connect(server)) {
+    // The channel runs on an event loop of its own (NIO: no native library to extract and load),
+    // which is stopped before the command returns. gRPC's shared loop would still sit in
+    // epoll_wait, a native call, at exit, and HotSpot's exit waits up to 300 ms for every thread
+    // in native code to come back (VM_Exit::wait_for_threads_in_native_to_block): a third of a
+    // `series get`. See docs/BENCHMARKS.md, "CLI start".
+    EventLoopGroup loop =
+        new NioEventLoopGroup(1, new DefaultThreadFactory("eventflow-grpc", true));
+    try (TimeSeriesClient client =
+        new TimeSeriesClient(
+            NettyChannelBuilder.forTarget(server)
+                .usePlaintext()
+                .eventLoopGroup(loop)
+                .channelType(NioSocketChannel.class)
+                .build())) {
       return call.apply(client);
     } catch (StatusRuntimeException e) {
       // A status the server sent arrives from its trailers without a cause; one the channel made up
@@ -37,6 +56,9 @@ final class QueryServerOptions {
             .asRuntimeException();
       }
       throw e;
+    } finally {
+      // No quiet period: the channel is closed, nothing else runs on this loop.
+      loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
   }
 
