@@ -9,6 +9,7 @@ import com.google.pubsub.v1.TopicName;
 import io.eventflow.broker.Broker;
 import io.eventflow.broker.BrokerConfig;
 import io.eventflow.publisher.PubSubAdmin;
+import io.eventflow.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -112,17 +113,10 @@ final class PubSubFixture implements AutoCloseable {
   }
 
   /**
-   * Waits until the condition holds, at most 60 s (a bound for a broken build, not a timing
-   * assertion: these conditions hold within a second or two).
+   * Waits until the condition holds (see {@link Await#until}: a 60 s bound, not a timing check).
    */
   static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after 60 s waiting until " + what);
-      }
-      Thread.sleep(20);
-    }
+    Await.until(what, condition);
   }
 
   @Override

@@ -256,7 +256,13 @@ public final class EventPublisher implements AutoCloseable {
     return publish(event.build());
   }
 
-  private Event complete(Event event) {
+  /**
+   * Returns the event with what {@link #publish} fills in: a missing id (a UUIDv7), timestamp (the
+   * clock's now) and source (the default source); an event lacking none is returned as it is.
+   * Publishing the result keeps them. The collector uses it to hand a processor the event exactly
+   * as it is published.
+   */
+  public Event complete(Event event) {
     boolean needsId = event.getId().isEmpty();
     boolean needsTimestamp = !event.hasTimestamp();
     boolean needsSource = event.getSource().isEmpty() && !defaultSource.isEmpty();

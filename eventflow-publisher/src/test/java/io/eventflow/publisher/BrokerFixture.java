@@ -18,6 +18,7 @@ import io.eventflow.broker.BrokerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,24 +28,37 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * An in-memory eventflow-broker on a free loopback port, with the official admin clients and
- * streaming-pull {@link Subscriber} connected to it, for end-to-end tests of what subscribers
- * receive.
+ * An eventflow-broker on a free loopback port, in memory or durable under a directory, with the
+ * official admin clients and streaming-pull {@link Subscriber} connected to it, for end-to-end
+ * tests of what subscribers receive. A durable one can be stopped and started again on the same
+ * port and directory, to play a Pub/Sub outage (the collector's tests use it so).
  */
 public final class BrokerFixture implements AutoCloseable {
   /** The project every topic and subscription of the fixture lives in. */
   public static final String PROJECT = "projects/demo";
 
   private final CredentialsProvider noCredentials = NoCredentialsProvider.create();
-  private final Broker broker;
+
+  /** What {@link #restart()} starts: the same port and directory; null when in memory. */
+  private final BrokerConfig restartConfig;
+
+  private Broker broker;
   private final ManagedChannel channel;
   private final TransportChannelProvider channels;
   private final TopicAdminClient topics;
   private final SubscriptionAdminClient subscriptions;
   private final List<Subscriber> subscribers = new ArrayList<>();
 
-  private BrokerFixture() throws IOException {
-    broker = Broker.start(BrokerConfig.builder().port(0).inMemory().build());
+  private BrokerFixture(BrokerConfig config) throws IOException {
+    broker = Broker.start(config);
+    restartConfig =
+        config.dataDir().isEmpty()
+            ? null
+            : BrokerConfig.builder()
+                .host(config.host())
+                .port(broker.port())
+                .dataDir(config.dataDir().get())
+                .build();
     channel = ManagedChannelBuilder.forTarget(broker.hostAndPort()).usePlaintext().build();
     channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
     topics =
@@ -61,9 +75,27 @@ public final class BrokerFixture implements AutoCloseable {
                 .build());
   }
 
-  /** Starts a broker and connects the clients. */
+  /** Starts an in-memory broker and connects the clients. */
   public static BrokerFixture start() throws IOException {
-    return new BrokerFixture();
+    return new BrokerFixture(BrokerConfig.builder().port(0).inMemory().build());
+  }
+
+  /** Starts a broker keeping its data under {@code dir}, which {@link #restart()} reopens. */
+  public static BrokerFixture startDurable(Path dir) throws IOException {
+    return new BrokerFixture(BrokerConfig.builder().host("127.0.0.1").port(0).dataDir(dir).build());
+  }
+
+  /** Stops the broker: Pub/Sub is unavailable until {@link #restart()}. */
+  public void stop() throws IOException {
+    broker.close();
+  }
+
+  /** Starts a durable broker again on the same port and directory. */
+  public void restart() throws IOException {
+    if (restartConfig == null) {
+      throw new IllegalStateException("an in-memory broker cannot restart: use startDurable");
+    }
+    broker = Broker.start(restartConfig);
   }
 
   /** Returns the {@code host:port} to use as the emulator host. */
