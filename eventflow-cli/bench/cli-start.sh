@@ -31,7 +31,8 @@ query=(series get bench.count.sum --server "127.0.0.1:$port" --start 2026-11-20 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 
 if command -v hyperfine >/dev/null; then
-  hyperfine --warmup 2 --runs "$runs" --style basic \
+  # -N: no shell between hyperfine and the command, so its start is not counted.
+  hyperfine -N --warmup 2 --runs "$runs" --style basic \
     -n "java -jar --version" "java -jar $jar --version" \
     -n "./eventflow --version" "$root/eventflow --version" \
     -n "java -jar series get" "java -jar $jar ${query[*]}" \
