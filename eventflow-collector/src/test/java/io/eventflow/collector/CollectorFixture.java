@@ -88,6 +88,22 @@ final class CollectorFixture implements AutoCloseable {
         HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Returns {@code 127.0.0.1:port}, what gRPC clients and processors connect to. */
+  String hostAndPort() {
+    return "127.0.0.1:" + collector.port();
+  }
+
+  /** Opens a plaintext gRPC channel to the collector; the caller shuts it down. */
+  io.grpc.ManagedChannel channel() {
+    return io.grpc.ManagedChannelBuilder.forTarget(hostAndPort()).usePlaintext().build();
+  }
+
+  /** Returns a counter's or gauge's value from the collector's registry. */
+  double metric(String name) {
+    var meter = collector.registry().find(name);
+    return meter.counter() != null ? meter.counter().count() : meter.gauge().value();
+  }
+
   /** Returns the request bytes awaiting Pub/Sub, from the collector's gauge. */
   long inFlightBytes() {
     return (long) collector.registry().get("eventflow.collector.in.flight.bytes").gauge().value();
