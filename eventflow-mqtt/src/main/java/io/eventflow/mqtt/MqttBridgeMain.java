@@ -1,9 +1,11 @@
 package io.eventflow.mqtt;
 
+import io.eventflow.common.EnvironmentReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
@@ -115,30 +117,14 @@ public final class MqttBridgeMain {
   }
 
   private static String env(Function<String, String> environment, String name, String fallback) {
-    String value = environment.apply(name);
-    return value == null || value.isBlank() ? fallback : value.trim();
+    return new EnvironmentReader(environment).string(name, fallback);
   }
 
   private static int integer(Function<String, String> environment, String name, int fallback) {
-    String value = environment.apply(name);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be an integer, got \"" + value + "\"");
-    }
+    return new EnvironmentReader(environment).integer(name, fallback);
   }
 
-  private static java.util.List<String> list(Function<String, String> environment, String name) {
-    String value = environment.apply(name);
-    if (value == null || value.isBlank()) {
-      return java.util.List.of();
-    }
-    return java.util.Arrays.stream(value.split(","))
-        .map(String::trim)
-        .filter(s -> !s.isEmpty())
-        .toList();
+  private static List<String> list(Function<String, String> environment, String name) {
+    return new EnvironmentReader(environment).list(name);
   }
 }
