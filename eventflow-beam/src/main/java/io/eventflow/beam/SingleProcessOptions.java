@@ -25,7 +25,12 @@ public interface SingleProcessOptions extends PipelineOptions {
     /** Beam state and a timer per id, on any runner and across worker restarts. */
     STATE,
     /** {@link DropRepeatedIdsInMemory}: a cache in the job's one JVM. */
-    MEMORY
+    MEMORY,
+    /**
+     * {@link DropRepeatedIdsInState}: 64-bit fingerprints of ids in one table per shard of
+     * checkpointed state, for a runner keeping state on the heap (the local stack's Flink).
+     */
+    FINGERPRINTS
   }
 
   /** Returns {@code --pubsubTransport}, as described. */
@@ -43,8 +48,10 @@ public interface SingleProcessOptions extends PipelineOptions {
   /** Returns {@code --dedupIn}, as described. */
   @Description(
       "Where event ids are remembered to drop repeats: STATE (Beam state and timers, any runner;"
-          + " the default) or MEMORY (a cache in this JVM, for the single-process DirectRunner,"
-          + " where a state cell and timer per id cost a bundle each)")
+          + " the default), MEMORY (a cache in this JVM, for the single-process DirectRunner,"
+          + " where a state cell and timer per id cost a bundle each) or FINGERPRINTS (ids as"
+          + " 64-bit fingerprints in a table per shard of checkpointed state, for Flink's heap"
+          + " state, whose checkpoints write every state cell and timer)")
   @Default.Enum("STATE")
   DedupIn getDedupIn();
 

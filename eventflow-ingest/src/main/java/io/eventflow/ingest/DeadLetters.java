@@ -3,6 +3,8 @@ package io.eventflow.ingest;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
+import io.eventflow.beam.DropRepeatedIdsInState;
+import io.eventflow.beam.SingleProcessOptions;
 import io.eventflow.common.IdGenerator;
 import io.eventflow.common.pb.InvalidReason;
 import io.eventflow.ingest.pb.InvalidMessage;
@@ -170,10 +172,14 @@ public final class DeadLetters {
    * Returns the step dropping a dead letter whose message id was seen within {@code window}: for a
    * reader that does not drop redeliveries itself, as PubsubIO does on Dataflow, where a message
    * delivered again (its ack deadline passed during a slow checkpoint, or a crash came between a
-   * checkpoint and its acknowledgement) would otherwise be dead-lettered twice.
+   * checkpoint and its acknowledgement) would otherwise be dead-lettered twice. Message ids are
+   * remembered where {@code --dedupIn} says event ids are ({@code FINGERPRINTS} or Beam's state).
    */
   public static PTransform<PCollection<InvalidMessage>, PCollection<InvalidMessage>>
-      dropRedeliveries(Duration window) {
+      dropRedeliveries(DeadLetterOptions options, Duration window, Clock clock) {
+    if (options.getDedupIn() == SingleProcessOptions.DedupIn.FINGERPRINTS) {
+      return new DropRepeatedIdsInState<>(InvalidMessage::getMessageId, window, clock);
+    }
     return Deduplicate.<InvalidMessage, String>withRepresentativeValueFn(
             InvalidMessage::getMessageId)
         .withRepresentativeType(TypeDescriptors.strings())

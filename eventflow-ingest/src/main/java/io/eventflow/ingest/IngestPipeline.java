@@ -2,6 +2,7 @@ package io.eventflow.ingest;
 
 import com.google.api.services.bigquery.model.TableRow;
 import io.eventflow.beam.DropRepeatedIdsInMemory;
+import io.eventflow.beam.DropRepeatedIdsInState;
 import io.eventflow.beam.PullPubsubMessages;
 import io.eventflow.beam.SingleProcessOptions;
 import io.eventflow.common.IdGenerator;
@@ -213,8 +214,25 @@ public final class IngestPipeline {
     };
   }
 
-  /** Applies the job's steps to {@code root}. */
-  private static void build(PBegin root, Options options, Services services) {
+  /**
+   * Returns the job as one composite transform whose output is its valid events, once each (step
+   * 3's): the local stack rolls them up in the same job instead of reading them back from the
+   * validated topic, which they are still republished to. Validates the options first.
+   *
+   * @throws IllegalArgumentException if the options are inconsistent, naming every problem
+   */
+  public static PTransform<PBegin, PCollection<Event>> jobEmittingEvents(Options options) {
+    validate(options);
+    return new PTransform<>() {
+      @Override
+      public PCollection<Event> expand(PBegin root) {
+        return build(root, options, Services.production());
+      }
+    };
+  }
+
+  /** Applies the job's steps to {@code root}; returns the valid events, repeats dropped. */
+  private static PCollection<Event> build(PBegin root, Options options, Services services) {
     ValidationLimits limits = limits(options);
 
     // 1. Read messages with their attributes and Pub/Sub message ids. Deliberately no id attribute:
@@ -237,9 +255,12 @@ public final class IngestPipeline {
             .get(ParseEvents.VALID)
             .apply(
                 "DeduplicateEvents",
-                options.getDedupIn() == SingleProcessOptions.DedupIn.MEMORY
-                    ? new DropRepeatedIdsInMemory<>(Event::getId, dedupWindow)
-                    : new DeduplicateEvents(dedupWindow));
+                switch (options.getDedupIn()) {
+                  case MEMORY -> new DropRepeatedIdsInMemory<>(Event::getId, dedupWindow);
+                  case FINGERPRINTS ->
+                      new DropRepeatedIdsInState<>(Event::getId, dedupWindow, services.clock());
+                  case STATE -> new DeduplicateEvents(dedupWindow);
+                });
 
     List<PCollection<InvalidMessage>> invalid = new ArrayList<>();
     PCollection<InvalidMessage> rejected = parsed.get(ParseEvents.INVALID);
@@ -249,7 +270,9 @@ public final class IngestPipeline {
       //     between a checkpoint and its acknowledgement) would be dead-lettered twice. Valid
       //     events are covered by step 3.
       rejected =
-          rejected.apply("DeduplicateInvalidMessages", DeadLetters.dropRedeliveries(dedupWindow));
+          rejected.apply(
+              "DeduplicateInvalidMessages",
+              DeadLetters.dropRedeliveries(options, dedupWindow, services.clock()));
     }
     invalid.add(rejected);
 
@@ -305,6 +328,7 @@ public final class IngestPipeline {
           "ArchiveEvents",
           ArchiveEvents.of(ArchiveEvents::valid, options, runId, services.clock()));
     }
+    return events;
   }
 
   /** Returns the read of the input subscription, the job's first step. */

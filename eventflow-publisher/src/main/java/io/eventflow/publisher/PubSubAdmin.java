@@ -4,6 +4,7 @@ import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.AlreadyExistsException;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
+import com.google.api.gax.rpc.NotFoundException;
 import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
 import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
@@ -92,6 +93,19 @@ public final class PubSubAdmin implements AutoCloseable {
       subscriptions.createSubscription(subscription);
       return true;
     } catch (AlreadyExistsException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Deletes the subscription ({@code projects/P/subscriptions/S}) if it exists, with its backlog;
+   * returns whether it existed.
+   */
+  public boolean deleteSubscription(String subscription) {
+    try {
+      subscriptions.deleteSubscription(subscription);
+      return true;
+    } catch (NotFoundException e) {
       return false;
     }
   }

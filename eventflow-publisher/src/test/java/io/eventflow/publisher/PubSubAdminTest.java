@@ -48,4 +48,23 @@ class PubSubAdminTest {
       }
     }
   }
+
+  /** A subscription nothing reads any more is deleted once; deleting it again is no error. */
+  @Test
+  void deletesASubscriptionIfItExists() throws Exception {
+    try (Broker broker = Broker.start(BrokerConfig.builder().port(0).inMemory().build());
+        PubSubAdmin admin = PubSubAdmin.connect(broker.hostAndPort())) {
+      admin.createTopicAndSubscription(TopicName.of("demo", "events"), "old");
+
+      assertThat(admin.deleteSubscription("projects/demo/subscriptions/old")).isTrue();
+      assertThat(admin.deleteSubscription("projects/demo/subscriptions/old")).isFalse();
+      assertThat(
+              admin.createSubscription(
+                  Subscription.newBuilder()
+                      .setName("projects/demo/subscriptions/old")
+                      .setTopic("projects/demo/topics/events")
+                      .build()))
+          .isTrue();
+    }
+  }
 }

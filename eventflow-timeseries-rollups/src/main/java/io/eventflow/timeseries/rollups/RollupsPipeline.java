@@ -1,6 +1,7 @@
 package io.eventflow.timeseries.rollups;
 
 import io.eventflow.beam.DropRepeatedIdsInMemory;
+import io.eventflow.beam.DropRepeatedIdsInState;
 import io.eventflow.beam.PullPubsubMessages;
 import io.eventflow.beam.SingleProcessOptions;
 import io.eventflow.common.IdGenerator;
@@ -215,11 +216,28 @@ public final class RollupsPipeline {
     };
   }
 
+  /**
+   * Returns the job's rollup steps (4 and 5: {@code ComputeRollups}, {@code WriteIntervals}) as one
+   * composite over events decoded and deduplicated upstream in the same pipeline: the local stack
+   * feeds it ingest's valid events directly, which spares reading them back from the validated
+   * topic, decoding them and remembering their ids a second time. Validates the options first;
+   * {@code --subscription} is not read.
+   *
+   * @throws IllegalArgumentException if the options are invalid, naming every problem
+   */
+  public static PTransform<PCollection<Event>, PDone> jobOnEvents(Options options) {
+    RollupSpec spec = validate(options, false);
+    return new PTransform<>() {
+      @Override
+      public PDone expand(PCollection<Event> unique) {
+        rollUp(unique, spec, options, Services.production());
+        return PDone.in(unique.getPipeline());
+      }
+    };
+  }
+
   /** Applies the job's steps to {@code root}. */
   private static void build(PBegin root, RollupSpec spec, Options options, Services services) {
-    String salt =
-        options.getRowIdSalt().isEmpty() ? services.ids().nextId() : options.getRowIdSalt();
-
     // 1. Read validated events with their attributes. Event time is the event.timestamp attribute
     //    ingest sets; Dataflow also drops redeliveries by the event.id attribute.
     PCollection<PubsubMessage> messages =
@@ -238,9 +256,30 @@ public final class RollupsPipeline {
     PCollection<Event> unique =
         events.apply(
             "DeduplicateEvents",
-            options.getDedupIn() == SingleProcessOptions.DedupIn.MEMORY
-                ? new DropRepeatedIdsInMemory<>(Event::getId, dedupWindow)
-                : deduplicate(dedupWindow));
+            switch (options.getDedupIn()) {
+              case MEMORY -> new DropRepeatedIdsInMemory<>(Event::getId, dedupWindow);
+              case FINGERPRINTS ->
+                  new DropRepeatedIdsInState<>(Event::getId, dedupWindow, services.clock());
+              case STATE -> deduplicate(dedupWindow);
+            });
+
+    rollUp(unique, spec, options, services);
+
+    // 6. Dead letters go where ingest's go (--bigQueryDataset's invalid_messages table, the
+    //    archive's invalid/ folder), in archive files of their own ("RUN-rollups"). Without either
+    //    option they are counted and logged only; validate() says so at launch.
+    if (DeadLetters.configured(options)) {
+      decoded
+          .get(DecodeEvents.UNDECODABLE)
+          .apply("WriteUndecodableMessages", new WriteUndecodable(options, services));
+    }
+  }
+
+  /** Steps 4 and 5: rolls up events counted once and writes the rows. */
+  private static void rollUp(
+      PCollection<Event> unique, RollupSpec spec, Options options, Services services) {
+    String salt =
+        options.getRowIdSalt().isEmpty() ? services.ids().nextId() : options.getRowIdSalt();
 
     // 4. Minute and quarter-hour rows per series and pane, plus catalog updates.
     PCollectionTuple rows =
@@ -252,15 +291,6 @@ public final class RollupsPipeline {
 
     // 5. Idempotent writes to the chosen store.
     rows.apply("WriteIntervals", writeIntervals(options));
-
-    // 6. Dead letters go where ingest's go (--bigQueryDataset's invalid_messages table, the
-    //    archive's invalid/ folder), in archive files of their own ("RUN-rollups"). Without either
-    //    option they are counted and logged only; validate() says so at launch.
-    if (DeadLetters.configured(options)) {
-      decoded
-          .get(DecodeEvents.UNDECODABLE)
-          .apply("WriteUndecodableMessages", new WriteUndecodable(options, services));
-    }
   }
 
   /**
@@ -286,7 +316,9 @@ public final class RollupsPipeline {
               ? invalid.apply(
                   "DeduplicateInvalidMessages",
                   DeadLetters.dropRedeliveries(
-                      Duration.standardMinutes(options.getDedupWindowMinutes())))
+                      options,
+                      Duration.standardMinutes(options.getDedupWindowMinutes()),
+                      services.clock()))
               : invalid;
       String runId =
           options.getArchiveLocation().isEmpty()
@@ -303,6 +335,11 @@ public final class RollupsPipeline {
    * @throws IllegalArgumentException listing every problem found
    */
   static RollupSpec validate(Options options) {
+    return validate(options, true);
+  }
+
+  /** As {@link #validate(Options)}; {@code reads} says whether the job reads a subscription. */
+  private static RollupSpec validate(Options options, boolean reads) {
     List<String> problems = new ArrayList<>();
     RollupSpec spec = null;
     try {
@@ -310,7 +347,7 @@ public final class RollupsPipeline {
     } catch (IllegalArgumentException e) {
       problems.add("--rollups: " + e.getMessage());
     }
-    if (options.getSubscription().isEmpty()) {
+    if (reads && options.getSubscription().isEmpty()) {
       problems.add("--subscription is required (projects/PROJECT/subscriptions/SUBSCRIPTION)");
     }
     if (options.getSeriesShards() < 0) {
