@@ -20,15 +20,22 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * google-cloud-spanner's in-process mock Spanner on a free loopback port, reached the way the
- * emulator is: plaintext, no credentials.
+ * emulator is: plaintext, no credentials. It answers the statements a test puts in {@link #mock}
+ * and records the requests; published in this module's test-jar for the rollups job's Spanner
+ * writer tests.
  */
-final class MockSpannerServer implements AutoCloseable {
-  static final DatabaseId DATABASE = DatabaseId.of("test-project", "test-instance", "test-db");
+public final class MockSpannerServer implements AutoCloseable {
+  /** The database the tests address; the mock accepts any. */
+  public static final DatabaseId DATABASE =
+      DatabaseId.of("test-project", "test-instance", "test-db");
 
-  final MockSpannerServiceImpl mock = new MockSpannerServiceImpl();
+  /** The mock service: canned results in, requests out. */
+  public final MockSpannerServiceImpl mock = new MockSpannerServiceImpl();
+
   private final Server server;
 
-  MockSpannerServer() throws IOException {
+  /** Starts the mock on a free loopback port, with aborts off. */
+  public MockSpannerServer() throws IOException {
     mock.setAbortProbability(0.0);
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress("localhost", 0))
@@ -37,15 +44,21 @@ final class MockSpannerServer implements AutoCloseable {
             .start();
   }
 
+  /** Returns the {@code host:port} to use as the Spanner emulator host. */
+  public String hostAndPort() {
+    return "localhost:" + server.getPort();
+  }
+
   /** Returns client options that reach this server. */
-  SpannerOptions options() {
+  public SpannerOptions options() {
     return SpannerOptions.newBuilder()
         .setProjectId(DATABASE.getInstanceId().getProject())
-        .setEmulatorHost("localhost:" + server.getPort())
+        .setEmulatorHost(hostAndPort())
         .setCredentials(NoCredentials.getInstance())
         .build();
   }
 
+  /** Stops the server, waiting up to 10 s. */
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow();
@@ -53,7 +66,8 @@ final class MockSpannerServer implements AutoCloseable {
   }
 
   /** Builds a result set with the given column names and types and rows of proto values. */
-  static ResultSet resultSet(List<String> names, List<TypeCode> types, List<List<Value>> rows) {
+  public static ResultSet resultSet(
+      List<String> names, List<TypeCode> types, List<List<Value>> rows) {
     StructType.Builder struct = StructType.newBuilder();
     for (int i = 0; i < names.size(); i++) {
       struct.addFields(
@@ -69,15 +83,18 @@ final class MockSpannerServer implements AutoCloseable {
     return rs.build();
   }
 
-  static Value string(String s) {
+  /** Returns a STRING (or TIMESTAMP) column value. */
+  public static Value string(String s) {
     return Value.newBuilder().setStringValue(s).build();
   }
 
-  static Value int64(long v) {
+  /** Returns an INT64 column value (Spanner sends them as strings). */
+  public static Value int64(long v) {
     return string(Long.toString(v));
   }
 
-  static Value float64(double v) {
+  /** Returns a FLOAT64 column value. */
+  public static Value float64(double v) {
     return Value.newBuilder().setNumberValue(v).build();
   }
 }
