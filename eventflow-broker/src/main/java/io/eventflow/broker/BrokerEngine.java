@@ -344,12 +344,7 @@ final class BrokerEngine implements AutoCloseable {
         .log()
         .append(
             messages.size(),
-            (i, offset, time) ->
-                messages.get(i).toBuilder()
-                    .setMessageId(Long.toString(offset))
-                    .setPublishTime(Micros.toTimestamp(time))
-                    .build()
-                    .toByteArray());
+            (i, offset, time) -> StoredMessages.bytes(messages.get(i), offset, time));
   }
 
   private static void checkMessage(PubsubMessage m) {
