@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
       FeedCommand.class,
       LocalCommand.class,
       MqttCommand.class,
+      CollectorCommand.class,
+      ProcessorCommand.class,
       BenchCommand.class,
       SeriesCommand.class,
       CommandLine.HelpCommand.class,
