@@ -149,7 +149,10 @@ class RedisCacheTest {
     Metrics metrics = new Metrics();
     RedisCache.Settings settings =
         RedisCache.Settings.of(ServerConfig.defaults("unused", 0, -1).withRedis(redis.url()))
-            .withPoolSize(1);
+            .withPoolSize(1)
+            // Not the default 50 ms: on a loaded machine the second lookup's real round trip
+            // took longer, timed out and counted as a failure. The pool wait takes this long too.
+            .withTimeout(java.time.Duration.ofSeconds(1));
     try (RedisCache cache = RedisCache.connect(settings, fixture.clock, metrics)) {
       // Every connection busy, as in a burst of concurrent misses.
       Connection busy = cache.pool().getResource();
