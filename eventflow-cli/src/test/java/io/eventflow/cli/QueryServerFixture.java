@@ -3,9 +3,7 @@ package io.eventflow.cli;
 import io.eventflow.timeseries.srv.ServerConfig;
 import io.eventflow.timeseries.srv.TimeSeriesServer;
 import io.eventflow.timeseries.store.AggregateFunction;
-import io.eventflow.timeseries.store.IntervalRow;
-import io.eventflow.timeseries.store.Resolution;
-import io.eventflow.timeseries.store.SeriesInfo;
+import io.eventflow.timeseries.store.PaneRecorder;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalWriter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -15,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The real query server ({@code eventflow-timeseries-srv}) on a free loopback port over a fresh
@@ -29,10 +25,11 @@ final class QueryServerFixture {
 
   private final JdbcIntervalWriter writer;
   private final TimeSeriesServer server;
-  private final AtomicLong rowIds = new AtomicLong();
+  private final PaneRecorder panes;
 
   private QueryServerFixture(String storeUrl) throws Exception {
     this.writer = JdbcIntervalWriter.open(storeUrl);
+    this.panes = new PaneRecorder(writer);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     this.server =
         new TimeSeriesServer(
@@ -62,19 +59,7 @@ final class QueryServerFixture {
    */
   void record(String series, AggregateFunction function, String minute, double value, long events)
       throws Exception {
-    Instant start = Instant.parse(minute);
-    long pane = rowIds.incrementAndGet();
-    writer.write(
-        List.of(
-            new IntervalRow(series, Resolution.MINUTE, start, pane, value, events),
-            new IntervalRow(
-                series,
-                Resolution.QUARTER_HOUR,
-                Resolution.QUARTER_HOUR.truncate(start),
-                pane,
-                value,
-                events)));
-    writer.mergeCatalog(List.of(new SeriesInfo(series, function, start, start)));
+    panes.record(series, function, minute, value, events);
   }
 
   /** Stops the server (closing its store) and the writer. */

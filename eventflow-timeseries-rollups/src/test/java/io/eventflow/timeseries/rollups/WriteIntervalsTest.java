@@ -1,5 +1,7 @@
 package io.eventflow.timeseries.rollups;
 
+import static io.eventflow.timeseries.store.spanner.MockSpannerServer.resultSet;
+import static io.eventflow.timeseries.store.spanner.MockSpannerServer.string;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.spanner.MockSpannerServiceImpl;
@@ -9,10 +11,6 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.Value;
 import com.google.spanner.v1.CommitRequest;
 import com.google.spanner.v1.Mutation;
-import com.google.spanner.v1.ResultSet;
-import com.google.spanner.v1.ResultSetMetadata;
-import com.google.spanner.v1.StructType;
-import com.google.spanner.v1.Type;
 import com.google.spanner.v1.TypeCode;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRow;
@@ -21,10 +19,8 @@ import io.eventflow.timeseries.store.Resolution;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.StoreException;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
+import io.eventflow.timeseries.store.spanner.MockSpannerServer;
 import io.eventflow.timeseries.store.spanner.SpannerIntervalWriter;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -32,7 +28,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
@@ -66,13 +61,8 @@ class WriteIntervalsTest {
 
   @Test
   void spannerSinkCommitsInsertOrUpdateRowsAndMergesTheCatalog() throws Exception {
-    MockSpannerServiceImpl mock = new MockSpannerServiceImpl();
-    mock.setAbortProbability(0);
-    Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("localhost", 0))
-            .addService(mock)
-            .build()
-            .start();
+    MockSpannerServer spanner = new MockSpannerServer();
+    MockSpannerServiceImpl mock = spanner.mock;
     try {
       answerSchemaQueries(mock);
       mock.putStatementResult(
@@ -81,7 +71,7 @@ class WriteIntervalsTest {
                   .bind("names")
                   .toStringArray(List.of("a.count"))
                   .build(),
-              result(
+              resultSet(
                   List.of("name", "aggregate_function", "first_seen", "last_seen"),
                   List.of(TypeCode.STRING, TypeCode.STRING, TypeCode.TIMESTAMP, TypeCode.TIMESTAMP),
                   List.of())));
@@ -98,10 +88,7 @@ class WriteIntervalsTest {
           .apply(
               WriteIntervals.toSpanner(
                   new IntervalWriterFactory.SpannerTarget(
-                      "test-project",
-                      "test-instance",
-                      "test-db",
-                      "localhost:" + server.getPort())));
+                      "test-project", "test-instance", "test-db", spanner.hostAndPort())));
       p.run().waitUntilFinish();
 
       Map<Long, List<String>> intervalRows = new HashMap<>();
@@ -149,8 +136,7 @@ class WriteIntervalsTest {
                   "2025-03-01T10:49:00Z",
                   "spanner.commit_timestamp()"));
     } finally {
-      server.shutdownNow();
-      server.awaitTermination(10, TimeUnit.SECONDS);
+      spanner.close();
     }
   }
 
@@ -208,47 +194,26 @@ class WriteIntervalsTest {
     };
     List<List<Value>> columnRows = new ArrayList<>();
     for (String[] c : columns) {
-      columnRows.add(List.of(str("intervals"), str(c[0]), str(c[1]), str("1")));
+      columnRows.add(List.of(string("intervals"), string(c[0]), string(c[1]), string("1")));
     }
     mock.putStatementResult(
         StatementResult.query(
             Statement.of(COLUMNS_QUERY),
-            result(
+            resultSet(
                 List.of("table_name", "column_name", "spanner_type", "cells_mutated"),
                 List.of(TypeCode.STRING, TypeCode.STRING, TypeCode.STRING, TypeCode.INT64),
                 columnRows)));
     List<List<Value>> keyRows = new ArrayList<>();
     for (String key : List.of("series", "resolution", "interval_start", "row_id")) {
-      keyRows.add(List.of(str("intervals"), str(key), str("ASC")));
+      keyRows.add(List.of(string("intervals"), string(key), string("ASC")));
     }
     mock.putStatementResult(
         StatementResult.query(
             Statement.of(PRIMARY_KEY_QUERY),
-            result(
+            resultSet(
                 List.of("table_name", "column_name", "column_ordering"),
                 List.of(TypeCode.STRING, TypeCode.STRING, TypeCode.STRING),
                 keyRows)));
-  }
-
-  private static ResultSet result(
-      List<String> names, List<TypeCode> types, List<List<Value>> rows) {
-    StructType.Builder struct = StructType.newBuilder();
-    for (int i = 0; i < names.size(); i++) {
-      struct.addFields(
-          StructType.Field.newBuilder()
-              .setName(names.get(i))
-              .setType(Type.newBuilder().setCode(types.get(i))));
-    }
-    ResultSet.Builder rs =
-        ResultSet.newBuilder().setMetadata(ResultSetMetadata.newBuilder().setRowType(struct));
-    for (List<Value> row : rows) {
-      rs.addRows(ListValue.newBuilder().addAllValues(row));
-    }
-    return rs.build();
-  }
-
-  private static Value str(String s) {
-    return Value.newBuilder().setStringValue(s).build();
   }
 
   private static List<String> strings(ListValue values) {

@@ -3,10 +3,8 @@ package io.eventflow.timeseries.srv;
 import io.eventflow.testing.ManualClock;
 import io.eventflow.timeseries.api.TimeSeriesClient;
 import io.eventflow.timeseries.store.AggregateFunction;
-import io.eventflow.timeseries.store.IntervalRow;
 import io.eventflow.timeseries.store.IntervalStore;
-import io.eventflow.timeseries.store.Resolution;
-import io.eventflow.timeseries.store.SeriesInfo;
+import io.eventflow.timeseries.store.PaneRecorder;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalWriter;
 import io.grpc.ManagedChannel;
@@ -37,7 +35,7 @@ final class ServerFixture implements AutoCloseable {
   final TimeSeriesServer server;
   final TimeSeriesClient client;
   final ManagedChannel channel;
-  private final AtomicLong rowIds = new AtomicLong();
+  private final PaneRecorder panes;
   private final List<ServerFixture> others = new ArrayList<>();
 
   private ServerFixture(
@@ -49,6 +47,7 @@ final class ServerFixture implements AutoCloseable {
     this.storeUrl = storeUrl;
     this.clock = clock;
     this.writer = JdbcIntervalWriter.open(storeUrl);
+    this.panes = new PaneRecorder(writer);
     String name = InProcessServerBuilder.generateName();
     this.server =
         new TimeSeriesServer(
@@ -95,19 +94,7 @@ final class ServerFixture implements AutoCloseable {
    */
   void record(String series, AggregateFunction function, String minute, double value, long events)
       throws Exception {
-    Instant start = Instant.parse(minute);
-    long pane = rowIds.incrementAndGet();
-    writer.write(
-        List.of(
-            new IntervalRow(series, Resolution.MINUTE, start, pane, value, events),
-            new IntervalRow(
-                series,
-                Resolution.QUARTER_HOUR,
-                Resolution.QUARTER_HOUR.truncate(start),
-                pane,
-                value,
-                events)));
-    writer.mergeCatalog(List.of(new SeriesInfo(series, function, start, start)));
+    panes.record(series, function, minute, value, events);
   }
 
   /** Shuts the embedded database down under the server, as a lost store would. */
