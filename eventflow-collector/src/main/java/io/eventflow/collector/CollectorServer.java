@@ -1,10 +1,12 @@
 package io.eventflow.collector;
 
+import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -22,6 +24,8 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
@@ -134,6 +138,19 @@ public final class CollectorServer implements AutoCloseable {
 
     // Probes and metrics: no keys, no CORS. Liveness is the process; readiness is Pub/Sub making
     // progress and the server not stopping (HealthCheckService turns 503 when stopping begins).
+    // The browser tracker, from any origin (a script tag needs no CORS); cached for 5 minutes,
+    // so a new version reaches pages within minutes while a busy site fetches it rarely.
+    byte[] tracker = trackerScript();
+    sb.service(
+        "/eventflow.js",
+        (ctx, req) ->
+            HttpResponse.of(
+                ResponseHeaders.builder(HttpStatus.OK)
+                    .contentType(MediaType.JAVASCRIPT_UTF_8)
+                    .set(HttpHeaderNames.CACHE_CONTROL, "public, max-age=300")
+                    .build(),
+                HttpData.wrap(tracker)));
+
     sb.service("/healthz", (ctx, req) -> HttpResponse.of("ok\n"));
     sb.service("/readyz", HealthCheckService.builder().checkers(sink::isReady).build());
     sb.service(
@@ -150,6 +167,17 @@ public final class CollectorServer implements AutoCloseable {
     Server server = sb.build();
     server.start().join();
     return new CollectorServer(config, server, sink, registry);
+  }
+
+  private static byte[] trackerScript() {
+    try (InputStream in = CollectorServer.class.getResourceAsStream("eventflow.js")) {
+      if (in == null) {
+        throw new IllegalStateException("eventflow.js is missing from the collector's jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** CORS outermost (a preflight needs no key), then API keys, then the per-key rate limit. */
