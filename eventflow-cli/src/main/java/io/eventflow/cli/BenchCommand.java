@@ -185,19 +185,25 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
+  /** The CPU time this process used so far, in nanoseconds, or -1 if the JVM does not say. */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean cpu
+        ? cpu.getProcessCpuTime()
+        : -1;
+  }
+
   /** Prints the CPU this process used, as a share of one core, over {@code --idle}. */
   private void measureIdle(PrintWriter out) throws InterruptedException {
-    java.lang.management.OperatingSystemMXBean os =
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    if (!(os instanceof com.sun.management.OperatingSystemMXBean cpu)) {
+    if (processCpuNanos() < 0) {
       out.println("idle: this JVM does not report its CPU time");
       return;
     }
     TimeUnit.SECONDS.sleep(5);
-    long cpuStart = cpu.getProcessCpuTime();
+    long cpuStart = processCpuNanos();
     long wallStart = System.nanoTime();
     TimeUnit.NANOSECONDS.sleep(idle.toNanos());
-    double share = (cpu.getProcessCpuTime() - cpuStart) / (double) (System.nanoTime() - wallStart);
+    double share = (processCpuNanos() - cpuStart) / (double) (System.nanoTime() - wallStart);
     out.printf(
         Locale.ROOT,
         "idle: %.1f%% of one core over %.0f s with no traffic%n",
@@ -276,6 +282,7 @@ final class BenchCommand implements Callable<Integer> {
     Poller poller = new Poller(client, type + ".count", from);
 
     long publishStart = System.nanoTime();
+    long cpuStart = processCpuNanos();
     Thread polling = new Thread(poller, "eventflow-bench-poll");
     polling.setDaemon(true);
     polling.start();
@@ -323,6 +330,7 @@ final class BenchCommand implements Callable<Integer> {
     while (poller.lastCount() < published && System.nanoTime() < deadline) {
       TimeUnit.MILLISECONDS.sleep(POLL_INTERVAL.toMillis());
     }
+    long cpuEnd = processCpuNanos();
     poller.stop();
     polling.join();
 
@@ -356,6 +364,15 @@ final class BenchCommand implements Callable<Integer> {
         seconds(freshness.quantileNanos(0.99)),
         seconds(freshness.quantileNanos(1.0)),
         flushInterval);
+    if (cpuStart >= 0 && published > 0) {
+      // The figure neighbours on the machine do not move much: CPU time, not elapsed time.
+      out.printf(
+          Locale.ROOT,
+          "cpu: %.1f s from the first publish until the last count (%.3f ms per event: publisher,"
+              + " broker, jobs and queries together)%n",
+          seconds(cpuEnd - cpuStart),
+          (cpuEnd - cpuStart) / 1e6 / published);
+    }
     out.flush();
     return allVisible < 0 || failures.get() > 0 ? EventflowCommand.EXIT_ERROR : 0;
   }

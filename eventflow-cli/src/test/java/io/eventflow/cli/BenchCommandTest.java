@@ -61,6 +61,10 @@ class BenchCommandTest {
         .matches(
             "freshness \\(published to counted by a query, polled every 250 ms\\): p50 [0-9.]+ s,"
                 + " p99 [0-9.]+ s, max [0-9.]+ s \\(flush interval PT1S\\)");
+    assertThat(lines.get(5))
+        .matches(
+            "cpu: [0-9.]+ s from the first publish until the last count \\([0-9.]+ ms per event:"
+                + " publisher, broker, jobs and queries together\\)");
     assertThat(lines.get(lines.size() - 1)).matches("stopped in [0-9.]+ s");
     // The stack ran on the given directory, which is kept.
     assertThat(Files.exists(data.resolve("intervals"))).isTrue();
