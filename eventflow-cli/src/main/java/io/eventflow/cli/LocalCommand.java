@@ -111,6 +111,15 @@ final class LocalCommand implements Callable<Integer> {
   List<String> mqttTemplates = new ArrayList<>();
 
   @Option(
+      names = "--collector-port",
+      paramLabel = "PORT",
+      defaultValue = "8080",
+      description =
+          "Port of the collector (HTTP, gRPC, /eventflow.js; open, on loopback); -1 runs none."
+              + " Default: 8080.")
+  int collectorPort;
+
+  @Option(
       names = "--rollups",
       paramLabel = "SPEC",
       description =
@@ -186,7 +195,8 @@ final class LocalCommand implements Callable<Integer> {
               .withCheckpointInterval(checkpointInterval)
               .withMqtt(
                   mqttPort,
-                  mqttTemplates.isEmpty() ? BridgeConfig.DEFAULT_TEMPLATES : mqttTemplates);
+                  mqttTemplates.isEmpty() ? BridgeConfig.DEFAULT_TEMPLATES : mqttTemplates)
+              .withCollector(collectorPort);
       java.net.URI redis = ServerConfig.redisUrl("--redis-url", redisUrl);
       if (redis != null) {
         config = config.withRedis(redis);
@@ -274,6 +284,15 @@ final class LocalCommand implements Callable<Integer> {
               + " -p "
               + java.net.URI.create(stack.mqttUri().get()).getPort()
               + " -q 1 -t devices/acme/sensor-1/reading -m '{\"temp\":21.5}'");
+    }
+    if (stack.collectorUrl().isPresent()) {
+      out.println(
+          "Send events over HTTP (or gRPC, or from a page with <script src=.../eventflow.js>):");
+      out.println(
+          "  curl "
+              + stack.collectorUrl().get()
+              + "/v1/events -H 'Content-Type: application/json' -d"
+              + " '{\"type\":\"purchase\",\"attributes\":{\"amount_cents\":{\"intValue\":\"1999\"}}}'");
     }
     out.println("Query a series:");
     out.println(

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param mqttPort the embedded MQTT broker's port (0 picks a free one, -1 runs no MQTT broker and
  *     bridge)
  * @param mqttTemplates the MQTT bridge's topic templates, tried in order
+ * @param collectorPort the collector's port (0 picks a free one, -1 runs no collector); open, on
+ *     the stack's loopback host
  */
 public record LocalConfig(
     Path dataDir,
@@ -40,7 +42,8 @@ public record LocalConfig(
     LocalRunner runner,
     Duration checkpointInterval,
     int mqttPort,
-    List<String> mqttTemplates) {
+    List<String> mqttTemplates,
+    int collectorPort) {
 
   /**
    * The defaults of {@code eventflow local}: ports 8085 and 9090, data in {@code ./.eventflow}; no
@@ -60,7 +63,8 @@ public record LocalConfig(
         LocalRunner.FLINK,
         Duration.ofSeconds(1),
         -1,
-        BridgeConfig.DEFAULT_TEMPLATES);
+        BridgeConfig.DEFAULT_TEMPLATES,
+        -1);
   }
 
   /** Checks the values a user can get wrong. */
@@ -82,6 +86,10 @@ public record LocalConfig(
       throw new IllegalArgumentException("MQTT port must be -1 or 0-65535, got " + mqttPort);
     }
     mqttTemplates = List.copyOf(mqttTemplates);
+    if (collectorPort < -1 || collectorPort > 65_535) {
+      throw new IllegalArgumentException(
+          "collector port must be -1 or 0-65535, got " + collectorPort);
+    }
     for (String template : mqttTemplates) {
       TopicTemplate.parse(template); // a bad template is a one-line error at start
     }
@@ -119,6 +127,8 @@ public record LocalConfig(
         + mqttPort
         + ", mqttTemplates="
         + mqttTemplates
+        + ", collectorPort="
+        + collectorPort
         + "]";
   }
 
@@ -142,7 +152,8 @@ public record LocalConfig(
         runner,
         checkpointInterval,
         mqttPort,
-        mqttTemplates);
+        mqttTemplates,
+        collectorPort);
   }
 
   /** Returns this config with other ports (0 picks free ones). */
@@ -159,7 +170,8 @@ public record LocalConfig(
         runner,
         checkpointInterval,
         mqttPort,
-        mqttTemplates);
+        mqttTemplates,
+        collectorPort);
   }
 
   /** Returns this config with another rollup spec. */
@@ -176,7 +188,8 @@ public record LocalConfig(
         runner,
         checkpointInterval,
         mqttPort,
-        mqttTemplates);
+        mqttTemplates,
+        collectorPort);
   }
 
   /** Returns this config with another flush interval. */
@@ -193,7 +206,8 @@ public record LocalConfig(
         runner,
         checkpointInterval,
         mqttPort,
-        mqttTemplates);
+        mqttTemplates,
+        collectorPort);
   }
 
   /** Returns this config with Redis as the second cache level. */
@@ -210,7 +224,8 @@ public record LocalConfig(
         runner,
         checkpointInterval,
         mqttPort,
-        mqttTemplates);
+        mqttTemplates,
+        collectorPort);
   }
 
   /** Returns this config running the jobs on another engine. */
@@ -227,7 +242,8 @@ public record LocalConfig(
         engine,
         checkpointInterval,
         mqttPort,
-        mqttTemplates);
+        mqttTemplates,
+        collectorPort);
   }
 
   /** Returns this config with another checkpoint interval (Flink runner only). */
@@ -244,7 +260,8 @@ public record LocalConfig(
         runner,
         interval,
         mqttPort,
-        mqttTemplates);
+        mqttTemplates,
+        collectorPort);
   }
 
   /** Returns this config with the embedded MQTT broker on {@code port} and these templates. */
@@ -261,6 +278,25 @@ public record LocalConfig(
         runner,
         checkpointInterval,
         port,
-        templates);
+        templates,
+        collectorPort);
+  }
+
+  /** Returns this config with the collector on {@code port} (-1: none). */
+  public LocalConfig withCollector(int port) {
+    return new LocalConfig(
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        flushInterval,
+        redisUrl,
+        runner,
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates,
+        port);
   }
 }

@@ -7,6 +7,7 @@ import com.google.pubsub.v1.TopicName;
 import io.eventflow.beam.SingleProcessOptions;
 import io.eventflow.broker.Broker;
 import io.eventflow.broker.BrokerConfig;
+import io.eventflow.collector.LocalCollector;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.ingest.IngestPipeline;
 import io.eventflow.mqtt.LocalMqttBridge;
@@ -114,6 +115,9 @@ public final class LocalStack implements AutoCloseable {
   /** The embedded MQTT broker and its bridge to the events topic; null without an MQTT port. */
   private @Nullable LocalMqttBridge mqtt;
 
+  /** The collector (HTTP, gRPC, eventflow.js); null without a collector port. */
+  private @Nullable LocalCollector collector;
+
   private LocalStack(
       LocalConfig config,
       Broker broker,
@@ -151,6 +155,10 @@ public final class LocalStack implements AutoCloseable {
       if (mqtt != null) {
         started.add(mqtt);
       }
+      LocalCollector collector = startCollector(config, broker);
+      if (collector != null) {
+        started.add(collector);
+      }
       long brokerReady = System.nanoTime();
 
       String store = storeUrl(dir);
@@ -179,6 +187,7 @@ public final class LocalStack implements AutoCloseable {
           (done - engineReady) / 1_000_000);
       LocalStack stack = new LocalStack(config, broker, flink, jobs, server);
       stack.mqtt = mqtt;
+      stack.collector = collector;
       return stack;
     } catch (LocalStackException e) {
       closeAll(started);
@@ -521,6 +530,32 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** Starts the open, loopback-only collector, or nothing when the config has no collector port. */
+  private static @Nullable LocalCollector startCollector(LocalConfig config, Broker broker)
+      throws LocalStackException, IOException {
+    if (config.collectorPort() < 0) {
+      return null;
+    }
+    try {
+      return LocalCollector.start(
+          config.host(), config.collectorPort(), broker.hostAndPort(), PROJECT, EVENTS_TOPIC);
+    } catch (IOException e) {
+      if (isBindFailure(e)) {
+        throw new LocalStackException(
+            "the collector port "
+                + config.collectorPort()
+                + " is already in use (try --collector-port)",
+            e);
+      }
+      throw e;
+    }
+  }
+
+  /** The collector's {@code http://host:port}, when it runs. */
+  public Optional<String> collectorUrl() {
+    return Optional.ofNullable(collector).map(LocalCollector::url);
+  }
+
   /** The embedded MQTT broker's {@code tcp://host:port}, when it runs. */
   public Optional<String> mqttUri() {
     return Optional.ofNullable(mqtt).map(LocalMqttBridge::uri);
@@ -568,6 +603,10 @@ public final class LocalStack implements AutoCloseable {
    * (the command line prints it: during JVM shutdown, logging is already switched off).
    */
   public void close(Duration drainTimeout, Consumer<String> progress) {
+    if (collector != null) {
+      // First, like the bridge: requests in flight finish while the broker still runs.
+      stopQuietly(collector::close);
+    }
     if (mqtt != null) {
       // First: the bridge stops taking messages and publishes those in flight while the broker
       // still runs; what devices send from now on waits on the devices (QoS 1 retries).
