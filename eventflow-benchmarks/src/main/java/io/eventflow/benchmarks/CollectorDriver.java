@@ -1,0 +1,181 @@
+package io.eventflow.benchmarks;
+
+import com.google.protobuf.util.Durations;
+import com.google.pubsub.v1.TopicName;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import io.eventflow.broker.Broker;
+import io.eventflow.broker.BrokerConfig;
+import io.eventflow.collector.LocalCollector;
+import io.eventflow.collector.Processor;
+import io.eventflow.collector.pb.CallRequest;
+import io.eventflow.collector.pb.CollectorGrpc;
+import io.eventflow.common.AttributeValues;
+import io.eventflow.common.pb.Event;
+import io.eventflow.publisher.PubSubAdmin;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+
+/**
+ * Load driver for the collector: eventflow-broker (durable, under a temporary directory) as Pub/Sub
+ * and the local stack's collector in this JVM, driven over HTTP/1.1 keep-alive connections by
+ * Armeria's client with a bounded window of requests in flight. Every 200 counted waited for
+ * Pub/Sub's confirmation. It reports single-event requests/s, events/s in batches of 100, the
+ * accept latency p50/p99 of each (client-side, so including the confirm), and the p50 of a
+ * request/response {@code Call} through a connected processor against a plain gRPC unary call (the
+ * standard health Check) on the same port.
+ *
+ * <p>{@code java -cp eventflow-benchmarks.jar io.eventflow.benchmarks.CollectorDriver [requests]
+ * [window] [calls]}; defaults: 100,000 single-event requests (and a tenth as many batches), 64 in
+ * flight, 5,000 calls.
+ */
+public final class CollectorDriver {
+  private CollectorDriver() {}
+
+  /** Runs the driver; see the class comment for the arguments. */
+  public static void main(String[] args) throws Exception {
+    int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    int window = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+    int calls = args.length > 2 ? Integer.parseInt(args[2]) : 5_000;
+    Path dir = Files.createTempDirectory("collector-driver");
+    try (Broker pubsub =
+        Broker.start(BrokerConfig.builder().port(0).dataDir(dir.resolve("broker")).build())) {
+      try (PubSubAdmin admin = PubSubAdmin.connect(pubsub.hostAndPort())) {
+        admin.createTopicAndSubscription(TopicName.of("bench", "events"), "events-hold");
+      }
+      try (LocalCollector collector =
+          LocalCollector.start("127.0.0.1", 0, pubsub.hostAndPort(), "bench", "events")) {
+        WebClient http = WebClient.builder("h1c://127.0.0.1:" + collector.port()).build();
+        String one = "{\"type\":\"view\",\"attributes\":{\"page\":{\"stringValue\":\"/home\"}}}";
+        StringBuilder hundred = new StringBuilder("[");
+        for (int i = 0; i < 100; i++) {
+          hundred.append(i == 0 ? "" : ",").append(one);
+        }
+        String batch = hundred.append(']').toString();
+        // Warm-up: JIT, connections, the publisher's channel.
+        drive(http, "/v1/events", i -> one, requests / 10, window);
+        report("single events", drive(http, "/v1/events", i -> one, requests, window), 1);
+        report("batches of 100", drive(http, "/v1/batch", i -> batch, requests / 10, window), 100);
+        compareCalls(collector.port(), calls);
+      }
+    }
+    double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    System.out.printf(Locale.ROOT, "load average (1 min) at the end: %.2f%n", load);
+  }
+
+  /**
+   * Latencies (ns) of {@code count} POSTs with at most {@code window} in flight, and the wall time.
+   */
+  private record Run(long[] nanos, long wallNanos, int failures) {}
+
+  private static Run drive(
+      WebClient http, String path, IntFunction<String> body, int count, int window)
+      throws InterruptedException {
+    Semaphore slots = new Semaphore(window);
+    CountDownLatch done = new CountDownLatch(count);
+    long[] nanos = new long[count];
+    AtomicInteger failures = new AtomicInteger();
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      slots.acquire();
+      int index = i;
+      long sent = System.nanoTime();
+      http.execute(
+              RequestHeaders.builder(HttpMethod.POST, path)
+                  .contentType(MediaType.JSON_UTF_8)
+                  .build(),
+              body.apply(i))
+          .aggregate()
+          .whenComplete(
+              (response, error) -> {
+                nanos[index] = System.nanoTime() - sent;
+                if (error != null || response.status().code() != 200) {
+                  failures.incrementAndGet();
+                }
+                slots.release();
+                done.countDown();
+              });
+    }
+    done.await();
+    return new Run(nanos, System.nanoTime() - start, failures.get());
+  }
+
+  private static void report(String what, Run run, int eventsPerRequest) {
+    long[] sorted = run.nanos().clone();
+    Arrays.sort(sorted);
+    double seconds = run.wallNanos() / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "%s: %d requests in %.1f s = %.0f requests/s, %.0f events/s; accept latency p50 %.1f ms,"
+            + " p99 %.1f ms; %d not 200%n",
+        what,
+        sorted.length,
+        seconds,
+        sorted.length / seconds,
+        sorted.length * (double) eventsPerRequest / seconds,
+        sorted[sorted.length / 2] / 1e6,
+        sorted[(int) (sorted.length * 0.99)] / 1e6,
+        run.failures());
+  }
+
+  /** Sequential calls: a processor's echo through Call (not published) against Health.Check. */
+  private static void compareCalls(int port, int calls) throws Exception {
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
+    try (Processor echo =
+        Processor.builder("echo").onAny(event -> event).connect("127.0.0.1:" + port)) {
+      echo.awaitRegistered(Duration.ofSeconds(30));
+      var collector = CollectorGrpc.newBlockingStub(channel);
+      var health = HealthGrpc.newBlockingStub(channel);
+      CallRequest call =
+          CallRequest.newBuilder()
+              .setEvent(
+                  Event.newBuilder().setType("quote").putAttributes("n", AttributeValues.of(1L)))
+              .setTimeout(Durations.fromSeconds(5))
+              .setSkipPublish(true)
+              .build();
+      long[] callNanos = new long[calls];
+      long[] unaryNanos = new long[calls];
+      for (int round = 0; round < 2; round++) { // the first round warms up
+        for (int i = 0; i < calls; i++) {
+          long t0 = System.nanoTime();
+          collector.call(call);
+          long t1 = System.nanoTime();
+          health.check(HealthCheckRequest.getDefaultInstance());
+          long t2 = System.nanoTime();
+          callNanos[i] = t1 - t0;
+          unaryNanos[i] = t2 - t1;
+        }
+      }
+      Arrays.sort(callNanos);
+      Arrays.sort(unaryNanos);
+      double callP50 = callNanos[calls / 2] / 1e6;
+      double unaryP50 = unaryNanos[calls / 2] / 1e6;
+      System.out.printf(
+          Locale.ROOT,
+          "Call through a processor p50 %.3f ms (p99 %.3f); plain gRPC unary p50 %.3f ms (p99"
+              + " %.3f); ratio %.2f%n",
+          callP50,
+          callNanos[(int) (calls * 0.99)] / 1e6,
+          unaryP50,
+          unaryNanos[(int) (calls * 0.99)] / 1e6,
+          callP50 / unaryP50);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+}
