@@ -3,7 +3,6 @@ package io.eventflow.cli;
 import io.eventflow.collector.ApiKeys;
 import io.eventflow.collector.CollectorConfig;
 import io.eventflow.collector.CollectorServer;
-import io.eventflow.publisher.EventPublisher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -81,18 +81,7 @@ final class CollectorCommand implements Callable<Integer> {
       description = "Pub/Sub topic of the events. Default: ${DEFAULT-VALUE}.")
   String eventsTopic;
 
-  @Option(
-      names = "--project",
-      paramLabel = "PROJECT",
-      description = "Project of a bare topic id. Default: $GOOGLE_CLOUD_PROJECT.")
-  String project;
-
-  @Option(
-      names = "--emulator",
-      paramLabel = "HOST:PORT",
-      description =
-          "Publish to a Pub/Sub emulator or the eventflow broker. Default: $PUBSUB_EMULATOR_HOST.")
-  String emulator;
+  @Mixin PubSubTargetOptions pubsub;
 
   @Option(
       names = "--source",
@@ -146,18 +135,8 @@ final class CollectorCommand implements Callable<Integer> {
         builder.apiKeysFile(apiKeys);
       }
       corsOrigins.forEach(builder::corsOrigin);
-      String projectId =
-          project != null ? project : context.environment().apply(EventPublisher.PROJECT_ENV);
-      if (projectId != null && !projectId.isBlank()) {
-        builder.project(projectId);
-      }
-      String emulatorHost =
-          emulator != null
-              ? emulator
-              : context.environment().apply(EventPublisher.EMULATOR_HOST_ENV);
-      if (emulatorHost != null && !emulatorHost.isBlank()) {
-        builder.emulatorHost(emulatorHost.trim());
-      }
+      pubsub.project(context).ifPresent(builder::project);
+      pubsub.emulatorHost(context).ifPresent(builder::emulatorHost);
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());

@@ -3,7 +3,6 @@ package io.eventflow.cli;
 import io.eventflow.mqtt.BridgeConfig;
 import io.eventflow.mqtt.BridgeHttpServer;
 import io.eventflow.mqtt.MqttBridge;
-import io.eventflow.publisher.EventPublisher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -125,18 +125,7 @@ final class MqttCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}.")
   String deadLetterTopic;
 
-  @Option(
-      names = "--project",
-      paramLabel = "PROJECT",
-      description = "Project of bare topic ids. Default: $GOOGLE_CLOUD_PROJECT.")
-  String project;
-
-  @Option(
-      names = "--emulator",
-      paramLabel = "HOST:PORT",
-      description =
-          "Publish to a Pub/Sub emulator or the eventflow broker. Default: $PUBSUB_EMULATOR_HOST.")
-  String emulator;
+  @Mixin PubSubTargetOptions pubsub;
 
   @Option(
       names = "--source",
@@ -180,18 +169,8 @@ final class MqttCommand implements Callable<Integer> {
         }
         builder.caCertificate(caFile);
       }
-      String projectId =
-          project != null ? project : context.environment().apply(EventPublisher.PROJECT_ENV);
-      if (projectId != null && !projectId.isBlank()) {
-        builder.project(projectId);
-      }
-      String host =
-          emulator != null
-              ? emulator
-              : context.environment().apply(EventPublisher.EMULATOR_HOST_ENV);
-      if (host != null && !host.isBlank()) {
-        builder.emulatorHost(host.trim());
-      }
+      pubsub.project(context).ifPresent(builder::project);
+      pubsub.emulatorHost(context).ifPresent(builder::emulatorHost);
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
