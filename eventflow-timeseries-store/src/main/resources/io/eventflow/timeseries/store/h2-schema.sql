@@ -22,3 +22,12 @@ CREATE TABLE IF NOT EXISTS series (
   last_seen BIGINT NOT NULL,
   commit_time TIMESTAMP WITH TIME ZONE NOT NULL
 );
+
+-- Entities for enrichment (see spanner-schema.sql): `entity` is the serialized eventflow.Entity.
+CREATE TABLE IF NOT EXISTS entities (
+  kind VARCHAR(64) NOT NULL,
+  entity_key VARCHAR(1024) NOT NULL,
+  entity VARBINARY(1000000) NOT NULL,
+  commit_time TIMESTAMP WITH TIME ZONE NOT NULL,
+  PRIMARY KEY (kind, entity_key)
+);

@@ -24,3 +24,14 @@ CREATE TABLE series (
   last_seen TIMESTAMP NOT NULL,
   commit_time TIMESTAMP NOT NULL OPTIONS (allow_commit_timestamp = true),
 ) PRIMARY KEY (name);
+
+-- Entities: what is known about a customer, source or device, looked up by ingest's enrichment
+-- step. One row per (kind, entity_key); `entity` is the serialized eventflow.Entity message
+-- (entity.proto), so attributes keep their AttributeValue types. Keyed by kind first: enrichment
+-- reads one kind at a time, with many keys per read.
+CREATE TABLE entities (
+  kind STRING(64) NOT NULL,
+  entity_key STRING(1024) NOT NULL,
+  entity BYTES(MAX) NOT NULL,
+  commit_time TIMESTAMP NOT NULL OPTIONS (allow_commit_timestamp = true),
+) PRIMARY KEY (kind, entity_key);

@@ -14,11 +14,8 @@ import java.util.Collection;
  * statements, one transaction per call.
  */
 public final class JdbcIntervalWriter implements IntervalWriter {
-  /**
-   * Rows per JDBC batch: H2 gains little beyond a few hundred statements per round trip, and 1,000
-   * rows of ~100 bytes keep each batch well under a megabyte.
-   */
-  static final int BATCH_SIZE = 1000;
+  /** Rows per JDBC batch ({@link H2Database#writeBatched}). */
+  static final int BATCH_SIZE = H2Database.BATCH_SIZE;
 
   /** Concurrent first inserts of one series race on its key; the loser retries as an update. */
   private static final int MAX_ATTEMPTS = 3;
@@ -62,31 +59,18 @@ public final class JdbcIntervalWriter implements IntervalWriter {
     if (rows.isEmpty()) {
       return;
     }
-    try (Connection c = db.connection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement s = c.prepareStatement(MERGE_INTERVAL)) {
-        int batched = 0;
-        for (IntervalRow row : rows) {
-          s.setString(1, row.series());
-          s.setLong(2, row.resolution().seconds());
-          s.setLong(3, row.intervalStart().getEpochSecond());
-          s.setLong(4, row.rowId());
-          s.setDouble(5, row.value());
-          s.setLong(6, row.eventCount());
-          s.addBatch();
-          if (++batched == BATCH_SIZE) {
-            s.executeBatch();
-            batched = 0;
-          }
-        }
-        if (batched > 0) {
-          s.executeBatch();
-        }
-        c.commit();
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
+    try {
+      db.writeBatched(
+          MERGE_INTERVAL,
+          rows,
+          (s, row) -> {
+            s.setString(1, row.series());
+            s.setLong(2, row.resolution().seconds());
+            s.setLong(3, row.intervalStart().getEpochSecond());
+            s.setLong(4, row.rowId());
+            s.setDouble(5, row.value());
+            s.setLong(6, row.eventCount());
+          });
     } catch (SQLException e) {
       throw new StoreException("cannot write " + rows.size() + " intervals to " + db.url(), e);
     }

@@ -62,18 +62,9 @@ public final class SpannerIntervalWriter implements IntervalWriter {
 
   @Override
   public void write(Collection<IntervalRow> rows) throws StoreException {
-    List<Mutation> batch = new ArrayList<>(Math.min(rows.size(), MAX_ROWS_PER_COMMIT));
     try {
-      for (IntervalRow row : rows) {
-        batch.add(SpannerMutations.interval(row));
-        if (batch.size() == MAX_ROWS_PER_COMMIT) {
-          client.writeAtLeastOnce(batch);
-          batch.clear();
-        }
-      }
-      if (!batch.isEmpty()) {
-        client.writeAtLeastOnce(batch);
-      }
+      SpannerMutations.writeInCommits(
+          client, rows, SpannerMutations::interval, MAX_ROWS_PER_COMMIT);
     } catch (SpannerException e) {
       throw new StoreException("cannot write " + rows.size() + " intervals to Spanner", e);
     }

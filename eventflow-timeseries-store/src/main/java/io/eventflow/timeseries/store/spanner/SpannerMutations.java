@@ -1,11 +1,16 @@
 package io.eventflow.timeseries.store.spanner;
 
 import com.google.cloud.Timestamp;
+import com.google.cloud.spanner.DatabaseClient;
 import com.google.cloud.spanner.Mutation;
 import com.google.cloud.spanner.Value;
 import io.eventflow.timeseries.store.IntervalRow;
 import io.eventflow.timeseries.store.SeriesInfo;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * The Spanner mutations of the write side, shared by {@link SpannerIntervalWriter} and the rollups
@@ -63,6 +68,27 @@ public final class SpannerMutations {
         .set("commit_time")
         .to(Value.COMMIT_TIMESTAMP)
         .build();
+  }
+
+  /**
+   * Writes one mutation per row, at most {@code perCommit} per commit, at least once (every
+   * caller's mutations are idempotent upserts).
+   *
+   * @throws com.google.cloud.spanner.SpannerException if a commit fails; earlier ones stand
+   */
+  public static <T> void writeInCommits(
+      DatabaseClient client, Collection<T> rows, Function<T, Mutation> mutation, int perCommit) {
+    List<Mutation> batch = new ArrayList<>(Math.min(rows.size(), perCommit));
+    for (T row : rows) {
+      batch.add(mutation.apply(row));
+      if (batch.size() == perCommit) {
+        client.writeAtLeastOnce(batch);
+        batch.clear();
+      }
+    }
+    if (!batch.isEmpty()) {
+      client.writeAtLeastOnce(batch);
+    }
   }
 
   /** Converts an instant to a Spanner timestamp. */
