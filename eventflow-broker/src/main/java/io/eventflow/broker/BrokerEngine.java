@@ -4,9 +4,15 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import com.google.pubsub.v1.AcknowledgeRequest;
+import com.google.pubsub.v1.CreateSnapshotRequest;
+import com.google.pubsub.v1.ListSnapshotsRequest;
+import com.google.pubsub.v1.ListSnapshotsResponse;
 import com.google.pubsub.v1.ListSubscriptionsRequest;
 import com.google.pubsub.v1.ListSubscriptionsResponse;
+import com.google.pubsub.v1.ListTopicSnapshotsRequest;
+import com.google.pubsub.v1.ListTopicSnapshotsResponse;
 import com.google.pubsub.v1.ListTopicSubscriptionsRequest;
 import com.google.pubsub.v1.ListTopicSubscriptionsResponse;
 import com.google.pubsub.v1.ListTopicsRequest;
@@ -20,13 +26,16 @@ import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.ReceivedMessage;
 import com.google.pubsub.v1.SeekRequest;
 import com.google.pubsub.v1.SeekResponse;
+import com.google.pubsub.v1.Snapshot;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.Topic;
+import com.google.pubsub.v1.UpdateSnapshotRequest;
 import io.eventflow.broker.filter.AttributeFilter;
 import io.eventflow.broker.filter.FilterSyntaxException;
 import io.eventflow.broker.log.AckJournal;
 import io.eventflow.broker.log.FsyncPolicy;
 import io.eventflow.broker.log.LogFullException;
+import io.eventflow.broker.log.LogRecord;
 import io.eventflow.broker.log.Repair;
 import io.eventflow.broker.log.SegmentInfo;
 import io.eventflow.broker.log.SegmentedLog;
@@ -84,8 +93,17 @@ final class BrokerEngine implements AutoCloseable {
   static final int MAX_ATTRIBUTE_KEY_BYTES = 256;
   static final int MAX_ATTRIBUTE_VALUE_BYTES = 1024;
   static final int MAX_PULL_MESSAGES = 1000;
+  static final int MAX_ORDERING_KEY_BYTES = 1024;
 
   private static final Duration DEFAULT_SUBSCRIPTION_RETENTION = Durations.fromDays(7);
+
+  /** Pub/Sub: a snapshot lives 7 days minus the age of the oldest unacked message it captures. */
+  private static final long SNAPSHOT_LIFETIME_MICROS = Durations.toMicros(Durations.fromDays(7));
+
+  /** Pub/Sub refuses a snapshot that would expire less than an hour after its creation. */
+  private static final long MIN_SNAPSHOT_LIFETIME_MICROS =
+      Durations.toMicros(Durations.fromHours(1));
+
   private static final Duration MIN_RETENTION = Durations.fromMinutes(10);
   private static final Duration MAX_RETENTION = Durations.fromDays(31);
   private static final int DEFAULT_ACK_DEADLINE_SECONDS = 10;
@@ -95,9 +113,11 @@ final class BrokerEngine implements AutoCloseable {
   private final Clock clock;
   @Nullable private final Path topicsDir;
   @Nullable private final Path subscriptionsDir;
+  @Nullable private final Path snapshotsDir;
   private final NavigableMap<String, TopicState> topics = new ConcurrentSkipListMap<>();
   private final NavigableMap<String, SubscriptionState> subscriptions =
       new ConcurrentSkipListMap<>();
+  private final NavigableMap<String, SnapshotState> snapshots = new ConcurrentSkipListMap<>();
   private final Object adminLock = new Object();
   private final Executor committer;
   @Nullable private final ExecutorService ownedCommitter;
@@ -113,6 +133,7 @@ final class BrokerEngine implements AutoCloseable {
     Path dataDir = config.dataDir().orElse(null);
     this.topicsDir = dataDir == null ? null : dataDir.resolve("topics");
     this.subscriptionsDir = dataDir == null ? null : dataDir.resolve("subscriptions");
+    this.snapshotsDir = dataDir == null ? null : dataDir.resolve("snapshots");
     this.ownedCommitter =
         committer == null ? Executors.newCachedThreadPool(daemon("eventflow-broker-commit")) : null;
     this.committer = committer == null ? ownedCommitter : committer;
@@ -242,18 +263,32 @@ final class BrokerEngine implements AutoCloseable {
     TopicState topic = requireTopic(request.getTopic());
     List<String> names =
         topic.subscriptions().stream().map(SubscriptionState::name).sorted().toList();
-    int size = pageSize(request.getPageSize());
+    ListTopicSubscriptionsResponse.Builder response = ListTopicSubscriptionsResponse.newBuilder();
+    String next =
+        pageOfNames(
+            names, request.getPageSize(), request.getPageToken(), response::addSubscriptions);
+    return response.setNextPageToken(next).build();
+  }
+
+  /**
+   * Adds one page of sorted {@code names} after {@code token} to {@code add}; returns the next
+   * page's token (empty after the last page).
+   */
+  private static String pageOfNames(
+      List<String> names,
+      int requestedSize,
+      String token,
+      java.util.function.Consumer<String> add) {
+    int size = pageSize(requestedSize);
     int start = 0;
-    if (!request.getPageToken().isEmpty()) {
-      while (start < names.size() && names.get(start).compareTo(request.getPageToken()) <= 0) {
+    if (!token.isEmpty()) {
+      while (start < names.size() && names.get(start).compareTo(token) <= 0) {
         start++;
       }
     }
     int end = Math.min(names.size(), start + size);
-    return ListTopicSubscriptionsResponse.newBuilder()
-        .addAllSubscriptions(names.subList(start, end))
-        .setNextPageToken(end < names.size() ? names.get(end - 1) : "")
-        .build();
+    names.subList(start, end).forEach(add);
+    return end < names.size() ? names.get(end - 1) : "";
   }
 
   /**
@@ -277,6 +312,17 @@ final class BrokerEngine implements AutoCloseable {
           }
           sub.detach(detached);
         }
+        for (SnapshotState snapshot : snapshots.values()) {
+          if (snapshot.config().getTopic().equals(name)) {
+            SnapshotState detached = snapshot.withTopic(ResourceNames.DELETED_TOPIC);
+            if (snapshotsDir != null) {
+              writeAtomically(
+                  snapshotsDir.resolve(encode(snapshot.config().getName())).resolve("snapshot.pb"),
+                  detached.config());
+            }
+            snapshots.put(snapshot.config().getName(), detached);
+          }
+        }
         topics.remove(name);
         if (topicsDir != null) {
           Files.deleteIfExists(topicsDir.resolve(encode(name)).resolve("topic.pb"));
@@ -296,8 +342,15 @@ final class BrokerEngine implements AutoCloseable {
       throw invalid("The request must contain at least one message.");
     }
     long total = 0;
+    String orderingKey = messages.get(0).getOrderingKey();
     for (PubsubMessage m : messages) {
       checkMessage(m);
+      // Pub/Sub's rule, which the official publisher's ordering mode follows (one key per batch).
+      if (!m.getOrderingKey().equals(orderingKey)) {
+        throw invalid(
+            "In a single publish request, all messages must have no ordering key or they must all"
+                + " have the same ordering key.");
+      }
       total += m.getSerializedSize();
     }
     if (total > MAX_PUBLISH_BYTES) {
@@ -351,6 +404,10 @@ final class BrokerEngine implements AutoCloseable {
     if (m.getData().isEmpty() && m.getAttributesCount() == 0) {
       throw invalid("Some messages are empty: a message needs data or at least one attribute.");
     }
+    if (!m.getOrderingKey().isEmpty()
+        && ByteString.copyFromUtf8(m.getOrderingKey()).size() > MAX_ORDERING_KEY_BYTES) {
+      throw invalid("An ordering key must be at most " + MAX_ORDERING_KEY_BYTES + " bytes.");
+    }
     if (m.getAttributesCount() > MAX_ATTRIBUTES) {
       throw invalid("A message has more than " + MAX_ATTRIBUTES + " attributes.");
     }
@@ -391,9 +448,6 @@ final class BrokerEngine implements AutoCloseable {
     if (request.hasBigqueryConfig() || request.hasCloudStorageConfig()) {
       throw unimplemented(
           "BigQuery and Cloud Storage subscriptions are not supported by eventflow-broker");
-    }
-    if (request.getEnableMessageOrdering()) {
-      throw unimplemented("message ordering is not supported by eventflow-broker");
     }
     if (request.getEnableExactlyOnceDelivery()) {
       throw unimplemented("exactly-once delivery is not supported by eventflow-broker");
@@ -621,10 +675,20 @@ final class BrokerEngine implements AutoCloseable {
   SeekResponse seek(SeekRequest request) {
     SubscriptionState sub = requireSubscription(request.getSubscription());
     if (!request.getSnapshot().isEmpty()) {
-      throw unimplemented("snapshots are not supported by eventflow-broker; seek to a time");
+      SnapshotState snapshot = requireSnapshot(request.getSnapshot());
+      if (!snapshot.config().getTopic().equals(sub.config().getTopic())) {
+        throw invalid(
+            "The snapshot's topic ("
+                + snapshot.config().getTopic()
+                + ") is not the subscription's topic ("
+                + sub.config().getTopic()
+                + ").");
+      }
+      sub.seekToSnapshot(snapshot.cursor(), snapshot.ackedAbove());
+      return SeekResponse.getDefaultInstance();
     }
     if (!request.hasTime()) {
-      throw invalid("A seek needs a time (snapshots are not supported).");
+      throw invalid("A seek needs a time or a snapshot.");
     }
     TopicState topic = sub.topic();
     if (topic == null) {
@@ -658,6 +722,191 @@ final class BrokerEngine implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /**
+   * Captures a subscription's acknowledgement state. As in Pub/Sub the snapshot lives 7 days minus
+   * the age of the subscription's oldest unacknowledged message, and one that would live less than
+   * an hour is refused with FAILED_PRECONDITION. Until it expires, the topic's log keeps every
+   * message the snapshot does not count as acknowledged.
+   */
+  Snapshot createSnapshot(CreateSnapshotRequest request) {
+    SubscriptionState sub = requireSubscription(request.getSubscription());
+    String name = request.getName();
+    ResourceNames.checkSnapshot(name);
+    TopicState topic = sub.topic();
+    if (topic == null) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("The subscription's topic was deleted; it has nothing to snapshot.")
+          .asRuntimeException();
+    }
+    synchronized (adminLock) {
+      if (liveSnapshot(name) != null) {
+        throw alreadyExists(name);
+      }
+      AckJournal.State state = sub.ackState();
+      long now = Micros.now(clock);
+      long oldest = now;
+      try {
+        List<LogRecord> first = topic.log().read(state.cursor(), 1, Integer.MAX_VALUE);
+        if (!first.isEmpty()) {
+          oldest = Math.min(now, first.get(0).publishTimeMicros());
+        }
+      } catch (IOException e) {
+        throw internal("could not read the backlog of " + sub.name(), e);
+      }
+      long expire = oldest + SNAPSHOT_LIFETIME_MICROS;
+      if (expire - now < MIN_SNAPSHOT_LIFETIME_MICROS) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription(
+                "The subscription's backlog is too old: its oldest unacknowledged message was"
+                    + " published at "
+                    + Timestamps.toString(Timestamps.fromMicros(oldest))
+                    + ", so the snapshot would expire in less than 1 hour.")
+            .asRuntimeException();
+      }
+      Snapshot snapshot =
+          Snapshot.newBuilder()
+              .setName(name)
+              .setTopic(topic.name())
+              .setExpireTime(Timestamps.fromMicros(expire))
+              .putAllLabels(request.getLabelsMap())
+              .build();
+      try {
+        if (snapshotsDir != null) {
+          Path dir = snapshotsDir.resolve(encode(name));
+          Files.createDirectories(dir);
+          AckJournal.writeState(dir.resolve("acks.state"), state);
+          writeAtomically(dir.resolve("snapshot.pb"), snapshot);
+        }
+      } catch (IOException e) {
+        throw internal("could not create snapshot " + name, e);
+      }
+      snapshots.put(name, new SnapshotState(snapshot, state.cursor(), state.ackedAboveCursor()));
+      return snapshot;
+    }
+  }
+
+  Snapshot getSnapshot(String name) {
+    return requireSnapshot(name).config();
+  }
+
+  ListSnapshotsResponse listSnapshots(ListSnapshotsRequest request) {
+    ResourceNames.checkProject(request.getProject());
+    String prefix = request.getProject() + "/snapshots/";
+    long now = Micros.now(clock);
+    NavigableMap<String, SnapshotState> live = new java.util.TreeMap<>();
+    snapshots.forEach(
+        (name, s) -> {
+          if (!s.expiredAt(now)) {
+            live.put(name, s);
+          }
+        });
+    ListSnapshotsResponse.Builder response = ListSnapshotsResponse.newBuilder();
+    String next =
+        page(
+            live,
+            prefix,
+            request.getPageSize(),
+            request.getPageToken(),
+            s -> response.addSnapshots(s.config()));
+    return response.setNextPageToken(next).build();
+  }
+
+  ListTopicSnapshotsResponse listTopicSnapshots(ListTopicSnapshotsRequest request) {
+    TopicState topic = requireTopic(request.getTopic());
+    long now = Micros.now(clock);
+    List<String> names = new ArrayList<>();
+    for (SnapshotState s : snapshots.values()) {
+      if (s.config().getTopic().equals(topic.name()) && !s.expiredAt(now)) {
+        names.add(s.config().getName());
+      }
+    }
+    ListTopicSnapshotsResponse.Builder response = ListTopicSnapshotsResponse.newBuilder();
+    String next =
+        pageOfNames(names, request.getPageSize(), request.getPageToken(), response::addSnapshots);
+    return response.setNextPageToken(next).build();
+  }
+
+  /** Updates a snapshot's labels or expiry time, the fields Pub/Sub lets an update change. */
+  Snapshot updateSnapshot(UpdateSnapshotRequest request) {
+    String name = request.getSnapshot().getName();
+    if (request.getUpdateMask().getPathsCount() == 0) {
+      throw invalid("update_mask must name at least one field (labels, expire_time).");
+    }
+    synchronized (adminLock) {
+      SnapshotState current = requireSnapshot(name);
+      Snapshot.Builder updated = current.config().toBuilder();
+      for (String path : request.getUpdateMask().getPathsList()) {
+        switch (path) {
+          case "labels" -> updated.clearLabels().putAllLabels(request.getSnapshot().getLabelsMap());
+          case "expire_time" -> updated.setExpireTime(request.getSnapshot().getExpireTime());
+          default ->
+              throw invalid(
+                  "A snapshot's " + path + " cannot be updated (only labels and expire_time).");
+        }
+      }
+      Snapshot snapshot = updated.build();
+      try {
+        if (snapshotsDir != null) {
+          writeAtomically(snapshotsDir.resolve(encode(name)).resolve("snapshot.pb"), snapshot);
+        }
+      } catch (IOException e) {
+        throw internal("could not update snapshot " + name, e);
+      }
+      snapshots.put(name, new SnapshotState(snapshot, current.cursor(), current.ackedAbove()));
+      return snapshot;
+    }
+  }
+
+  void deleteSnapshot(String name) {
+    synchronized (adminLock) {
+      requireSnapshot(name);
+      removeSnapshot(name);
+    }
+  }
+
+  private void removeSnapshot(String name) {
+    snapshots.remove(name);
+    if (snapshotsDir == null) {
+      return;
+    }
+    try {
+      Path dir = snapshotsDir.resolve(encode(name));
+      Files.deleteIfExists(dir.resolve("snapshot.pb"));
+      deleteRecursively(dir);
+    } catch (IOException e) {
+      throw internal("could not delete snapshot " + name, e);
+    }
+  }
+
+  /** Removes snapshots past their expiry time, so retention may delete what they held. */
+  private void deleteExpiredSnapshots(long now) {
+    synchronized (adminLock) {
+      for (SnapshotState s : List.copyOf(snapshots.values())) {
+        if (s.expiredAt(now)) {
+          logger.info("snapshot {} expired; deleting it", s.config().getName());
+          removeSnapshot(s.config().getName());
+        }
+      }
+    }
+  }
+
+  private @Nullable SnapshotState liveSnapshot(String name) {
+    SnapshotState s = snapshots.get(name);
+    return s == null || s.expiredAt(Micros.now(clock)) ? null : s;
+  }
+
+  private SnapshotState requireSnapshot(String name) {
+    ResourceNames.checkSnapshot(name);
+    SnapshotState s = liveSnapshot(name);
+    if (s == null) {
+      throw notFound("Snapshot", name);
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Retention, durability, lifecycle
 
   /**
@@ -667,10 +916,11 @@ final class BrokerEngine implements AutoCloseable {
    */
   void applyRetention() throws IOException {
     long now = Micros.now(clock);
+    deleteExpiredSnapshots(now);
     for (TopicState topic : topics.values()) {
       long deleteBefore = -1;
       for (SegmentInfo segment : topic.log().segments()) {
-        if (segment.active() || !deletable(topic, segment, now)) {
+        if (segment.active() || !deletable(topic, segment, now) || heldBySnapshot(topic, segment)) {
           break;
         }
         deleteBefore = segment.endOffset();
@@ -705,6 +955,17 @@ final class BrokerEngine implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** Whether a snapshot of the topic still holds unacknowledged messages in {@code segment}. */
+  private boolean heldBySnapshot(TopicState topic, SegmentInfo segment) {
+    for (SnapshotState snapshot : snapshots.values()) {
+      if (snapshot.config().getTopic().equals(topic.name())
+          && segment.endOffset() > snapshot.cursor()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void applyRetentionQuietly() {
@@ -814,6 +1075,22 @@ final class BrokerEngine implements AutoCloseable {
       if (topic != null) {
         topic.subscriptions().add(state);
       }
+    }
+    Files.createDirectories(snapshotsDir);
+    for (Path dir : list(snapshotsDir)) {
+      Path pb = dir.resolve("snapshot.pb");
+      AckJournal.State state =
+          Files.exists(pb) ? AckJournal.readState(dir.resolve("acks.state")) : null;
+      if (state == null) {
+        logger.warn("removing {}: a snapshot creation or deletion was interrupted", dir);
+        repairs.add(removedInterrupted(dir, "snapshot"));
+        deleteRecursively(dir);
+        continue;
+      }
+      Snapshot snapshot = Snapshot.parseFrom(Files.readAllBytes(pb));
+      snapshots.put(
+          snapshot.getName(),
+          new SnapshotState(snapshot, state.cursor(), state.ackedAboveCursor()));
     }
     repairs.forEach(metrics::repaired);
     if (repairs.isEmpty()) {

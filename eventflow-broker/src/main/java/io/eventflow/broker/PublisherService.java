@@ -61,7 +61,7 @@ final class PublisherService extends PublisherGrpc.PublisherImplBase {
   @Override
   public void listTopicSnapshots(
       ListTopicSnapshotsRequest request, StreamObserver<ListTopicSnapshotsResponse> observer) {
-    Calls.unimplemented(observer, "ListTopicSnapshots (snapshots)");
+    Calls.unary(observer, () -> engine.listTopicSnapshots(request));
   }
 
   @Override

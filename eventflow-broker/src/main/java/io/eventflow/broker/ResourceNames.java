@@ -3,7 +3,9 @@ package io.eventflow.broker;
 import io.grpc.Status;
 import java.util.regex.Pattern;
 
-/** Pub/Sub's resource-name rules: {@code projects/{project}/topics|subscriptions/{id}}. */
+/**
+ * Pub/Sub's resource-name rules: {@code projects/{project}/topics|subscriptions|snapshots/{id}}.
+ */
 final class ResourceNames {
   /** Pub/Sub: 3-255 characters, starting with a letter, from letters, digits and -_.~+%. */
   private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}");
@@ -21,6 +23,10 @@ final class ResourceNames {
 
   static void checkSubscription(String name) {
     check(name, "subscriptions");
+  }
+
+  static void checkSnapshot(String name) {
+    check(name, "snapshots");
   }
 
   static void checkProject(String name) {

@@ -6,7 +6,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.google.pubsub.v1.AcknowledgeRequest;
+import com.google.pubsub.v1.CreateSnapshotRequest;
+import com.google.pubsub.v1.ListSnapshotsRequest;
 import com.google.pubsub.v1.ListSubscriptionsRequest;
+import com.google.pubsub.v1.ListTopicSnapshotsRequest;
 import com.google.pubsub.v1.ListTopicSubscriptionsRequest;
 import com.google.pubsub.v1.ListTopicsRequest;
 import com.google.pubsub.v1.ModifyAckDeadlineRequest;
@@ -15,6 +18,7 @@ import com.google.pubsub.v1.PullRequest;
 import com.google.pubsub.v1.SeekRequest;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.Topic;
+import com.google.pubsub.v1.UpdateSnapshotRequest;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
@@ -134,7 +138,14 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         .build()));
       }
       if (collection.equals("snapshots")) {
-        throw BrokerEngine.unimplemented("snapshots are not supported by eventflow-broker");
+        return done(
+            () ->
+                engine.listSnapshots(
+                    ListSnapshotsRequest.newBuilder()
+                        .setProject(project)
+                        .setPageSize(intParam(query, "pageSize"))
+                        .setPageToken(param(query, "pageToken"))
+                        .build()));
       }
     }
     if (parts.length < 4) {
@@ -147,8 +158,32 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (collection.equals("subscriptions") && parts.length == 4) {
       return subscription(method, verb, name, body, path);
     }
-    if (collection.equals("snapshots")) {
-      throw BrokerEngine.unimplemented("snapshots are not supported by eventflow-broker");
+    if (collection.equals("snapshots") && parts.length == 4 && verb.isEmpty()) {
+      return snapshot(method, name, body, path);
+    }
+    throw notFound(method, path);
+  }
+
+  private CompletableFuture<? extends Message> snapshot(
+      HttpMethod method, String name, String body, String path) {
+    if (method.equals(HttpMethod.PUT)) {
+      CreateSnapshotRequest.Builder create = parse(body, CreateSnapshotRequest.newBuilder());
+      return done(() -> engine.createSnapshot(create.setName(name).build()));
+    }
+    if (method.equals(HttpMethod.GET)) {
+      return done(() -> engine.getSnapshot(name));
+    }
+    if (method.equals(HttpMethod.PATCH)) {
+      UpdateSnapshotRequest.Builder update = parse(body, UpdateSnapshotRequest.newBuilder());
+      update.getSnapshotBuilder().setName(name);
+      return done(() -> engine.updateSnapshot(update.build()));
+    }
+    if (method.equals(HttpMethod.DELETE)) {
+      return done(
+          () -> {
+            engine.deleteSnapshot(name);
+            return com.google.protobuf.Empty.getDefaultInstance();
+          });
     }
     throw notFound(method, path);
   }
@@ -173,7 +208,14 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         .build()));
       }
       if (parts[4].equals("snapshots")) {
-        throw BrokerEngine.unimplemented("snapshots are not supported by eventflow-broker");
+        return done(
+            () ->
+                engine.listTopicSnapshots(
+                    ListTopicSnapshotsRequest.newBuilder()
+                        .setTopic(name)
+                        .setPageSize(intParam(query, "pageSize"))
+                        .setPageToken(param(query, "pageToken"))
+                        .build()));
       }
     }
     if (parts.length != 4) {

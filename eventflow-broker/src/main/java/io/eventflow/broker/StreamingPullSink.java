@@ -69,7 +69,16 @@ final class StreamingPullSink implements DeliverySink {
       if (closed) {
         return; // The leases expire and the messages go to another consumer.
       }
-      out.onNext(StreamingPullResponse.newBuilder().addAllReceivedMessages(messages).build());
+      StreamingPullResponse.Builder response =
+          StreamingPullResponse.newBuilder().addAllReceivedMessages(messages);
+      if (subscription.ordering()) {
+        // The official subscriber hands messages of one key to the callback one at a time only
+        // when the response says the subscription is ordered.
+        response.setSubscriptionProperties(
+            StreamingPullResponse.SubscriptionProperties.newBuilder()
+                .setMessageOrderingEnabled(true));
+      }
+      out.onNext(response.build());
     }
   }
 

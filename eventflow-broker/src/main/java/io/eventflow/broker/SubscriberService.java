@@ -223,28 +223,33 @@ final class SubscriberService extends SubscriberGrpc.SubscriberImplBase {
 
   @Override
   public void getSnapshot(GetSnapshotRequest request, StreamObserver<Snapshot> observer) {
-    Calls.unimplemented(observer, "GetSnapshot (snapshots)");
+    Calls.unary(observer, () -> engine.getSnapshot(request.getSnapshot()));
   }
 
   @Override
   public void listSnapshots(
       ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> observer) {
-    Calls.unimplemented(observer, "ListSnapshots (snapshots)");
+    Calls.unary(observer, () -> engine.listSnapshots(request));
   }
 
   @Override
   public void createSnapshot(CreateSnapshotRequest request, StreamObserver<Snapshot> observer) {
-    Calls.unimplemented(observer, "CreateSnapshot (snapshots)");
+    Calls.unary(observer, () -> engine.createSnapshot(request));
   }
 
   @Override
   public void updateSnapshot(UpdateSnapshotRequest request, StreamObserver<Snapshot> observer) {
-    Calls.unimplemented(observer, "UpdateSnapshot (snapshots)");
+    Calls.unary(observer, () -> engine.updateSnapshot(request));
   }
 
   @Override
   public void deleteSnapshot(DeleteSnapshotRequest request, StreamObserver<Empty> observer) {
-    Calls.unimplemented(observer, "DeleteSnapshot (snapshots)");
+    Calls.unary(
+        observer,
+        () -> {
+          engine.deleteSnapshot(request.getSnapshot());
+          return Empty.getDefaultInstance();
+        });
   }
 
   @Override

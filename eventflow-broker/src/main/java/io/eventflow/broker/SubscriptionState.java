@@ -11,6 +11,7 @@ import io.eventflow.broker.log.AckJournal;
 import io.eventflow.broker.log.LogRecord;
 import io.eventflow.broker.log.SegmentedLog;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -56,10 +57,23 @@ final class SubscriptionState {
     @Nullable final DeliverySink sink;
     final int bytes;
 
-    Lease(long deadlineMicros, @Nullable DeliverySink sink, int bytes) {
+    /** The ordering key's state on an ordered subscription; null for messages without a key. */
+    final OrderedKeys.@Nullable Key key;
+
+    /** The delivery attempt its ack id names (ordered subscriptions; 0 otherwise). */
+    final int delivery;
+
+    Lease(
+        long deadlineMicros,
+        @Nullable DeliverySink sink,
+        int bytes,
+        OrderedKeys.@Nullable Key key,
+        int delivery) {
       this.deadlineMicros = deadlineMicros;
       this.sink = sink;
       this.bytes = bytes;
+      this.key = key;
+      this.delivery = delivery;
     }
   }
 
@@ -84,6 +98,17 @@ final class SubscriptionState {
   private long[] ackScratch = new long[256];
   private boolean deleted;
 
+  /**
+   * Whether {@code enable_message_ordering} is set. When it is not, none of the per-key code below
+   * runs: an unordered subscription pays one boolean test per message for the feature.
+   */
+  private final boolean ordering;
+
+  private final OrderedKeys ordered = new OrderedKeys();
+
+  /** Counts delivery batches, so a key's batch in flight can grow only within its own batch. */
+  private long batchSeq;
+
   private final List<DeliverySink> sinks = new CopyOnWriteArrayList<>();
   private final AtomicInteger drainRequests = new AtomicInteger();
   private int nextSink;
@@ -100,6 +125,7 @@ final class SubscriptionState {
       DeadLetterForwarder deadLetters) {
     this.name = config.getName();
     this.config = config;
+    this.ordering = config.getEnableMessageOrdering();
     this.topic = topic;
     this.filter = filter;
     this.journal = journal;
@@ -119,6 +145,11 @@ final class SubscriptionState {
 
   String name() {
     return name;
+  }
+
+  /** Whether messages with the same ordering key are delivered in order, one batch at a time. */
+  boolean ordering() {
+    return ordering;
   }
 
   Subscription config() {
@@ -238,6 +269,7 @@ final class SubscriptionState {
     long deadline = now + sink.ackDeadlineSeconds() * 1_000_000L;
     List<ReceivedMessage> out = new ArrayList<>();
     long bytes = 0;
+    batchSeq++;
     try {
       // Redeliveries (nacked or expired) go first: they are the oldest outstanding work.
       while (out.size() < maxMessages && bytes < maxBytes && !redeliver.isEmpty()) {
@@ -250,7 +282,11 @@ final class SubscriptionState {
           markAcked(offset); // Deleted by retention: nothing left to deliver.
           continue;
         }
-        bytes += offer(records.get(0), sink, deadline, expiredBefore, out);
+        bytes += offer(records.get(0), sink, deadline, expiredBefore, out, false);
+      }
+      if (ordering) {
+        bytes +=
+            leaseReadyKeys(log, sink, deadline, expiredBefore, out, maxMessages, maxBytes - bytes);
       }
       while (out.size() < maxMessages && bytes < maxBytes && readOffset < log.endOffset()) {
         List<LogRecord> records =
@@ -272,7 +308,7 @@ final class SubscriptionState {
           if (acked.contains(record.offset())) {
             continue;
           }
-          bytes += offer(record, sink, deadline, expiredBefore, out);
+          bytes += offer(record, sink, deadline, expiredBefore, out, false);
         }
       }
     } catch (IOException e) {
@@ -294,13 +330,55 @@ final class SubscriptionState {
     return out;
   }
 
-  /** Leases one record to {@code sink} unless it is filtered, expired or dead-lettered. */
+  /**
+   * On an ordered subscription, delivers the messages held back behind ordering keys whose batch in
+   * flight has been acknowledged (or rewound), each key's in order and as one batch. Holds the
+   * lock; returns the bytes leased.
+   */
+  private long leaseReadyKeys(
+      SegmentedLog log,
+      DeliverySink sink,
+      long deadline,
+      long expiredBefore,
+      List<ReceivedMessage> out,
+      int maxMessages,
+      long maxBytes)
+      throws IOException {
+    long bytes = 0;
+    OrderedKeys.Key key;
+    while (out.size() < maxMessages && bytes < maxBytes && (key = ordered.nextReady()) != null) {
+      while (out.size() < maxMessages && bytes < maxBytes && !key.backlog.isEmpty()) {
+        long offset = ordered.takeHead(key);
+        if (acked.contains(offset)) {
+          continue;
+        }
+        List<LogRecord> records = log.read(offset, 1, Integer.MAX_VALUE);
+        if (records.isEmpty() || records.get(0).offset() != offset) {
+          markAcked(offset); // Deleted by retention: nothing left to deliver.
+          continue;
+        }
+        bytes += offer(records.get(0), sink, deadline, expiredBefore, out, true);
+      }
+      // Either the whole backlog went out, or the batch is full and the key now has a batch in
+      // flight; both take it off the ready queue (an ack or a rewind puts it back).
+      ordered.unready(key);
+      ordered.settle(key);
+    }
+    return bytes;
+  }
+
+  /**
+   * Leases one record to {@code sink} unless it is filtered, expired or dead-lettered, or (on an
+   * ordered subscription) must wait behind its ordering key's batch in flight; {@code fromBacklog}
+   * says it is the head of that key's waiting messages.
+   */
   private int offer(
       LogRecord record,
       DeliverySink sink,
       long deadline,
       long expiredBefore,
-      List<ReceivedMessage> out) {
+      List<ReceivedMessage> out,
+      boolean fromBacklog) {
     long offset = record.offset();
     PubsubMessage message;
     try {
@@ -323,16 +401,32 @@ final class SubscriptionState {
       markAcked(offset);
       return 0;
     }
+    OrderedKeys.Key key = null;
+    if (ordering && !message.getOrderingKey().isEmpty()) {
+      key = ordered.key(message.getOrderingKey());
+      if (key.blocked(batchSeq, fromBacklog)) {
+        ordered.holdBack(key, offset);
+        return 0;
+      }
+    }
     int attempt = attempts.merge(offset, 1, Integer::sum);
     Subscription c = config;
     if (c.hasDeadLetterPolicy() && attempt > c.getDeadLetterPolicy().getMaxDeliveryAttempts()) {
+      // Pub/Sub forwards to the dead-letter topic best effort, outside the key's order.
       forwardToDeadLetterTopic(offset, message, attempt - 1);
       return 0;
     }
     int size = record.payload().length;
-    leases.put(offset, new Lease(deadline, sink, size));
+    int delivery = ordering ? attempt : 0;
+    leases.put(offset, new Lease(deadline, sink, size, key, delivery));
+    if (key != null) {
+      ordered.leased(key, offset, batchSeq);
+    }
     ReceivedMessage.Builder received =
-        ReceivedMessage.newBuilder().setAckId(AckIds.encode(epoch, offset)).setMessage(message);
+        ReceivedMessage.newBuilder()
+            .setAckId(
+                ordering ? AckIds.encode(epoch, offset, delivery) : AckIds.encode(epoch, offset))
+            .setMessage(message);
     if (c.hasDeadLetterPolicy()) {
       received.setDeliveryAttempt(attempt);
     }
@@ -347,7 +441,7 @@ final class SubscriptionState {
    */
   private void forwardToDeadLetterTopic(long offset, PubsubMessage message, int deliveries) {
     String deadLetterTopic = config.getDeadLetterPolicy().getDeadLetterTopic();
-    leases.put(offset, new Lease(Long.MAX_VALUE, null, 0));
+    leases.put(offset, new Lease(Long.MAX_VALUE, null, 0, null, 0));
     long currentEpoch = epoch;
     TopicState t = topic;
     PubsubMessage forwarded =
@@ -409,15 +503,49 @@ final class SubscriptionState {
                 "Subscription " + name + " is closing; the acknowledgement was not recorded.")
             .asRuntimeException();
       }
-      long[] offsets = new long[ids.size()];
+      // On an ordered subscription one ack can release the early acks held behind it.
+      long[] offsets = new long[ids.size() + (ordering ? ordered.ackedEarlyCount() : 0)];
       int kept = 0;
       for (AckIds.AckId id : ids) {
-        if (id.epoch() == epoch) {
+        if (id.epoch() != epoch) {
+          continue;
+        }
+        if (ordering) {
+          kept += acknowledgeOrdered(id.offset(), id.delivery(), offsets, kept);
+        } else {
           offsets[kept++] = id.offset();
         }
       }
       acknowledgeLocked(offsets, kept);
     }
+  }
+
+  /**
+   * On an ordered subscription, sorts out one ack: a message without a key is journaled as usual; a
+   * message in its key's batch in flight is journaled once every earlier message of the batch is
+   * (together with the acknowledged ones behind it); a message waiting for redelivery is ignored,
+   * since Pub/Sub redelivers it anyway. Adds what to journal now to {@code journal} from {@code
+   * count} on and returns how many. Holds the lock.
+   */
+  private int acknowledgeOrdered(long offset, int delivery, long[] journal, int count) {
+    OrderedKeys.Key key = ordered.holderOf(offset);
+    if (key == null) {
+      journal[count] = offset;
+      return 1;
+    }
+    Lease lease = leases.get(offset);
+    if (lease == null || lease.key != key || (delivery != 0 && lease.delivery != delivery)) {
+      return 0; // Waiting for redelivery, or an ack of an earlier delivery.
+    }
+    leases.remove(offset);
+    if (lease.sink != null) {
+      lease.sink.released(1, lease.bytes);
+    }
+    int n = ordered.acknowledged(key, offset, journal, count);
+    if (key.ready) {
+      signal(); // The key's next batch can go out.
+    }
+    return n;
   }
 
   private void acknowledgeLocked(long[] offsets, int count) {
@@ -482,7 +610,13 @@ final class SubscriptionState {
         if (lease == null || lease.sink == null) {
           continue;
         }
-        if (seconds == 0) {
+        if (lease.key != null && id.delivery() != lease.delivery) {
+          continue; // About an earlier delivery of an ordered message, since redelivered.
+        }
+        if (seconds == 0 && lease.key != null) {
+          rewind(lease.key);
+          nacked = true;
+        } else if (seconds == 0) {
           leases.remove(id.offset());
           lease.sink.released(1, lease.bytes);
           redeliver.add(id.offset());
@@ -505,11 +639,19 @@ final class SubscriptionState {
         return;
       }
       long now = Micros.now(clock);
+      List<OrderedKeys.Key> rewound = null;
       Iterator<Map.Entry<Long, Lease>> it = leases.entrySet().iterator();
       while (it.hasNext()) {
         Map.Entry<Long, Lease> e = it.next();
         Lease lease = e.getValue();
-        if (lease.deadlineMicros <= now) {
+        if (lease.deadlineMicros <= now && lease.key != null) {
+          // Rewound below, after the iteration: a rewind drops the key's other leases too.
+          if (rewound == null) {
+            rewound = new ArrayList<>();
+          }
+          rewound.add(lease.key);
+          expired = true;
+        } else if (lease.deadlineMicros <= now) {
           it.remove();
           if (lease.sink != null) {
             lease.sink.released(1, lease.bytes);
@@ -518,9 +660,29 @@ final class SubscriptionState {
           expired = true;
         }
       }
+      if (rewound != null) {
+        rewound.forEach(this::rewind);
+      }
     }
     if (expired) {
       signal();
+    }
+  }
+
+  /**
+   * Redelivers an ordering key's whole batch in flight, in order and before anything later of the
+   * key: Pub/Sub's rule that redelivering a message redelivers every later message of its key,
+   * acknowledged or not. Holds the lock.
+   */
+  private void rewind(OrderedKeys.Key key) {
+    if (key.inFlight.isEmpty()) {
+      return; // Already rewound (two of its leases expired in the same check).
+    }
+    for (long offset : ordered.rewind(key)) {
+      Lease lease = leases.remove(offset);
+      if (lease != null && lease.sink != null) {
+        lease.sink.released(1, lease.bytes);
+      }
     }
   }
 
@@ -530,27 +692,56 @@ final class SubscriptionState {
    */
   void seek(long target) {
     synchronized (lock) {
-      epoch++;
-      for (Lease lease : leases.values()) {
-        if (lease.sink != null) {
-          lease.sink.released(1, lease.bytes);
-        }
-      }
-      leases.clear();
-      redeliver.clear();
-      attempts.clear();
-      acked.reset(target);
-      readOffset = target;
+      resetLocked(target, new long[0]);
       try {
         journal.appendSeek(target, epoch);
       } catch (IOException e) {
-        throw Status.INTERNAL
-            .withDescription("could not persist seek of " + name + ": " + e.getMessage())
-            .withCause(e)
-            .asRuntimeException();
+        throw persistFailure("seek", e);
       }
     }
     signal();
+  }
+
+  /**
+   * Sets the acknowledgement state to a snapshot's: everything below {@code cursor} and the offsets
+   * in {@code ackedAbove} count as acknowledged, everything else (later messages included) as not.
+   * Persisted as a new journal snapshot before this returns.
+   */
+  void seekToSnapshot(long cursor, long[] ackedAbove) {
+    synchronized (lock) {
+      resetLocked(cursor, ackedAbove);
+      try {
+        journal.compact(new AckJournal.State(acked.cursor(), epoch, acked.above()));
+      } catch (IOException e) {
+        throw persistFailure("seek", e);
+      }
+    }
+    signal();
+  }
+
+  /** The acknowledgement state now: what a snapshot of this subscription captures. */
+  AckJournal.State ackState() {
+    synchronized (lock) {
+      return new AckJournal.State(acked.cursor(), epoch, acked.above());
+    }
+  }
+
+  /** Starts a new epoch at the given acknowledgement state, forgetting every lease. */
+  private void resetLocked(long cursor, long[] ackedAbove) {
+    forgetLeasesLocked();
+    attempts.clear();
+    acked.reset(cursor);
+    for (long offset : ackedAbove) {
+      acked.add(offset);
+    }
+    readOffset = acked.cursor();
+  }
+
+  private StatusRuntimeException persistFailure(String what, IOException e) {
+    return Status.INTERNAL
+        .withDescription("could not persist " + what + " of " + name + ": " + e.getMessage())
+        .withCause(e)
+        .asRuntimeException();
   }
 
   /**
@@ -559,17 +750,23 @@ final class SubscriptionState {
    */
   void redeliverOutstanding() {
     synchronized (lock) {
-      epoch++;
-      for (Lease lease : leases.values()) {
-        if (lease.sink != null) {
-          lease.sink.released(1, lease.bytes);
-        }
-      }
-      leases.clear();
-      redeliver.clear();
+      forgetLeasesLocked();
       readOffset = acked.cursor();
     }
     signal();
+  }
+
+  /** Starts a new epoch (old ack ids stop working) and drops every lease and pending delivery. */
+  private void forgetLeasesLocked() {
+    epoch++;
+    for (Lease lease : leases.values()) {
+      if (lease.sink != null) {
+        lease.sink.released(1, lease.bytes);
+      }
+    }
+    leases.clear();
+    redeliver.clear();
+    ordered.clear();
   }
 
   /** Forces the ack journal (the interval fsync timer calls this). */
@@ -646,7 +843,7 @@ final class SubscriptionState {
    */
   long undelivered() {
     synchronized (lock) {
-      return Math.max(0, unacknowledgedLocked() - leases.size());
+      return Math.max(0, unacknowledgedLocked() - leases.size() - ordered.ackedEarlyCount());
     }
   }
 
@@ -657,12 +854,22 @@ final class SubscriptionState {
    */
   int acknowledgeLeased() {
     synchronized (lock) {
-      long[] offsets = new long[leases.size()];
+      long[] leased = new long[leases.size()];
       int n = 0;
       for (long offset : leases.keySet()) {
-        offsets[n++] = offset;
+        leased[n++] = offset;
       }
-      acknowledgeLocked(offsets, n);
+      if (!ordering) {
+        acknowledgeLocked(leased, n);
+        return n;
+      }
+      java.util.Arrays.sort(leased);
+      long[] offsets = new long[n + ordered.ackedEarlyCount()];
+      int kept = 0;
+      for (long offset : leased) {
+        kept += acknowledgeOrdered(offset, 0, offsets, kept);
+      }
+      acknowledgeLocked(offsets, kept);
       return n;
     }
   }

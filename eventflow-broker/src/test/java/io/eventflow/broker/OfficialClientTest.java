@@ -12,7 +12,6 @@ import com.google.api.gax.rpc.UnimplementedException;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
-import com.google.pubsub.v1.CreateSnapshotRequest;
 import com.google.pubsub.v1.DeadLetterPolicy;
 import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PubsubMessage;
@@ -415,13 +414,14 @@ class OfficialClientTest extends PubSubCompatibilityChecks {
     pubsub.createTopicAndSubscription("plain", Subscription.newBuilder());
     assertThatThrownBy(
             () ->
-                pubsub.subscriptions.createSnapshot(
-                    CreateSnapshotRequest.newBuilder()
-                        .setName(PubSubClients.PROJECT + "/snapshots/snap")
-                        .setSubscription(subscription("plain-sub"))
+                pubsub.subscriptions.createSubscription(
+                    Subscription.newBuilder()
+                        .setName(subscription("exactly"))
+                        .setTopic(topic("plain"))
+                        .setEnableExactlyOnceDelivery(true)
                         .build()))
         .isInstanceOf(UnimplementedException.class)
-        .hasMessageContaining("CreateSnapshot");
+        .hasMessageContaining("exactly-once");
     assertThatThrownBy(
             () ->
                 pubsub.subscriptions.createSubscription(

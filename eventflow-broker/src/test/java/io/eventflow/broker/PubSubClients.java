@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -87,10 +88,18 @@ final class PubSubClients implements AutoCloseable {
 
   /** A batching publisher for {@code topicId}, shut down with this fixture. */
   Publisher publisher(String topicId) throws IOException {
+    return publisher(topicId, builder -> builder);
+  }
+
+  /** As {@link #publisher(String)}, with further settings (ordering, batching) applied. */
+  Publisher publisher(String topicId, UnaryOperator<Publisher.Builder> settings)
+      throws IOException {
     Publisher publisher =
-        Publisher.newBuilder(topic(topicId))
-            .setChannelProvider(channels)
-            .setCredentialsProvider(credentials)
+        settings
+            .apply(
+                Publisher.newBuilder(topic(topicId))
+                    .setChannelProvider(channels)
+                    .setCredentialsProvider(credentials))
             .build();
     owned.add(
         () -> {

@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -82,6 +83,52 @@ class RestApiTest {
     assertThat(pubsub.pullNow("json-sub", 10).getReceivedMessagesList()).isEmpty();
   }
 
+  /**
+   * Snapshots over JSON: created with PUT, listed by project and topic, a seek to one replays what
+   * it did not count as acknowledged, and DELETE removes it.
+   */
+  @Test
+  void snapshotsOverJson() throws Exception {
+    pubsub.createTopicAndSubscription("snapjson", Subscription.newBuilder());
+    send(
+        "POST",
+        "/v1/projects/eventflow-test/topics/snapjson:publish",
+        "{\"messages\":[{\"data\":\"aGVsbG8=\"}]}");
+    HttpResponse<String> created =
+        send(
+            "PUT",
+            "/v1/projects/eventflow-test/snapshots/snapjson-snap",
+            "{\"subscription\":\"projects/eventflow-test/subscriptions/snapjson-sub\"}");
+    assertThat(created.statusCode()).isEqualTo(200);
+    assertThat(created.body())
+        .contains("\"topic\":\"projects/eventflow-test/topics/snapjson\"")
+        .contains("\"expireTime\":");
+    assertThat(send("GET", "/v1/projects/eventflow-test/snapshots", null).body())
+        .contains("projects/eventflow-test/snapshots/snapjson-snap");
+    assertThat(send("GET", "/v1/projects/eventflow-test/topics/snapjson/snapshots", null).body())
+        .contains("projects/eventflow-test/snapshots/snapjson-snap");
+
+    var pulled = pubsub.pullNow("snapjson-sub", 10);
+    pubsub.subscriptions.acknowledge(
+        PubSubClients.subscription("snapjson-sub"),
+        List.of(pulled.getReceivedMessages(0).getAckId()));
+    HttpResponse<String> seek =
+        send(
+            "POST",
+            "/v1/projects/eventflow-test/subscriptions/snapjson-sub:seek",
+            "{\"snapshot\":\"projects/eventflow-test/snapshots/snapjson-snap\"}");
+    assertThat(seek.statusCode()).isEqualTo(200);
+    assertThat(pubsub.pullNow("snapjson-sub", 10).getReceivedMessagesCount()).isEqualTo(1);
+
+    assertThat(
+            send("DELETE", "/v1/projects/eventflow-test/snapshots/snapjson-snap", null)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            send("GET", "/v1/projects/eventflow-test/snapshots/snapjson-snap", null).statusCode())
+        .isEqualTo(404);
+  }
+
   /** Errors carry the HTTP status Google maps each code to, and the JSON error body. */
   @Test
   void errorsUseGoogleJsonErrorShape() throws Exception {
@@ -100,9 +147,13 @@ class RestApiTest {
     assertThat(malformed.statusCode()).isEqualTo(400);
     assertThat(malformed.body()).contains("INVALID_ARGUMENT");
 
-    HttpResponse<String> snapshots = send("GET", "/v1/projects/eventflow-test/snapshots", null);
-    assertThat(snapshots.statusCode()).isEqualTo(501);
-    assertThat(snapshots.body()).contains("snapshots are not supported");
+    HttpResponse<String> snapshot =
+        send(
+            "PUT",
+            "/v1/projects/eventflow-test/snapshots/snap",
+            "{\"subscription\": \"projects/eventflow-test/subscriptions/missing\"}");
+    assertThat(snapshot.statusCode()).isEqualTo(404);
+    assertThat(snapshot.body()).contains("NOT_FOUND").contains("subscriptions/missing");
 
     HttpResponse<String> unknown = send("GET", "/v2/whatever", null);
     assertThat(unknown.statusCode()).isEqualTo(404);

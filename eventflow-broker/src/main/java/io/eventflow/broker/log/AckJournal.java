@@ -83,7 +83,7 @@ public final class AckJournal implements AutoCloseable {
     State snapshot = null;
     List<Long> unreadable = new ArrayList<>();
     for (long g : generations(directory, "state-", ".snap")) {
-      State s = readSnapshot(directory.resolve(snapshotName(g)));
+      State s = readState(directory.resolve(snapshotName(g)));
       if (s == null) {
         unreadable.add(g);
       } else if (g > generation) {
@@ -323,6 +323,14 @@ public final class AckJournal implements AutoCloseable {
 
   private static void writeSnapshot(Path directory, long generation, State state)
       throws IOException {
+    writeState(directory.resolve(snapshotName(generation)), state);
+  }
+
+  /**
+   * Writes {@code state} to {@code file} with a CRC, atomically (a forced temporary file renamed
+   * over it): the format of the journal's own snapshots, also used for Pub/Sub snapshots.
+   */
+  public static void writeState(Path file, State state) throws IOException {
     long[] acked = state.ackedAboveCursor();
     ByteBuffer out = ByteBuffer.allocate(8 + 8 + 8 + 4 + acked.length * 8 + 4);
     out.putLong(SNAPSHOT_MAGIC).putLong(state.cursor()).putLong(state.epoch()).putInt(acked.length);
@@ -333,7 +341,7 @@ public final class AckJournal implements AutoCloseable {
     crc.update(out.array(), 0, out.position());
     out.putInt((int) crc.getValue());
     out.flip();
-    Path tmp = directory.resolve(snapshotName(generation) + ".tmp");
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (FileChannel channel =
         FileChannel.open(
             tmp,
@@ -345,15 +353,12 @@ public final class AckJournal implements AutoCloseable {
       }
       channel.force(true);
     }
-    Files.move(
-        tmp,
-        directory.resolve(snapshotName(generation)),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
+  /** Reads a state {@link #writeState} wrote, or returns null if it does not check out. */
   @Nullable
-  private static State readSnapshot(Path path) throws IOException {
+  public static State readState(Path path) throws IOException {
     byte[] bytes = Files.readAllBytes(path);
     if (bytes.length < 32) {
       return null;
