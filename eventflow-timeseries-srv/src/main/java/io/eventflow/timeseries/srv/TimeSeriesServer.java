@@ -63,6 +63,11 @@ public final class TimeSeriesServer {
             .bindService();
     this.server =
         transport
+            // The handlers never block: they answer from the in-process cache or hand the call to
+            // the bounded query pool. Run them on the transport's own threads rather than on
+            // grpc-java's default executor, an unbounded cached pool that a flood of calls would
+            // grow by a thread per call in flight.
+            .directExecutor()
             .addService(ServerInterceptors.intercept(service, metrics.callsOf(service)))
             .addService(health.getHealthService())
             // Reflection lets grpcurl and Postman call the service without the .proto file.
