@@ -1,11 +1,14 @@
 package io.eventflow.benchmarks;
 
+import com.google.protobuf.StringValue;
 import com.google.protobuf.util.Durations;
 import com.google.pubsub.v1.TopicName;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.grpc.GrpcService;
 import io.eventflow.broker.Broker;
 import io.eventflow.broker.BrokerConfig;
 import io.eventflow.collector.LocalCollector;
@@ -15,11 +18,17 @@ import io.eventflow.collector.pb.CollectorGrpc;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.pb.Event;
 import io.eventflow.publisher.PubSubAdmin;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthGrpc;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,8 +45,8 @@ import java.util.function.IntFunction;
  * Armeria's client with a bounded window of requests in flight. Every 200 counted waited for
  * Pub/Sub's confirmation. It reports single-event requests/s, events/s in batches of 100, the
  * accept latency p50/p99 of each (client-side, so including the confirm), and the p50 of a
- * request/response {@code Call} through a connected processor against a plain gRPC unary call (the
- * standard health Check) on the same port.
+ * request/response {@code Call} through a connected processor against a plain gRPC unary echo of
+ * the same event.
  *
  * <p>{@code java -cp eventflow-benchmarks.jar io.eventflow.benchmarks.CollectorDriver [requests]
  * [window] [calls]}; defaults: 100,000 single-event requests (and a tenth as many batches), 64 in
@@ -132,19 +141,57 @@ public final class CollectorDriver {
         run.failures());
   }
 
-  /** Sequential calls: a processor's echo through Call (not published) against Health.Check. */
+  /** A plain gRPC unary echo of an {@link Event}: the baseline a {@code Call} is compared with. */
+  private static final MethodDescriptor<Event, Event> ECHO =
+      MethodDescriptor.<Event, Event>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("eventflow.bench.Echo/Echo")
+          .setRequestMarshaller(ProtoUtils.marshaller(Event.getDefaultInstance()))
+          .setResponseMarshaller(ProtoUtils.marshaller(Event.getDefaultInstance()))
+          .build();
+
+  /**
+   * Sequential calls, interleaved: an event answered by a processor's echo through {@code Call}
+   * (not published) against the same event echoed by a plain gRPC unary method, served by an
+   * Armeria gRPC server of its own (the collector's server library) in this JVM.
+   */
   private static void compareCalls(int port, int calls) throws Exception {
+    ServerServiceDefinition echoService =
+        ServerServiceDefinition.builder("eventflow.bench.Echo")
+            .addMethod(
+                ECHO,
+                ServerCalls.asyncUnaryCall(
+                    (Event request, StreamObserver<Event> response) -> {
+                      response.onNext(request);
+                      response.onCompleted();
+                    }))
+            .build();
+    Server echoServer =
+        Server.builder()
+            .http(new InetSocketAddress("127.0.0.1", 0))
+            .service(GrpcService.builder().addService(echoService).build())
+            .build();
+    echoServer.start().join();
     ManagedChannel channel =
         ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
+    ManagedChannel echoChannel =
+        ManagedChannelBuilder.forTarget("127.0.0.1:" + echoServer.activeLocalPort())
+            .usePlaintext()
+            .build();
     try (Processor echo =
         Processor.builder("echo").onAny(event -> event).connect("127.0.0.1:" + port)) {
       echo.awaitRegistered(Duration.ofSeconds(30));
       var collector = CollectorGrpc.newBlockingStub(channel);
-      var health = HealthGrpc.newBlockingStub(channel);
+      Event event =
+          Event.newBuilder()
+              .setType("quote")
+              .setCustomer(StringValue.of("acme"))
+              .putAttributes("sku", AttributeValues.of("sku-1234"))
+              .putAttributes("quantity", AttributeValues.of(3L))
+              .build();
       CallRequest call =
           CallRequest.newBuilder()
-              .setEvent(
-                  Event.newBuilder().setType("quote").putAttributes("n", AttributeValues.of(1L)))
+              .setEvent(event)
               .setTimeout(Durations.fromSeconds(5))
               .setSkipPublish(true)
               .build();
@@ -155,7 +202,7 @@ public final class CollectorDriver {
           long t0 = System.nanoTime();
           collector.call(call);
           long t1 = System.nanoTime();
-          health.check(HealthCheckRequest.getDefaultInstance());
+          ClientCalls.blockingUnaryCall(echoChannel, ECHO, CallOptions.DEFAULT, event);
           long t2 = System.nanoTime();
           callNanos[i] = t1 - t0;
           unaryNanos[i] = t2 - t1;
@@ -167,7 +214,7 @@ public final class CollectorDriver {
       double unaryP50 = unaryNanos[calls / 2] / 1e6;
       System.out.printf(
           Locale.ROOT,
-          "Call through a processor p50 %.3f ms (p99 %.3f); plain gRPC unary p50 %.3f ms (p99"
+          "Call through a processor p50 %.3f ms (p99 %.3f); plain gRPC unary echo p50 %.3f ms (p99"
               + " %.3f); ratio %.2f%n",
           callP50,
           callNanos[(int) (calls * 0.99)] / 1e6,
@@ -176,6 +223,8 @@ public final class CollectorDriver {
           callP50 / unaryP50);
     } finally {
       channel.shutdownNow();
+      echoChannel.shutdownNow();
+      echoServer.stop().join();
     }
   }
 }
