@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       ProcessorCommand.class,
       BenchCommand.class,
       SeriesCommand.class,
+      EventsCommand.class,
       CommandLine.HelpCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -89,6 +90,7 @@ public final class EventflowCommand implements Runnable {
         switch (first) {
           case "series" -> SeriesCommand.class;
           case "publish" -> PublishCommand.class;
+          case "events" -> EventsCommand.class;
           default -> null;
         };
     if (only == null && !first.equals("--version") && !first.equals("-V")) {

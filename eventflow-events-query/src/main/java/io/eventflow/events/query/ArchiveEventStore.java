@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,7 +21,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.stream.Stream;
+import org.duckdb.DuckDBDriver;
 
 /**
  * The archive the ingest job writes ({@code ArchiveEvents}: gzip JSON lines under {@code
@@ -171,8 +172,9 @@ public final class ArchiveEventStore implements EventStore {
 
   private Connection connection() throws SQLException {
     if (connection == null) {
-      // In memory: the archive is read where it lies, nothing is stored beside it.
-      connection = DriverManager.getConnection("jdbc:duckdb:");
+      // In memory: the archive is read where it lies, nothing is stored beside it. The driver is
+      // named rather than looked up, which a shaded jar's merged service files could hide.
+      connection = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
     }
     return connection;
   }
