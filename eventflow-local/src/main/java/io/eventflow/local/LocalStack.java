@@ -151,7 +151,7 @@ public final class LocalStack implements AutoCloseable {
       Broker broker = startBroker(config, dir.resolve("broker"));
       started.add(broker);
       createResources(broker.hostAndPort());
-      LocalMqttBridge mqtt = startMqtt(config, broker);
+      LocalMqttBridge mqtt = startMqtt(config, broker, dir.resolve("mqtt"));
       if (mqtt != null) {
         started.add(mqtt);
       }
@@ -508,7 +508,8 @@ public final class LocalStack implements AutoCloseable {
    * Starts the embedded MQTT broker and the bridge to the events topic, or nothing when the config
    * has no MQTT port.
    */
-  private static @Nullable LocalMqttBridge startMqtt(LocalConfig config, Broker broker)
+  private static @Nullable LocalMqttBridge startMqtt(
+      LocalConfig config, Broker broker, Path mqttDir)
       throws LocalStackException, IOException, InterruptedException {
     if (config.mqttPort() < 0) {
       return null;
@@ -517,6 +518,7 @@ public final class LocalStack implements AutoCloseable {
       return LocalMqttBridge.start(
           config.host(),
           config.mqttPort(),
+          mqttDir,
           config.mqttTemplates(),
           broker.hostAndPort(),
           PROJECT,

@@ -2,6 +2,7 @@ package io.eventflow.mqtt;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +33,8 @@ public final class LocalMqttBridge implements AutoCloseable {
    * broken machine: it takes milliseconds) until the bridge is subscribed, so a message published
    * once this returns is delivered.
    *
+   * @param dataDir where the embedded broker keeps sessions and queued messages across a stop and
+   *     start (not across a kill -9: see {@link EmbeddedMqttBroker#start(String, int, Path)})
    * @param templates the topic templates (see {@link TopicTemplate})
    * @param pubsubHostAndPort the local Pub/Sub broker
    * @param project the project of the events topic and {@link #DEAD_LETTER_TOPIC}
@@ -42,6 +45,7 @@ public final class LocalMqttBridge implements AutoCloseable {
   public static LocalMqttBridge start(
       String host,
       int port,
+      Path dataDir,
       List<String> templates,
       String pubsubHostAndPort,
       String project,
@@ -60,7 +64,7 @@ public final class LocalMqttBridge implements AutoCloseable {
             .publishBatchDelay(Duration.ofMillis(1))
             .reconnectDelays(Duration.ofMillis(100), Duration.ofSeconds(5));
     templates.forEach(config::template);
-    EmbeddedMqttBroker broker = EmbeddedMqttBroker.start(host, port);
+    EmbeddedMqttBroker broker = EmbeddedMqttBroker.start(host, port, dataDir);
     MqttBridge bridge;
     try {
       bridge = MqttBridge.start(config.port(broker.port()).build(), Clock.systemUTC());

@@ -27,6 +27,7 @@ class LocalMqttBridgeTest {
             LocalMqttBridge.start(
                 "127.0.0.1",
                 0,
+                dir.resolve("mqtt"),
                 BridgeConfig.DEFAULT_TEMPLATES,
                 pubsub.hostAndPort(),
                 PubSubFixture.PROJECT,
