@@ -169,12 +169,31 @@ final class BrokerEngine implements AutoCloseable {
     }
     engine.startTimers();
     metrics.pendingBytes(engine::pendingBytes);
+    metrics.backlogs(engine::backlogs);
     return engine;
   }
 
   /** What recovery repaired when this engine opened its data directory, in the order found. */
   List<Repair> repairs() {
     return List.copyOf(repairs);
+  }
+
+  /**
+   * Every subscription's backlog now, for {@code /metrics}; one that cannot be read is left out.
+   */
+  Map<String, BrokerMetrics.BacklogSample> backlogs() {
+    Map<String, BrokerMetrics.BacklogSample> out = new java.util.HashMap<>();
+    long now = Micros.now(clock);
+    for (SubscriptionState sub : subscriptions.values()) {
+      try {
+        Backlog backlog = sub.backlog();
+        out.put(
+            sub.name(), new BrokerMetrics.BacklogSample(backlog, backlog.oldestAgeSeconds(now)));
+      } catch (IOException e) {
+        logger.warn("could not read the backlog of {}", sub.name(), e);
+      }
+    }
+    return out;
   }
 
   private long pendingBytes() {
@@ -517,6 +536,7 @@ final class BrokerEngine implements AutoCloseable {
         SubscriptionState state = newSubscription(created, topic, filter, journal, origin);
         subscriptions.put(name, state);
         topic.subscriptions().add(state);
+        metrics.subscriptionAdded(name);
       } catch (IOException e) {
         throw internal("could not create subscription " + name, e);
       }
@@ -573,6 +593,7 @@ final class BrokerEngine implements AutoCloseable {
       if (sub == null) {
         throw notFound("Subscription", name);
       }
+      metrics.subscriptionRemoved(name);
       TopicState topic = sub.topic();
       if (topic != null) {
         topic.subscriptions().remove(sub);
@@ -1072,6 +1093,7 @@ final class BrokerEngine implements AutoCloseable {
       repairs.addAll(journal.repairs());
       SubscriptionState state = newSubscription(subscription, topic, filter, journal, origin);
       subscriptions.put(subscription.getName(), state);
+      metrics.subscriptionAdded(subscription.getName());
       if (topic != null) {
         topic.subscriptions().add(state);
       }

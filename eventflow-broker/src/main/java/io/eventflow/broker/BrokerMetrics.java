@@ -3,12 +3,17 @@ package io.eventflow.broker;
 import io.eventflow.broker.log.Repair;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The broker's meters, in Micrometer's Prometheus registry and scraped at {@code GET /metrics} on
@@ -20,6 +25,15 @@ final class BrokerMetrics {
   private final PrometheusMeterRegistry registry;
   private final Map<String, Counter> published = new ConcurrentHashMap<>();
 
+  /** Each subscription's backlog as of the last scrape, and the age of its oldest message. */
+  private final Map<String, BacklogSample> backlogs = new ConcurrentHashMap<>();
+
+  private final Map<String, List<Meter>> subscriptionMeters = new ConcurrentHashMap<>();
+  private volatile Supplier<Map<String, BacklogSample>> backlogSource = Map::of;
+
+  /** A subscription's backlog and the age in seconds of its oldest unacknowledged message. */
+  record BacklogSample(Backlog backlog, double oldestAgeSeconds) {}
+
   BrokerMetrics() {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
@@ -29,9 +43,102 @@ final class BrokerMetrics {
     return registry;
   }
 
-  /** The Prometheus text exposition of every meter. */
+  /**
+   * The Prometheus text exposition of every meter. Backlogs are computed once per scrape, not once
+   * per gauge: each needs the subscription's lock and a look at its log.
+   */
   String scrape() {
+    backlogs.putAll(backlogSource.get());
     return registry.scrape();
+  }
+
+  /** Where {@link #scrape()} takes every subscription's backlog from. */
+  void backlogs(Supplier<Map<String, BacklogSample>> source) {
+    this.backlogSource = source;
+  }
+
+  /**
+   * Registers the backlog gauges of a subscription, with the meanings of Cloud Monitoring's metrics
+   * of the same names ({@code pubsub.googleapis.com/subscription/...}).
+   */
+  void subscriptionAdded(String subscription) {
+    List<Meter> meters = new ArrayList<>();
+    meters.add(
+        backlogGauge(
+            subscription,
+            "eventflow.broker.subscription.num_undelivered_messages",
+            "Unacknowledged messages (the backlog), delivered or not",
+            null,
+            b -> b.backlog().unacknowledged()));
+    meters.add(
+        backlogGauge(
+            subscription,
+            "eventflow.broker.subscription.backlog",
+            "Stored bytes of the unacknowledged messages",
+            "bytes",
+            b -> b.backlog().bytes()));
+    meters.add(
+        backlogGauge(
+            subscription,
+            "eventflow.broker.subscription.oldest_unacked_message_age",
+            "Age of the oldest unacknowledged message (0 when there is none)",
+            "seconds",
+            BacklogSample::oldestAgeSeconds));
+    meters.add(
+        backlogGauge(
+            subscription,
+            "eventflow.broker.subscription.num_outstanding_messages",
+            "Messages delivered and not yet acknowledged, nacked or expired",
+            null,
+            b -> b.backlog().leased()));
+    for (int i = 0; i < Backlog.ATTEMPT_BUCKETS; i++) {
+      int bucket = i;
+      meters.add(
+          Gauge.builder(
+                  "eventflow.broker.subscription.unacked_messages_by_delivery_attempts",
+                  backlogs,
+                  m -> {
+                    BacklogSample b = m.get(subscription);
+                    return b == null ? 0 : b.backlog().byDeliveryAttempts()[bucket];
+                  })
+              .description(
+                  "Unacknowledged messages by how many times they were delivered since the"
+                      + " broker started")
+              .tag("subscription", subscription)
+              .tag("delivery_attempts", Backlog.attemptsLabel(i))
+              .strongReference(true)
+              .register(registry));
+    }
+    subscriptionMeters.put(subscription, meters);
+  }
+
+  /** Removes a deleted subscription's backlog gauges. */
+  void subscriptionRemoved(String subscription) {
+    List<Meter> meters = subscriptionMeters.remove(subscription);
+    if (meters != null) {
+      meters.forEach(registry::remove);
+    }
+    backlogs.remove(subscription);
+  }
+
+  private Gauge backlogGauge(
+      String subscription,
+      String name,
+      String description,
+      @Nullable String unit,
+      ToDoubleFunction<BacklogSample> value) {
+    return Gauge.builder(
+            name,
+            backlogs,
+            m -> {
+              BacklogSample b = m.get(subscription);
+              return b == null ? 0 : value.applyAsDouble(b);
+            })
+        .description(description)
+        .baseUnit(unit)
+        .tag("subscription", subscription)
+        .strongReference(true)
+        .register(registry);
   }
 
   /** The content type of {@link #scrape()}: Prometheus text format 0.0.4. */

@@ -874,6 +874,50 @@ final class SubscriptionState {
     }
   }
 
+  /**
+   * The subscription's backlog now, with Cloud Monitoring's meanings: unacknowledged messages and
+   * their bytes, the publish time of the oldest, how many are leased, and how many times the
+   * unacknowledged ones were delivered.
+   */
+  Backlog backlog() throws IOException {
+    long cursor;
+    long[] above;
+    long unacked;
+    int leased;
+    long[] attemptCounts = new long[Backlog.ATTEMPT_BUCKETS];
+    TopicState t;
+    synchronized (lock) {
+      t = topic;
+      cursor = acked.cursor();
+      above = acked.above();
+      unacked = unacknowledgedLocked();
+      leased = leases.size();
+      for (int a : attempts.values()) {
+        attemptCounts[Math.min(a, Backlog.ATTEMPT_BUCKETS - 1)]++;
+      }
+    }
+    if (t == null) {
+      return new Backlog(0, 0, -1, 0, new long[Backlog.ATTEMPT_BUCKETS]);
+    }
+    SegmentedLog log = t.log();
+    long from = Math.max(cursor, log.startOffset());
+    long bytes = log.payloadBytes(from, log.endOffset());
+    for (long offset : above) {
+      bytes -= log.payloadBytes(offset, offset + 1);
+    }
+    long delivered = 0;
+    for (int i = 1; i < attemptCounts.length; i++) {
+      delivered += attemptCounts[i];
+    }
+    attemptCounts[0] = Math.max(0, unacked - delivered);
+    return new Backlog(
+        unacked,
+        Math.max(0, bytes),
+        unacked == 0 ? -1 : log.publishTimeMicros(from),
+        leased,
+        attemptCounts);
+  }
+
   /** Number of leased (delivered, unacknowledged, unexpired) messages, for tests and logs. */
   int outstanding() {
     synchronized (lock) {

@@ -340,6 +340,50 @@ public final class SegmentedLog implements AutoCloseable {
     return segment.baseOffset + low;
   }
 
+  /**
+   * The bytes of the payloads (stored messages, without record headers) of the committed records in
+   * {@code [from, to)} that are still stored. Read from the in-memory index: no disk access.
+   */
+  public long payloadBytes(long from, long to) {
+    long sum = 0;
+    synchronized (lock) {
+      for (Segment s : segments) {
+        long start = Math.max(from, s.baseOffset);
+        long end = Math.min(to, Math.min(s.endOffset(), committedEnd));
+        if (start < end) {
+          int first = (int) (start - s.baseOffset);
+          int last = (int) (end - s.baseOffset);
+          sum +=
+              s.position(last) - s.position(first) - (long) Segment.HEADER_BYTES * (last - first);
+        }
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * The publish time of the record at {@code offset} (its header only is read), or -1 if that
+   * record is not stored (deleted, or not yet committed).
+   */
+  public long publishTimeMicros(long offset) throws IOException {
+    Segment segment;
+    long position;
+    synchronized (lock) {
+      if (offset < startOffsetLocked() || offset >= committedEnd || segments.isEmpty()) {
+        return -1;
+      }
+      segment = segments.get(segmentIndexFor(offset));
+      position = segment.position((int) (offset - segment.baseOffset));
+    }
+    ByteBuffer header = ByteBuffer.allocate(Segment.HEADER_BYTES);
+    try {
+      segment.storage.read(position, header);
+    } catch (ClosedChannelException e) {
+      return -1; // Deleted by retention meanwhile.
+    }
+    return header.getLong(16);
+  }
+
   /** The segments' offset and time ranges, oldest first; the last one is the active segment. */
   public List<SegmentInfo> segments() {
     synchronized (lock) {
