@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       // One line per subcommand.
       PublishCommand.class,
+      BrokerCommand.class,
       FeedCommand.class,
       LocalCommand.class,
       MqttCommand.class,
