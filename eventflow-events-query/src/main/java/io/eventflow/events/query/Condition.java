@@ -55,22 +55,27 @@ public sealed interface Condition {
 
   /** Returns the fields this condition reads, in order of appearance, repeats included. */
   default List<Field> fields() {
-    List<Field> out = new ArrayList<>();
-    collectFields(this, out);
+    return comparisons().stream().map(Comparison::field).toList();
+  }
+
+  /** Returns the comparisons of this condition, in order of appearance. */
+  default List<Comparison> comparisons() {
+    List<Comparison> out = new ArrayList<>();
+    collect(this, out);
     return out;
   }
 
-  private static void collectFields(Condition condition, List<Field> out) {
+  private static void collect(Condition condition, List<Comparison> out) {
     if (condition instanceof And and) {
-      collectFields(and.left(), out);
-      collectFields(and.right(), out);
+      collect(and.left(), out);
+      collect(and.right(), out);
     } else if (condition instanceof Or or) {
-      collectFields(or.left(), out);
-      collectFields(or.right(), out);
+      collect(or.left(), out);
+      collect(or.right(), out);
     } else if (condition instanceof Not not) {
-      collectFields(not.operand(), out);
+      collect(not.operand(), out);
     } else {
-      out.add(((Comparison) condition).field());
+      out.add((Comparison) condition);
     }
   }
 }
