@@ -3,7 +3,9 @@ package io.eventflow.common;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Durations;
 import io.eventflow.common.pb.AttributeValue;
+import java.util.Base64;
 import java.util.OptionalDouble;
 
 /** Factories for {@link AttributeValue} and the numeric views the pipelines aggregate. */
@@ -69,6 +71,24 @@ public final class AttributeValues {
       case FLOAT_VALUE -> OptionalDouble.of(value.getFloatValue());
       case DURATION_VALUE -> OptionalDouble.of(toMicros(value.getDurationValue()));
       default -> OptionalDouble.empty();
+    };
+  }
+
+  /**
+   * Returns a value as text, as its proto3 JSON would show it without quotes: strings as is,
+   * numbers and booleans in decimal, bytes in base64, timestamps in RFC 3339, durations like {@code
+   * 1.5s}; the empty string for an unset value. For Pub/Sub attributes and series names.
+   */
+  public static String toText(AttributeValue value) {
+    return switch (value.getValueCase()) {
+      case STRING_VALUE -> value.getStringValue();
+      case INT_VALUE -> Long.toString(value.getIntValue());
+      case FLOAT_VALUE -> Double.toString(value.getFloatValue());
+      case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
+      case BYTES_VALUE -> Base64.getEncoder().encodeToString(value.getBytesValue().toByteArray());
+      case TIMESTAMP_VALUE -> Rfc3339.format(value.getTimestampValue());
+      case DURATION_VALUE -> Durations.toString(value.getDurationValue());
+      case VALUE_NOT_SET -> "";
     };
   }
 

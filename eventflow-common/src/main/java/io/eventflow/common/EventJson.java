@@ -510,6 +510,14 @@ public final class EventJson {
    * @throws IllegalArgumentException if a timestamp or duration is outside protobuf's valid range
    */
   public static String print(EventOrBuilder event) {
+    if (event.hasEnrichment()) {
+      // Only ingest's output carries it, never a hot path of ours: JsonFormat prints it exactly.
+      try {
+        return JsonFormat.printer().omittingInsignificantWhitespace().print(event);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+    }
     StringBuilder out = new StringBuilder(256);
     out.append('{');
     boolean first = true;

@@ -11,6 +11,28 @@ import org.junit.jupiter.api.Test;
 
 class AttributeValuesTest {
   @Test
+  void textFormsAreWhatProto3JsonShowsWithoutQuotes() {
+    assertThat(AttributeValues.toText(AttributeValues.of("gold"))).isEqualTo("gold");
+    assertThat(AttributeValues.toText(AttributeValues.of(-12L))).isEqualTo("-12");
+    assertThat(AttributeValues.toText(AttributeValues.of(1.5))).isEqualTo("1.5");
+    assertThat(AttributeValues.toText(AttributeValues.of(true))).isEqualTo("true");
+    assertThat(
+            AttributeValues.toText(
+                AttributeValues.of(com.google.protobuf.ByteString.copyFromUtf8("hi"))))
+        .isEqualTo("aGk=");
+    assertThat(
+            AttributeValues.toText(
+                AttributeValues.of(com.google.protobuf.util.Timestamps.fromSeconds(0))))
+        .isEqualTo("1970-01-01T00:00:00Z");
+    assertThat(
+            AttributeValues.toText(
+                AttributeValues.of(com.google.protobuf.util.Durations.fromMillis(1500))))
+        .isEqualTo("1.500s");
+    assertThat(AttributeValues.toText(io.eventflow.common.pb.AttributeValue.getDefaultInstance()))
+        .isEmpty();
+  }
+
+  @Test
   void numericValuesOfIntsDoublesAndDurations() {
     assertThat(AttributeValues.numericValue(AttributeValues.of(42L))).hasValue(42.0);
     assertThat(AttributeValues.numericValue(AttributeValues.of(2.5))).hasValue(2.5);

@@ -22,6 +22,28 @@ class EventJsonTest {
   }
 
   @Test
+  void anEnrichedEventRoundTripsWithItsEnrichment() throws Exception {
+    Event event =
+        Events.purchase().toBuilder()
+            .setEnrichment(
+                io.eventflow.common.pb.Enrichment.newBuilder()
+                    .setStatus("enriched")
+                    .setKind("customer")
+                    .setKey("acme")
+                    .putAttributes("plan", AttributeValues.of("gold")))
+            .build();
+
+    String json = EventJson.print(event);
+
+    assertThat(json)
+        .isEqualTo(
+            com.google.protobuf.util.JsonFormat.printer()
+                .omittingInsignificantWhitespace()
+                .print(event));
+    assertThat(EventJson.parse(json)).isEqualTo(event);
+  }
+
+  @Test
   void printsCompactCanonicalJson() {
     assertThat(EventJson.print(Events.purchase()))
         .isEqualTo(

@@ -1,15 +1,25 @@
 package io.eventflow.ingest;
 
 import com.google.api.services.bigquery.model.Clustering;
+import com.google.api.services.bigquery.model.Table;
+import com.google.api.services.bigquery.model.TableFieldSchema;
 import com.google.api.services.bigquery.model.TableRow;
+import com.google.api.services.bigquery.model.TableSchema;
 import com.google.api.services.bigquery.model.TimePartitioning;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.CreateDisposition;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryOptions;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServicesImpl;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -19,6 +29,7 @@ import org.joda.time.Duration;
  */
 public final class BigQueryTable implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final Logger logger = Logger.getLogger(BigQueryTable.class.getName());
 
   /** How rows reach BigQuery. */
   public enum WriteMethod {
@@ -50,7 +61,7 @@ public final class BigQueryTable implements Serializable {
   }
 
   private final String tableSpec;
-  private final String schemaResource;
+  private final String schemaJson;
   private final String partitionField;
   private final long partitionExpirationMs;
   private final List<String> clusteringFields;
@@ -80,7 +91,7 @@ public final class BigQueryTable implements Serializable {
       Duration triggeringFrequency,
       @Nullable BigQueryServices services) {
     this.tableSpec = tableSpec;
-    this.schemaResource = schemaResource;
+    this.schemaJson = "{\"fields\":" + TableSchemas.json(schemaResource) + "}";
     this.partitionField = partitionField;
     this.partitionExpirationMs = partitionExpirationMs;
     this.clusteringFields = List.copyOf(clusteringFields);
@@ -120,7 +131,20 @@ public final class BigQueryTable implements Serializable {
             .withMethod(writeMethod.beamMethod())
             .withTriggeringFrequency(triggeringFrequency)
             // Shards follow the load instead of a fixed number of streams or files chosen today.
-            .withAutoSharding();
+            .withAutoSharding()
+            // Schema evolution: columns are only ever added, NULLABLE (the events table's
+            // enrichment record). A table created before a column existed keeps taking rows: the
+            // new column's values are left out until the table has it (Terraform adds it in place
+            // from the same schema file); the Storage Write API then notices the wider table by
+            // itself, and load jobs add the column themselves.
+            .ignoreUnknownValues();
+    if (writeMethod == WriteMethod.STORAGE_WRITE_API) {
+      write = write.withAutoSchemaUpdate(true);
+    } else {
+      write =
+          write.withSchemaUpdateOptions(
+              java.util.EnumSet.of(BigQueryIO.Write.SchemaUpdateOption.ALLOW_FIELD_ADDITION));
+    }
     if (!clusteringFields.isEmpty()) {
       write = write.withClustering(new Clustering().setFields(clusteringFields));
     }
@@ -131,6 +155,73 @@ public final class BigQueryTable implements Serializable {
   }
 
   private String schemaJson() {
-    return "{\"fields\":" + TableSchemas.json(schemaResource) + "}";
+    return schemaJson;
+  }
+
+  private BigQueryTable(BigQueryTable table, String schemaJson) {
+    this.tableSpec = table.tableSpec;
+    this.schemaJson = schemaJson;
+    this.partitionField = table.partitionField;
+    this.partitionExpirationMs = table.partitionExpirationMs;
+    this.clusteringFields = table.clusteringFields;
+    this.writeMethod = table.writeMethod;
+    this.triggeringFrequency = table.triggeringFrequency;
+    this.services = table.services;
+  }
+
+  /**
+   * Returns this table written in the shape the existing table has, when it exists with fewer
+   * columns than the schema file: a table created by an earlier release, before {@code terraform
+   * apply} added a new NULLABLE column (such as the events table's {@code enrichment}). The Storage
+   * Write API sends rows in the shape of the schema it is given, and BigQuery refuses a shape wider
+   * than the table's, which would turn every row into a dead letter. So the job writes the columns
+   * the table has and leaves the new ones out ({@code ignoreUnknownValues}); once the table has
+   * them, {@code withAutoSchemaUpdate} notices within minutes. Load jobs add missing columns
+   * themselves ({@code ALLOW_FIELD_ADDITION}) and keep the file's schema. If the table cannot be
+   * read, the file's schema is used.
+   */
+  public BigQueryTable matchingExistingTable(BigQueryOptions options) {
+    if (writeMethod != WriteMethod.STORAGE_WRITE_API) {
+      return this;
+    }
+    try (BigQueryServices.DatasetService datasets =
+        (services != null ? services : new BigQueryServicesImpl()).getDatasetService(options)) {
+      Table existing = datasets.getTable(BigQueryHelpers.parseTableSpec(tableSpec));
+      if (existing == null || existing.getSchema() == null) {
+        return this;
+      }
+      Set<String> have = new HashSet<>();
+      for (TableFieldSchema field : existing.getSchema().getFields()) {
+        have.add(field.getName());
+      }
+      TableSchema file = BigQueryHelpers.fromJsonString(schemaJson, TableSchema.class);
+      List<String> missing = new ArrayList<>();
+      for (TableFieldSchema field : file.getFields()) {
+        if (!have.contains(field.getName())) {
+          missing.add(field.getName());
+        }
+      }
+      if (missing.isEmpty()) {
+        return this;
+      }
+      logger.warning(
+          tableSpec
+              + " lacks the column(s) "
+              + missing
+              + " of its schema file: writing the columns it has; run terraform apply (it adds"
+              + " NULLABLE columns in place) and the job writes them within minutes");
+      return new BigQueryTable(this, BigQueryHelpers.toJsonString(existing.getSchema()));
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      logger.warning(
+          "cannot read "
+              + tableSpec
+              + " to compare its columns ("
+              + e
+              + "); using the schema file");
+      return this;
+    }
   }
 }

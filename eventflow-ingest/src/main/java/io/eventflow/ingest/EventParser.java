@@ -91,6 +91,10 @@ public final class EventParser {
     if (violation.isPresent()) {
       return invalid(invalid, violation.get().reason(), violation.get().message());
     }
+    if (event.hasEnrichment()) {
+      // Only ingest's enrichment step says what is known about an event; a publisher cannot.
+      event = event.toBuilder().clearEnrichment().build();
+    }
     return new ParseOutcome.Valid(event);
   }
 

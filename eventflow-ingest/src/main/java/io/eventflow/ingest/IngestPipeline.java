@@ -57,7 +57,7 @@ public final class IngestPipeline {
    * The job's options; every one has a documented default. The tables live in Beam's {@code
    * --bigQueryProject} (from {@link BigQueryOptions}), which defaults to {@code --project}.
    */
-  public interface Options extends DeadLetterOptions {
+  public interface Options extends DeadLetterOptions, EnrichmentOptions {
     /** Returns {@code --inputSubscription}, as described. */
     @Description(
         "The Pub/Sub subscription to read event messages from, as"
@@ -262,6 +262,14 @@ public final class IngestPipeline {
                   case STATE -> new DeduplicateEvents(dedupWindow);
                 });
 
+    // 3c. With --enrichBy, attach what is known about each event's customer, source or attribute
+    //     value. After dedup, so a repeat costs no lookup; before every output, so BigQuery, the
+    //     archive, the validated topic and the rollups all see the same enriched event.
+    EnrichEvents.Config enrichment = EnrichEvents.Config.of(options);
+    if (enrichment != null) {
+      events = events.apply("EnrichEvents", new EnrichEvents(enrichment));
+    }
+
     List<PCollection<InvalidMessage>> invalid = new ArrayList<>();
     PCollection<InvalidMessage> rejected = parsed.get(ParseEvents.INVALID);
     if (options.getCheckpointedWrites()) {
@@ -291,12 +299,13 @@ public final class IngestPipeline {
               "WriteEventsToBigQuery",
               new WriteEventsToBigQuery(
                   DeadLetters.table(
-                      options,
-                      options.getEventsTable(),
-                      TableSchemas.EVENTS,
-                      "timestamp",
-                      List.of("type", "source", "customer"),
-                      services.bigQuery()),
+                          options,
+                          options.getEventsTable(),
+                          TableSchemas.EVENTS,
+                          "timestamp",
+                          List.of("type", "source", "customer"),
+                          services.bigQuery())
+                      .matchingExistingTable(options),
                   services.clock())));
     }
 
@@ -392,6 +401,7 @@ public final class IngestPipeline {
       problems.add("'" + options.getEventsTable() + "' is not a valid BigQuery table name");
     }
     DeadLetters.validate(options, problems);
+    EnrichEvents.Config.validate(options, problems);
     positive(problems, "--dedupWindowMinutes", options.getDedupWindowMinutes());
     positive(problems, "--maxPayloadBytes", options.getMaxPayloadBytes());
     positive(problems, "--maxAttributes", options.getMaxAttributes());

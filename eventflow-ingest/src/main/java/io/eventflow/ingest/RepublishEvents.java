@@ -2,10 +2,16 @@ package io.eventflow.ingest;
 
 import com.google.common.collect.ImmutableMap;
 import io.eventflow.beam.PublishPubsubMessages;
+import io.eventflow.common.AttributeValues;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.Rfc3339;
+import io.eventflow.common.pb.AttributeValue;
+import io.eventflow.common.pb.Enrichment;
 import io.eventflow.common.pb.Event;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.PubsubClientFactory;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
@@ -20,10 +26,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * Publishes valid events to the validated topic as binary protobuf, with the event's id, type,
  * source, customer and timestamp as attributes so the rollups job can take event time from {@code
- * event.timestamp} and subscriptions can filter by type, source or customer.
+ * event.timestamp} and subscriptions can filter by type, source or customer; enriched events also
+ * carry {@code enrichment.status} and {@code enrichment.KIND.NAME} per entity attribute (as text).
  */
 public final class RepublishEvents extends PTransform<PCollection<Event>, PDone> {
   private static final long serialVersionUID = 1L;
+
+  /** The attribute holding the enrichment status ({@code enriched}, {@code not_found}, ...). */
+  public static final String ENRICHMENT_STATUS = "enrichment.status";
+
+  /** Pub/Sub's limit on an attribute value. */
+  static final int MAX_ATTRIBUTE_VALUE_BYTES = 1024;
 
   private final String topic;
   private final @Nullable PubsubClientFactory clientFactory;
@@ -67,6 +80,20 @@ public final class RepublishEvents extends PTransform<PCollection<Event>, PDone>
             .put(MessageAttributes.CONTENT_TYPE, ContentType.PROTOBUF.mimeType());
     if (event.hasCustomer()) {
       attributes.put(MessageAttributes.CUSTOMER, event.getCustomer().getValue());
+    }
+    if (event.hasEnrichment()) {
+      // Subscriptions filter on these, e.g. attributes."enrichment.customer.plan" = "gold".
+      Enrichment enrichment = event.getEnrichment();
+      attributes.put(ENRICHMENT_STATUS, enrichment.getStatus());
+      String prefix = "enrichment." + enrichment.getKind() + ".";
+      for (Map.Entry<String, AttributeValue> a :
+          new TreeMap<>(enrichment.getAttributesMap()).entrySet()) {
+        String value = AttributeValues.toText(a.getValue());
+        // Pub/Sub takes values of at most 1,024 bytes; a longer one stays in the payload only.
+        if (value.getBytes(StandardCharsets.UTF_8).length <= MAX_ATTRIBUTE_VALUE_BYTES) {
+          attributes.put(prefix + a.getKey(), value);
+        }
+      }
     }
     return new PubsubMessage(event.toByteArray(), attributes.buildOrThrow());
   }

@@ -10,6 +10,7 @@ import io.eventflow.common.AttributeValues;
 import io.eventflow.common.EventJson;
 import io.eventflow.common.Rfc3339;
 import io.eventflow.common.pb.AttributeValue;
+import io.eventflow.common.pb.Enrichment;
 import io.eventflow.common.pb.Event;
 import io.eventflow.ingest.pb.InvalidMessage;
 import java.util.ArrayList;
@@ -60,14 +61,27 @@ public final class TableRows {
       row.set("customer", event.getCustomer().getValue());
     }
     row.set("timestamp", timestamp(event.getTimestamp()));
-    List<TableRow> attributes = new ArrayList<>(event.getAttributesCount());
-    // Sorted by key so the same event always yields the same row (maps have no order).
-    for (Map.Entry<String, AttributeValue> entry :
-        new TreeMap<>(event.getAttributesMap()).entrySet()) {
+    row.set("attributes", attributeRows(event.getAttributesMap()));
+    if (event.hasEnrichment()) {
+      Enrichment enrichment = event.getEnrichment();
+      TableRow enriched =
+          new TableRow().set("status", enrichment.getStatus()).set("kind", enrichment.getKind());
+      if (!enrichment.getKey().isEmpty()) {
+        enriched.set("key", enrichment.getKey());
+      }
+      enriched.set("attributes", attributeRows(enrichment.getAttributesMap()));
+      row.set("enrichment", enriched);
+    }
+    return row;
+  }
+
+  /** Returns attribute records sorted by key, so one event always yields one row. */
+  private static List<TableRow> attributeRows(Map<String, AttributeValue> values) {
+    List<TableRow> attributes = new ArrayList<>(values.size());
+    for (Map.Entry<String, AttributeValue> entry : new TreeMap<>(values).entrySet()) {
       attributes.add(attributeRow(entry.getKey(), entry.getValue()));
     }
-    row.set("attributes", attributes);
-    return row;
+    return attributes;
   }
 
   private static TableRow attributeRow(String key, AttributeValue value) {

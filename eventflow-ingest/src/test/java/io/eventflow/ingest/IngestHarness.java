@@ -261,6 +261,26 @@ final class IngestHarness {
     return datasets.getAllRows(PROJECT, DATASET, table);
   }
 
+  /** Returns the rows of the invalid-messages table; none when no dead letter created it. */
+  List<TableRow> deadLetters() throws Exception {
+    if (datasets.getTable(
+            BigQueryHelpers.parseTableSpec(PROJECT + ":" + DATASET + ".invalid_messages"))
+        == null) {
+      return List.of();
+    }
+    return rows("invalid_messages");
+  }
+
+  /** Creates a table in the fake BigQuery before the job runs (as an earlier release left it). */
+  void createTable(String table, com.google.api.services.bigquery.model.TableSchema schema)
+      throws Exception {
+    datasets.createTable(
+        new com.google.api.services.bigquery.model.Table()
+            .setTableReference(
+                BigQueryHelpers.parseTableSpec(PROJECT + ":" + DATASET + "." + table))
+            .setSchema(schema));
+  }
+
   /** Returns the fake BigQuery's copy of a table's metadata. */
   com.google.api.services.bigquery.model.Table table(String table) throws Exception {
     return datasets.getTable(BigQueryHelpers.parseTableSpec(PROJECT + ":" + DATASET + "." + table));

@@ -150,10 +150,46 @@ class TableRowsTest {
   }
 
   @Test
+  void enrichmentIsOneNullableRecordAfterTheFirstReleasesColumns() {
+    Event enriched =
+        TestEvents.event("e-1")
+            .setEnrichment(
+                io.eventflow.common.pb.Enrichment.newBuilder()
+                    .setStatus("stale")
+                    .setKind("customer")
+                    .setKey("customer-7")
+                    .putAttributes("region", AttributeValues.of("eu"))
+                    .putAttributes("plan", AttributeValues.of("gold")))
+            .build();
+
+    TableRow row = TableRows.eventRow(enriched);
+
+    assertThat(row.get("enrichment"))
+        .isEqualTo(
+            new TableRow()
+                .set("status", "stale")
+                .set("kind", "customer")
+                .set("key", "customer-7")
+                .set(
+                    "attributes",
+                    List.of(
+                        new TableRow().set("key", "plan").set("string_value", "gold"),
+                        new TableRow().set("key", "region").set("string_value", "eu"))));
+    assertThat(TableRows.eventRow(TestEvents.event("e-1").build())).doesNotContainKey("enrichment");
+    com.google.api.services.bigquery.model.TableFieldSchema column =
+        TableSchemas.events().getFields().get(6);
+    assertThat(column.getMode()).isEqualTo("NULLABLE");
+    assertThat(column.getFields())
+        .extracting(f -> f.getName())
+        .containsExactly("status", "kind", "key", "attributes");
+  }
+
+  @Test
   void schemaFilesDescribeEveryColumnTheRowsUse() {
     assertThat(TableSchemas.events().getFields())
         .extracting(f -> f.getName())
-        .containsExactly("id", "type", "source", "customer", "timestamp", "attributes");
+        .containsExactly(
+            "id", "type", "source", "customer", "timestamp", "attributes", "enrichment");
     assertThat(TableSchemas.invalidMessages().getFields())
         .extracting(f -> f.getName())
         .containsExactlyInAnyOrder(
