@@ -27,8 +27,12 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,46 +54,95 @@ import java.util.function.IntFunction;
  *
  * <p>{@code java -cp eventflow-benchmarks.jar io.eventflow.benchmarks.CollectorDriver [requests]
  * [window] [calls]}; defaults: 100,000 single-event requests (and a tenth as many batches), 64 in
- * flight, 5,000 calls.
+ * flight, 5,000 calls. To tell the load's CPU from the collector's and the broker's, run them in
+ * two processes: {@code CollectorDriver serve} (prints the address, then its CPU for each line on
+ * stdin) and {@code CollectorDriver drive HOST:PORT [requests] [window] [calls]}.
  */
 public final class CollectorDriver {
   private CollectorDriver() {}
 
   /** Runs the driver; see the class comment for the arguments. */
   public static void main(String[] args) throws Exception {
-    int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-    int window = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-    int calls = args.length > 2 ? Integer.parseInt(args[2]) : 5_000;
-    Path dir = Files.createTempDirectory("collector-driver");
-    try (Broker pubsub =
-        Broker.start(BrokerConfig.builder().port(0).dataDir(dir.resolve("broker")).build())) {
+    if (args.length > 0 && args[0].equals("serve")) {
+      serve();
+      return;
+    }
+    if (args.length > 0 && args[0].equals("drive")) {
+      load(args[1], Arrays.copyOfRange(args, 2, args.length));
+      return;
+    }
+    try (Served served = Served.start()) {
+      load("127.0.0.1:" + served.collector.port(), args);
+    }
+  }
+
+  /** The broker and the collector under test, on free loopback ports. */
+  private record Served(Broker pubsub, LocalCollector collector) implements AutoCloseable {
+    static Served start() throws Exception {
+      Path dir = Files.createTempDirectory("collector-driver");
+      Broker pubsub =
+          Broker.start(BrokerConfig.builder().port(0).dataDir(dir.resolve("broker")).build());
       try (PubSubAdmin admin = PubSubAdmin.connect(pubsub.hostAndPort())) {
         admin.createTopicAndSubscription(TopicName.of("bench", "events"), "events-hold");
       }
-      try (LocalCollector collector =
-          LocalCollector.start("127.0.0.1", 0, pubsub.hostAndPort(), "bench", "events")) {
-        WebClient http = WebClient.builder("h1c://127.0.0.1:" + collector.port()).build();
-        String one = "{\"type\":\"view\",\"attributes\":{\"page\":{\"stringValue\":\"/home\"}}}";
-        StringBuilder hundred = new StringBuilder("[");
-        for (int i = 0; i < 100; i++) {
-          hundred.append(i == 0 ? "" : ",").append(one);
-        }
-        String batch = hundred.append(']').toString();
-        // Warm-up: JIT, connections, the publisher's channel.
-        drive(http, "/v1/events", i -> one, requests / 10, window);
-        report("single events", drive(http, "/v1/events", i -> one, requests, window), 1);
-        report("batches of 100", drive(http, "/v1/batch", i -> batch, requests / 10, window), 100);
-        compareCalls(collector.port(), calls);
+      return new Served(
+          pubsub, LocalCollector.start("127.0.0.1", 0, pubsub.hostAndPort(), "bench", "events"));
+    }
+
+    @Override
+    public void close() throws IOException {
+      collector.close();
+      pubsub.close();
+    }
+  }
+
+  /**
+   * {@code serve}: the broker and the collector in this process, for a {@code drive} in another
+   * one, so the two processes' CPU can be told apart. Prints the collector's address, then the
+   * process's CPU seconds for every line read from stdin; ends at end of input.
+   */
+  private static void serve() throws Exception {
+    try (Served served = Served.start()) {
+      System.out.println("collector 127.0.0.1:" + served.collector.port());
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      while (in.readLine() != null) {
+        System.out.printf(Locale.ROOT, "cpu %.2f s%n", cpuNanos() / 1e9);
       }
     }
+  }
+
+  /** Drives the collector at {@code target}: requests, batches, then calls. */
+  private static void load(String target, String[] args) throws Exception {
+    int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+    int window = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+    int calls = args.length > 2 ? Integer.parseInt(args[2]) : 5_000;
+    WebClient http = WebClient.builder("h1c://" + target).build();
+    String one = "{\"type\":\"view\",\"attributes\":{\"page\":{\"stringValue\":\"/home\"}}}";
+    StringBuilder hundred = new StringBuilder("[");
+    for (int i = 0; i < 100; i++) {
+      hundred.append(i == 0 ? "" : ",").append(one);
+    }
+    String batch = hundred.append(']').toString();
+    // Warm-up: JIT, connections, the publisher's channel.
+    drive(http, "/v1/events", i -> one, requests / 10, window);
+    report("single events", drive(http, "/v1/events", i -> one, requests, window), 1);
+    report("batches of 100", drive(http, "/v1/batch", i -> batch, requests / 10, window), 100);
+    compareCalls(target, calls);
     double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     System.out.printf(Locale.ROOT, "load average (1 min) at the end: %.2f%n", load);
+  }
+
+  /** This process's CPU time (user + system) so far. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /**
    * Latencies (ns) of {@code count} POSTs with at most {@code window} in flight, and the wall time.
    */
-  private record Run(long[] nanos, long wallNanos, int failures) {}
+  private record Run(long[] nanos, long wallNanos, long cpuNanos, int failures) {}
 
   private static Run drive(
       WebClient http, String path, IntFunction<String> body, int count, int window)
@@ -98,6 +151,7 @@ public final class CollectorDriver {
     CountDownLatch done = new CountDownLatch(count);
     long[] nanos = new long[count];
     AtomicInteger failures = new AtomicInteger();
+    long cpu = cpuNanos();
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
       slots.acquire();
@@ -120,7 +174,7 @@ public final class CollectorDriver {
               });
     }
     done.await();
-    return new Run(nanos, System.nanoTime() - start, failures.get());
+    return new Run(nanos, System.nanoTime() - start, cpuNanos() - cpu, failures.get());
   }
 
   private static void report(String what, Run run, int eventsPerRequest) {
@@ -130,7 +184,7 @@ public final class CollectorDriver {
     System.out.printf(
         Locale.ROOT,
         "%s: %d requests in %.1f s = %.0f requests/s, %.0f events/s; accept latency p50 %.1f ms,"
-            + " p99 %.1f ms; %d not 200%n",
+            + " p99 %.1f ms; %d not 200; this process's CPU %.1f µs per request%n",
         what,
         sorted.length,
         seconds,
@@ -138,7 +192,8 @@ public final class CollectorDriver {
         sorted.length * (double) eventsPerRequest / seconds,
         sorted[sorted.length / 2] / 1e6,
         sorted[(int) (sorted.length * 0.99)] / 1e6,
-        run.failures());
+        run.failures(),
+        run.cpuNanos() / 1e3 / sorted.length);
   }
 
   /** A plain gRPC unary echo of an {@link Event}: the baseline a {@code Call} is compared with. */
@@ -155,7 +210,7 @@ public final class CollectorDriver {
    * (not published) against the same event echoed by a plain gRPC unary method, served by an
    * Armeria gRPC server of its own (the collector's server library) in this JVM.
    */
-  private static void compareCalls(int port, int calls) throws Exception {
+  private static void compareCalls(String target, int calls) throws Exception {
     ServerServiceDefinition echoService =
         ServerServiceDefinition.builder("eventflow.bench.Echo")
             .addMethod(
@@ -172,14 +227,12 @@ public final class CollectorDriver {
             .service(GrpcService.builder().addService(echoService).build())
             .build();
     echoServer.start().join();
-    ManagedChannel channel =
-        ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
     ManagedChannel echoChannel =
         ManagedChannelBuilder.forTarget("127.0.0.1:" + echoServer.activeLocalPort())
             .usePlaintext()
             .build();
-    try (Processor echo =
-        Processor.builder("echo").onAny(event -> event).connect("127.0.0.1:" + port)) {
+    try (Processor echo = Processor.builder("echo").onAny(event -> event).connect(target)) {
       echo.awaitRegistered(Duration.ofSeconds(30));
       var collector = CollectorGrpc.newBlockingStub(channel);
       Event event =
