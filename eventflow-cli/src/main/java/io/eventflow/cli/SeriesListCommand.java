@@ -21,6 +21,13 @@ import picocli.CommandLine.Spec;
     description = {
       "Prints every series the query service knows, in name order: its name and its own"
           + " aggregate function (sum, min or max), aligned in two columns.",
+      "",
+      "Names: TYPE.count and TYPE.CUSTOMER.count for every event; TYPE[.CUSTOMER].ATTRIBUTE.FUNC"
+          + " for a rollup TYPE:FUNC:ATTRIBUTE; TYPE.DIMENSION=VALUE.count and"
+          + " TYPE.DIMENSION=VALUE.ATTRIBUTE.FUNC for rollups with by=DIMENSION (values past the"
+          + " per-dimension bound under VALUE __other__). Characters other than letters, digits,"
+          + " '_' and '-' are %XX-escaped in each component. --prefix purchase.plan= lists one"
+          + " dimension's series.",
     })
 final class SeriesListCommand implements Callable<Integer> {
   @Mixin QueryServerOptions server;

@@ -56,21 +56,38 @@ public final class ComputeRollups extends PTransform<PCollection<Event>, PCollec
   private final Duration flushInterval;
   private final String rowIdSalt;
   private final int seriesShards;
+  private final int maxDimensionValues;
 
   /**
    * Creates the transform for a spec, flushing every {@code flushInterval} of processing time, with
    * row ids salted by {@code rowIdSalt} (see {@link RowIds}), one key per series.
    */
   public ComputeRollups(RollupSpec spec, Duration flushInterval, String rowIdSalt) {
-    this(spec, flushInterval, rowIdSalt, 0);
+    this(spec, flushInterval, rowIdSalt, 0, RollupKeys.DEFAULT_MAX_DIMENSION_VALUES);
   }
 
   private ComputeRollups(
-      RollupSpec spec, Duration flushInterval, String rowIdSalt, int seriesShards) {
+      RollupSpec spec,
+      Duration flushInterval,
+      String rowIdSalt,
+      int seriesShards,
+      int maxDimensionValues) {
     this.spec = spec;
     this.flushInterval = flushInterval;
     this.rowIdSalt = rowIdSalt;
     this.seriesShards = seriesShards;
+    this.maxDimensionValues = maxDimensionValues;
+  }
+
+  /**
+   * Returns this transform giving at most {@code max} values of each {@code by=} dimension their
+   * own series per worker; later values are counted under {@link RollupKeys#OTHER}.
+   */
+  public ComputeRollups withMaxDimensionValues(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max dimension values must be at least 1, got " + max);
+    }
+    return new ComputeRollups(spec, flushInterval, rowIdSalt, seriesShards, max);
   }
 
   /**
@@ -86,7 +103,7 @@ public final class ComputeRollups extends PTransform<PCollection<Event>, PCollec
     if (shards < 0) {
       throw new IllegalArgumentException("series shards must be 0 or more, got " + shards);
     }
-    return new ComputeRollups(spec, flushInterval, rowIdSalt, shards);
+    return new ComputeRollups(spec, flushInterval, rowIdSalt, shards, maxDimensionValues);
   }
 
   @Override
@@ -94,7 +111,9 @@ public final class ComputeRollups extends PTransform<PCollection<Event>, PCollec
     // 1. Each event becomes one point per series it feeds (count, custom rollups, per customer).
     PCollection<KV<String, RollupPoint>> points =
         events
-            .apply("ExtractPoints", ParDo.of(new ExtractPointsFn(new RollupKeys(spec))))
+            .apply(
+                "ExtractPoints",
+                ParDo.of(new ExtractPointsFn(new RollupKeys(spec, maxDimensionValues))))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), RollupCoders.RollupPointCoder.of()));
 
     // 2. Per series and pane: partial aggregates per minute.

@@ -50,6 +50,73 @@ public final class RollupKeys implements Serializable {
 
   private final Map<String, CompiledRule[]> rulesByType;
 
+  private final Map<String, DimensionRule[]> dimensionRulesByType;
+
+  /**
+   * The default bound on values per dimension: each value costs a series per rule (and its rows
+   * every minute it is seen), so 1,000 values of {@code plan} stay a few thousand series, while a
+   * dimension that turns out to be an id cannot grow the store without bound.
+   */
+  public static final int DEFAULT_MAX_DIMENSION_VALUES = 1_000;
+
+  /** The value under which the values past the bound are counted. */
+  public static final String OTHER = "__other__";
+
+  private final int maxDimensionValues;
+
+  /**
+   * A rule split by a dimension, with the series names of the values admitted so far. The first
+   * {@code maxDimensionValues} distinct values get their own series; later ones go to {@link
+   * #OTHER}'s. The admitted values live in this process (rebuilt after a restart).
+   */
+  private static final class DimensionRule implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final RollupSpec.Rule rule;
+    final String otherSeries;
+    private transient volatile java.util.concurrent.@Nullable ConcurrentHashMap<String, String>
+        seriesByValue;
+
+    DimensionRule(RollupSpec.Rule rule) {
+      this.rule = rule;
+      this.otherSeries = seriesOf(rule, OTHER);
+    }
+
+    static String seriesOf(RollupSpec.Rule rule, String value) {
+      return rule.isCount()
+          ? SeriesNames.countBy(rule.type(), rule.by(), value)
+          : SeriesNames.rollupBy(rule.type(), rule.by(), value, rule.attribute(), rule.function());
+    }
+
+    /** Returns the series of a value: its own while under the bound, else {@link #OTHER}'s. */
+    String series(String value, int max) {
+      java.util.concurrent.ConcurrentHashMap<String, String> seen = seriesByValue;
+      if (seen == null) {
+        synchronized (this) {
+          seen = seriesByValue;
+          if (seen == null) {
+            seen = new java.util.concurrent.ConcurrentHashMap<>();
+            seriesByValue = seen;
+          }
+        }
+      }
+      String series = seen.get(value);
+      if (series != null) {
+        return series;
+      }
+      synchronized (this) {
+        series = seen.get(value);
+        if (series == null) {
+          if (seen.size() >= max) {
+            return otherSeries;
+          }
+          series = seriesOf(rule, value);
+          seen.put(value, series);
+        }
+        return series;
+      }
+    }
+  }
+
   /**
    * Series names by type and customer ("" for none): the count series, the customer's count series,
    * then each rule's customer series. Building and escaping them for every event was most of the
@@ -65,10 +132,23 @@ public final class RollupKeys implements Serializable {
   /** The most (type, customer) pairs whose series names are kept. */
   static final int MAX_CACHED_PAIRS = 100_000;
 
-  /** Compiles the rules of a spec for lookup by event type. */
+  /** Compiles the rules of a spec for lookup by event type, with the default dimension bound. */
   public RollupKeys(RollupSpec spec) {
+    this(spec, DEFAULT_MAX_DIMENSION_VALUES);
+  }
+
+  /** Compiles the rules of a spec, at most {@code maxDimensionValues} values per dimension rule. */
+  public RollupKeys(RollupSpec spec, int maxDimensionValues) {
+    this.maxDimensionValues = maxDimensionValues;
+    Map<String, List<DimensionRule>> dimensioned = new HashMap<>();
     Map<String, List<CompiledRule>> byType = new HashMap<>();
     for (RollupSpec.Rule rule : spec.rules()) {
+      if (rule.by() != null) {
+        dimensioned
+            .computeIfAbsent(rule.type(), t -> new ArrayList<>())
+            .add(new DimensionRule(rule));
+        continue;
+      }
       byType
           .computeIfAbsent(rule.type(), t -> new ArrayList<>())
           .add(
@@ -78,6 +158,10 @@ public final class RollupKeys implements Serializable {
     Map<String, CompiledRule[]> compiled = new HashMap<>();
     byType.forEach((type, rules) -> compiled.put(type, rules.toArray(new CompiledRule[0])));
     this.rulesByType = compiled;
+    Map<String, DimensionRule[]> dimensionRules = new HashMap<>();
+    dimensioned.forEach(
+        (type, rules) -> dimensionRules.put(type, rules.toArray(new DimensionRule[0])));
+    this.dimensionRulesByType = dimensionRules;
   }
 
   /**
@@ -98,10 +182,14 @@ public final class RollupKeys implements Serializable {
     if (customer != null) {
       skipped += emit(sink, series[1], AggregateFunction.SUM, minute, 1);
     }
+    Map<String, AttributeValue> attributes = event.getAttributesMap();
+    DimensionRule[] dimensionRules = dimensionRulesByType.get(type);
+    if (dimensionRules != null) {
+      skipped += extractByDimension(event, dimensionRules, minute, sink);
+    }
     if (rules == null) {
       return skipped;
     }
-    Map<String, AttributeValue> attributes = event.getAttributesMap();
     for (int i = 0; i < rules.length; i++) {
       CompiledRule compiled = rules[i];
       RollupSpec.Rule rule = compiled.rule();
@@ -119,6 +207,42 @@ public final class RollupKeys implements Serializable {
       if (customer != null) {
         skipped += emit(sink, series[2 + i], rule.function(), minute, v);
       }
+    }
+    return skipped;
+  }
+
+  /**
+   * Sends the points of the rules split by a dimension. The dimension's value is the event's own
+   * attribute, else the one enrichment attached; as text ({@code AttributeValues.toText}). An event
+   * without it adds nothing to that rule.
+   */
+  private int extractByDimension(
+      Event event, DimensionRule[] dimensionRules, long minute, PointSink sink) {
+    int skipped = 0;
+    for (DimensionRule d : dimensionRules) {
+      RollupSpec.Rule rule = d.rule;
+      AttributeValue dimension = event.getAttributesMap().get(rule.by());
+      if (dimension == null && event.hasEnrichment()) {
+        dimension = event.getEnrichment().getAttributesMap().get(rule.by());
+      }
+      if (dimension == null) {
+        continue;
+      }
+      double v = 1;
+      if (!rule.isCount()) {
+        AttributeValue raw = event.getAttributesMap().get(rule.attribute());
+        if (raw == null) {
+          continue;
+        }
+        OptionalDouble value = AttributeValues.numericValue(raw);
+        if (value.isEmpty() || !Double.isFinite(value.getAsDouble())) {
+          skipped++;
+          continue;
+        }
+        v = value.getAsDouble();
+      }
+      String series = d.series(AttributeValues.toText(dimension), maxDimensionValues);
+      skipped += emit(sink, series, rule.function(), minute, v);
     }
     return skipped;
   }

@@ -3,34 +3,61 @@ package io.eventflow.timeseries.rollups;
 import io.eventflow.timeseries.store.AggregateFunction;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The custom rollups of the job, parsed from the {@code --rollups} option.
  *
- * <p>Syntax: entries separated by {@code ,}; each entry is {@code TYPE:FUNC:ATTRIBUTE}; spaces
- * around entries and around each part are ignored; FUNC is {@code sum}, {@code min} or {@code max}
- * (lower case); TYPE and ATTRIBUTE are the event type and attribute key exactly as events carry
- * them, non-empty, without {@code ,} or {@code :}. An empty or blank spec means no custom rollups.
- * Empty entries (e.g. a trailing comma) and repeated entries are errors: a repeated entry would
- * count every value twice.
+ * <p>Syntax: entries separated by {@code ,}; each entry is {@code TYPE:FUNC:ATTRIBUTE}, optionally
+ * followed by {@code :by=DIMENSION}, or {@code TYPE:count:by=DIMENSION}; spaces around entries and
+ * around each part are ignored; FUNC is {@code sum}, {@code min} or {@code max} (lower case); TYPE,
+ * ATTRIBUTE and DIMENSION are the event type and attribute keys exactly as events carry them (a
+ * dimension may also be an attribute enrichment attached), non-empty, without {@code ,} or {@code
+ * :}. An empty or blank spec means no custom rollups. Empty entries (e.g. a trailing comma) and
+ * repeated entries are errors: a repeated entry would count every value twice. {@code TYPE:count}
+ * without {@code by=} is an error: every type has its count series already.
  *
  * @param rules the parsed entries, in spec order
  */
 public record RollupSpec(List<Rule> rules) implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** One custom rollup: aggregate an attribute of one event type with a function. */
-  public record Rule(String type, AggregateFunction function, String attribute)
+  /**
+   * One custom rollup: aggregate an attribute of one event type with a function, or count the
+   * events, optionally one series per value of a dimension.
+   *
+   * @param type the event type
+   * @param function how values combine ({@code SUM} for counts)
+   * @param attribute the attribute aggregated; null for a count
+   * @param by the dimension whose values split the series; null for none
+   */
+  public record Rule(
+      String type, AggregateFunction function, @Nullable String attribute, @Nullable String by)
       implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** A rule without a dimension. */
+    public Rule(String type, AggregateFunction function, String attribute) {
+      this(type, function, attribute, null);
+    }
+
+    /** Returns whether the rule counts events instead of aggregating an attribute. */
+    public boolean isCount() {
+      return attribute == null;
+    }
+
     @Override
     public String toString() {
-      return type + ":" + function.name().toLowerCase(Locale.ROOT) + ":" + attribute;
+      String head =
+          type
+              + ":"
+              + (isCount() ? "count" : function.name().toLowerCase(Locale.ROOT) + ":" + attribute);
+      return by == null ? head : head + ":by=" + by;
     }
   }
 
@@ -67,10 +94,36 @@ public record RollupSpec(List<Rule> rules) implements Serializable {
       throw bad(position, entry, "is empty");
     }
     String[] parts = entry.split(":", -1);
-    if (parts.length != 3) {
-      throw bad(position, entry, "must be TYPE:FUNC:ATTRIBUTE (three parts separated by ':')");
+    String by = null;
+    int last = parts.length - 1;
+    String tail = parts[last].strip();
+    if (parts.length >= 3 && tail.startsWith("by") && tail.substring(2).strip().startsWith("=")) {
+      by = tail.substring(tail.indexOf('=') + 1).strip();
+      if (by.isEmpty()) {
+        throw bad(position, entry, "has an empty dimension after by=");
+      }
+      parts = Arrays.copyOf(parts, last);
     }
     String type = parts[0].strip();
+    if (parts.length == 2 && parts[1].strip().equals("count")) {
+      if (type.isEmpty()) {
+        throw bad(position, entry, "has an empty event type");
+      }
+      if (by == null) {
+        throw bad(
+            position,
+            entry,
+            "counts without by=DIMENSION; TYPE.count exists for every type already");
+      }
+      return new Rule(type, AggregateFunction.SUM, null, by);
+    }
+    if (parts.length != 3) {
+      throw bad(
+          position,
+          entry,
+          "must be TYPE:FUNC:ATTRIBUTE[:by=DIMENSION] or TYPE:count:by=DIMENSION"
+              + " (parts separated by ':')");
+    }
     String func = parts[1].strip();
     String attribute = parts[2].strip();
     if (type.isEmpty()) {
@@ -87,7 +140,7 @@ public record RollupSpec(List<Rule> rules) implements Serializable {
           default ->
               throw bad(position, entry, "has function \"" + func + "\"; use sum, min or max");
         };
-    return new Rule(type, function, attribute);
+    return new Rule(type, function, attribute, by);
   }
 
   private static IllegalArgumentException bad(int position, String entry, String problem) {

@@ -82,6 +82,16 @@ public final class RollupsPipeline {
 
     void setFlushIntervalSeconds(int value);
 
+    /** Returns {@code --maxDimensionValues}, as described. */
+    @Description(
+        "With by=DIMENSION rollups: the most values of a dimension that get their own series in"
+            + " each worker; later values are counted under __other__. Default: 1000.")
+    @Default.Integer(RollupKeys.DEFAULT_MAX_DIMENSION_VALUES)
+    int getMaxDimensionValues();
+
+    /** Sets {@code --maxDimensionValues}. */
+    void setMaxDimensionValues(int value);
+
     /** Returns {@code --seriesShards}, as described. */
     @Description(
         "Combine series on this many keys (series hashed onto them) instead of one key per series;"
@@ -287,7 +297,8 @@ public final class RollupsPipeline {
             "ComputeRollups",
             new ComputeRollups(
                     spec, Duration.standardSeconds(options.getFlushIntervalSeconds()), salt)
-                .withSeriesShards(options.getSeriesShards()));
+                .withSeriesShards(options.getSeriesShards())
+                .withMaxDimensionValues(options.getMaxDimensionValues()));
 
     // 5. Idempotent writes to the chosen store.
     rows.apply("WriteIntervals", writeIntervals(options));
@@ -349,6 +360,9 @@ public final class RollupsPipeline {
     }
     if (reads && options.getSubscription().isEmpty()) {
       problems.add("--subscription is required (projects/PROJECT/subscriptions/SUBSCRIPTION)");
+    }
+    if (options.getMaxDimensionValues() < 1) {
+      problems.add("--maxDimensionValues must be at least 1");
     }
     if (options.getSeriesShards() < 0) {
       problems.add("--seriesShards must be 0 or more");

@@ -86,6 +86,69 @@ class RollupKeysTest {
   }
 
   @Test
+  void byDimensionRulesFeedOneSeriesPerValueFromTheEventOrItsEnrichment() {
+    RollupKeys byPlan =
+        new RollupKeys(RollupSpec.parse("purchase:sum:amount:by=plan,purchase:count:by=plan"));
+    List<Point> points = new ArrayList<>();
+    RollupKeys.PointSink sink = (s, f, m, v) -> points.add(new Point(s, f, m, v));
+
+    byPlan.extract(
+        event("1", "purchase", "acme", AT)
+            .putAttributes("amount", num(12))
+            .setEnrichment(
+                io.eventflow.common.pb.Enrichment.newBuilder()
+                    .setStatus("enriched")
+                    .setKind("customer")
+                    .putAttributes("plan", AttributeValues.of("gold")))
+            .build(),
+        sink);
+    // The event's own attribute wins over enrichment; values are escaped like any component.
+    byPlan.extract(
+        event("2", "purchase", null, AT)
+            .putAttributes("amount", num(5))
+            .putAttributes("plan", AttributeValues.of("free.tier"))
+            .build(),
+        sink);
+    // Without the dimension: only the plain series.
+    byPlan.extract(event("3", "purchase", null, AT).putAttributes("amount", num(7)).build(), sink);
+
+    assertThat(points)
+        .containsExactly(
+            new Point("purchase.count", AggregateFunction.SUM, MINUTE, 1),
+            new Point("purchase.acme.count", AggregateFunction.SUM, MINUTE, 1),
+            new Point("purchase.plan=gold.amount.sum", AggregateFunction.SUM, MINUTE, 12),
+            new Point("purchase.plan=gold.count", AggregateFunction.SUM, MINUTE, 1),
+            new Point("purchase.count", AggregateFunction.SUM, MINUTE, 1),
+            new Point("purchase.plan=free%2Etier.amount.sum", AggregateFunction.SUM, MINUTE, 5),
+            new Point("purchase.plan=free%2Etier.count", AggregateFunction.SUM, MINUTE, 1),
+            new Point("purchase.count", AggregateFunction.SUM, MINUTE, 1));
+  }
+
+  @Test
+  void valuesPastTheBoundAreCountedUnderOther() {
+    RollupKeys bounded = new RollupKeys(RollupSpec.parse("visit:count:by=page"), 2);
+    List<String> series = new ArrayList<>();
+    for (String page : List.of("a", "b", "c", "a", "d", "b")) {
+      bounded.extract(
+          event(page, "visit", null, AT).putAttributes("page", AttributeValues.of(page)).build(),
+          (s, f, m, v) -> {
+            if (!s.equals("visit.count")) {
+              series.add(s);
+            }
+          });
+    }
+
+    assertThat(series)
+        .containsExactly(
+            "visit.page=a.count",
+            "visit.page=b.count",
+            "visit.page=__other__.count",
+            "visit.page=a.count",
+            "visit.page=__other__.count",
+            "visit.page=b.count");
+  }
+
+  @Test
   void eventWithoutCustomerFeedsOnlyTotalSeries() {
     assertThat(points(event("1", "signup", null, AT).build()))
         .containsExactly(new Point("signup.count", AggregateFunction.SUM, MINUTE, 1));

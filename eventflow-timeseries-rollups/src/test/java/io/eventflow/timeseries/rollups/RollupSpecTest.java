@@ -40,6 +40,23 @@ class RollupSpecTest {
   }
 
   @Test
+  void byDimensionSplitsSumsAndCounts() {
+    RollupSpec spec = RollupSpec.parse("purchase:sum:amount:by=plan, purchase:count : by = plan");
+
+    assertThat(spec.rules())
+        .containsExactly(
+            new RollupSpec.Rule("purchase", AggregateFunction.SUM, "amount", "plan"),
+            new RollupSpec.Rule("purchase", AggregateFunction.SUM, null, "plan"));
+    assertThat(spec.rules().get(1).isCount()).isTrue();
+    assertThat(spec.rules())
+        .extracting(Object::toString)
+        .containsExactly("purchase:sum:amount:by=plan", "purchase:count:by=plan");
+    // The same attribute with and without a dimension are two rules.
+    assertThat(RollupSpec.parse("purchase:sum:amount,purchase:sum:amount:by=plan").rules())
+        .hasSize(2);
+  }
+
+  @Test
   void badEntriesAreNamedWithTheirPosition() {
     List<String[]> cases =
         List.of(
@@ -55,7 +72,12 @@ class RollupSpecTest {
             new String[] {"a:sum: ", "entry 1 \"a:sum:\" has an empty attribute"},
             new String[] {"a:SUM:x", "has function \"SUM\""},
             new String[] {"a:sum:x:y", "must be TYPE:FUNC:ATTRIBUTE"},
-            new String[] {"a:sum:x,a:sum:x", "entry 2 \"a:sum:x\" repeats an earlier entry"});
+            new String[] {"a:sum:x,a:sum:x", "entry 2 \"a:sum:x\" repeats an earlier entry"},
+            new String[] {"a:count", "counts without by=DIMENSION"},
+            new String[] {"a:sum:x:by=", "has an empty dimension after by="},
+            new String[] {"a:count:by=plan,a:count:by=plan", "repeats an earlier entry"},
+            new String[] {"a:avg:x:by=plan", "has function \"avg\""},
+            new String[] {"a:sum:x:plan", "must be TYPE:FUNC:ATTRIBUTE[:by=DIMENSION]"});
     for (String[] c : cases) {
       assertThatThrownBy(() -> RollupSpec.parse(c[0]))
           .as(c[0])

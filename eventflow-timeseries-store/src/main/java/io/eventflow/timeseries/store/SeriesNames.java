@@ -58,6 +58,38 @@ public final class SeriesNames {
   }
 
   /**
+   * Returns the middle component of a series grouped by a dimension: {@code DIMENSION=VALUE}, both
+   * escaped like any component. Escaping never writes {@code =}, so the first {@code =} separates
+   * them and {@code TYPE.DIMENSION=VALUE...} names cannot collide with customer series.
+   */
+  public static String dimension(String dimension, String value) {
+    StringBuilder b = new StringBuilder(dimension.length() + value.length() + 1);
+    appendEscaped(b, dimension);
+    appendEscaped(b.append('='), value);
+    return b.toString();
+  }
+
+  /** Returns {@code TYPE.DIMENSION=VALUE.count}: the events of a type with that value. */
+  public static String countBy(String type, String dimension, String value) {
+    StringBuilder b = new StringBuilder(type.length() + dimension.length() + value.length() + 8);
+    appendEscaped(b, type);
+    b.append('.').append(dimension(dimension, value));
+    return b.append('.').append(COUNT).toString();
+  }
+
+  /** Returns {@code TYPE.DIMENSION=VALUE.ATTRIBUTE.FUNC}. */
+  public static String rollupBy(
+      String type, String dimension, String value, String attribute, AggregateFunction function) {
+    StringBuilder b =
+        new StringBuilder(
+            type.length() + dimension.length() + value.length() + attribute.length() + 8);
+    appendEscaped(b, type);
+    b.append('.').append(dimension(dimension, value));
+    appendEscaped(b.append('.'), attribute);
+    return b.append('.').append(suffix(function)).toString();
+  }
+
+  /**
    * Returns the last component of the series of a function: {@code sum}, {@code min} or {@code
    * max}.
    */

@@ -25,6 +25,19 @@ class SeriesNamesTest {
   }
 
   @Test
+  void seriesByDimensionNameTheDimensionAndItsEscapedValue() {
+    assertThat(SeriesNames.countBy("purchase", "plan", "gold"))
+        .isEqualTo("purchase.plan=gold.count");
+    assertThat(SeriesNames.rollupBy("purchase", "plan", "gold", "amount", AggregateFunction.SUM))
+        .isEqualTo("purchase.plan=gold.amount.sum");
+    // A value with dots, '=' and non-ASCII stays one component.
+    assertThat(SeriesNames.countBy("purchase", "plan", "a.b=ä"))
+        .isEqualTo("purchase.plan=a%2Eb%3D%C3%A4.count");
+    assertThat(SeriesNames.countBy("purchase", "plan", "gold"))
+        .isNotEqualTo(SeriesNames.count("purchase", "plan=gold"));
+  }
+
+  @Test
   void plainCharactersStandForThemselves() {
     assertThat(SeriesNames.escape("Page_View-2")).isEqualTo("Page_View-2");
   }
