@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -173,8 +174,17 @@ final class EventsQueryCommand implements Callable<Integer> {
     Instant from = start.resolve(zone);
     Instant to = end.resolve(zone);
     var condition = where == null ? null : WhereParser.parse(where);
+    ParseResult flags = spec.commandLine().getParseResult();
     if (sampleBy == null) {
+      if (flags.hasMatchedOption("--agg") || flags.hasMatchedOption("--fill")) {
+        throw new InvalidQueryException(
+            "--agg and --fill need --sample-by; without it the events are listed");
+      }
       return EventQuery.list(type, from, to, condition, limit);
+    }
+    if (flags.hasMatchedOption("--limit")) {
+      throw new InvalidQueryException(
+          "--limit applies to listings; a sample has one row per bucket of --sample-by");
     }
     return EventQuery.sample(
         type,

@@ -167,6 +167,14 @@ class EventsQueryCommandTest {
         query("--sample-by", "1h", "--fill", "linear"),
         "eventflow events query: bad --fill 'linear': expected none, null, prev or zero");
     assertOneLine(
+        query("--agg", "sum(amount)"),
+        "eventflow events query: --agg and --fill need --sample-by; without it the events are"
+            + " listed");
+    assertOneLine(
+        query("--sample-by", "1h", "--limit", "5"),
+        "eventflow events query: --limit applies to listings; a sample has one row per bucket of"
+            + " --sample-by");
+    assertOneLine(
         query("--format", "xml"),
         "eventflow events query: bad --format 'xml': expected table, json or csv");
     assertOneLine(
