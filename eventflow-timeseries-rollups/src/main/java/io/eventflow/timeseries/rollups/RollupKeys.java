@@ -71,10 +71,21 @@ public final class RollupKeys implements Serializable {
    */
   private static final class DimensionRule implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * The admitted values of every dimension rule in this JVM, by rule id: a runner deserializes
+     * one copy of the rules per DoFn instance (thread), and the bound is per worker process, not
+     * per thread.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<
+            String, java.util.concurrent.ConcurrentHashMap<String, String>>
+        ADMITTED = new java.util.concurrent.ConcurrentHashMap<>();
+
     final RollupSpec.Rule rule;
     final String otherSeries;
-    private transient volatile java.util.concurrent.@Nullable ConcurrentHashMap<String, String>
-        seriesByValue;
+
+    /** Names this rule of this job: the same in every deserialized copy. */
+    private final String id = java.util.UUID.randomUUID().toString();
 
     DimensionRule(RollupSpec.Rule rule) {
       this.rule = rule;
@@ -89,21 +100,13 @@ public final class RollupKeys implements Serializable {
 
     /** Returns the series of a value: its own while under the bound, else {@link #OTHER}'s. */
     String series(String value, int max) {
-      java.util.concurrent.ConcurrentHashMap<String, String> seen = seriesByValue;
-      if (seen == null) {
-        synchronized (this) {
-          seen = seriesByValue;
-          if (seen == null) {
-            seen = new java.util.concurrent.ConcurrentHashMap<>();
-            seriesByValue = seen;
-          }
-        }
-      }
+      java.util.concurrent.ConcurrentHashMap<String, String> seen =
+          ADMITTED.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentHashMap<>());
       String series = seen.get(value);
       if (series != null) {
         return series;
       }
-      synchronized (this) {
+      synchronized (seen) {
         series = seen.get(value);
         if (series == null) {
           if (seen.size() >= max) {

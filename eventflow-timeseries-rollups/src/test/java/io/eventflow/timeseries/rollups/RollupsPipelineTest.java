@@ -147,6 +147,108 @@ class RollupsPipelineTest {
         .isEqualTo("not protobuf");
   }
 
+  /**
+   * By-plan rollups end to end: the plan comes from ingest's enrichment of one event and from the
+   * own attribute of another, a third event has none, and with --maxDimensionValues=1 the second
+   * plan goes to __other__; the store holds exact per-plan counts and sums whose total is the total
+   * of the events with a plan.
+   */
+  @Test
+  void byPlanRollupsAreExactPerPlanWithTheOverflowUnderOther() throws StoreException {
+    String url = "jdbc:h2:file:" + dir.resolve("intervals");
+    RollupsPipeline.Options options =
+        parse(
+            "--subscription=projects/p/subscriptions/validated",
+            "--store=" + url,
+            "--rollups=purchase:sum:amount:by=plan,purchase:count:by=plan",
+            "--maxDimensionValues=1",
+            "--flushIntervalSeconds=1",
+            "--rowIdSalt=test-run");
+    java.util.function.BiFunction<String, String, Event.Builder> enriched =
+        (id, plan) ->
+            event(id, "purchase", "acme", T0.plusSeconds(1))
+                .setEnrichment(
+                    io.eventflow.common.pb.Enrichment.newBuilder()
+                        .setStatus("enriched")
+                        .setKind("customer")
+                        .setKey("acme")
+                        .putAttributes("plan", io.eventflow.common.AttributeValues.of(plan)));
+    List<TimestampedValue<PubsubMessage>> messages =
+        List.of(
+            proto(enriched.apply("a", "gold").putAttributes("amount", num(10)).build(), "m1"),
+            proto(enriched.apply("b", "gold").putAttributes("amount", num(5)).build(), "m2"),
+            proto(
+                event("c", "purchase", null, T0.plusSeconds(2))
+                    .putAttributes("plan", io.eventflow.common.AttributeValues.of("free"))
+                    .putAttributes("amount", num(1))
+                    .build(),
+                "m3"),
+            proto(
+                event("d", "purchase", null, T0.plusSeconds(3))
+                    .putAttributes("amount", num(100))
+                    .build(),
+                "m4"));
+
+    RollupsPipeline.Services services =
+        new RollupsPipeline.Services(
+            Clock.fixed(RECEIVED, ZoneOffset.UTC),
+            () -> "unused",
+            Create.timestamped(messages)
+                .withCoder(PubsubMessageWithAttributesAndMessageIdCoder.of()),
+            null,
+            null);
+    // Which of the two plans is admitted depends on the order the runner delivers them in; the
+    // other is counted under __other__, whichever it is.
+    assertThat(
+            RollupsPipeline.create(options, services)
+                .run()
+                .waitUntilFinish(org.joda.time.Duration.standardMinutes(2)))
+        .isEqualTo(PipelineResult.State.DONE);
+
+    try (JdbcIntervalStore store = JdbcIntervalStore.open(url, Clock.systemUTC())) {
+      Instant end = T0.plusSeconds(3600);
+      List<String> names =
+          store.listSeries("purchase.plan=", 100, "").series().stream()
+              .map(SeriesInfo::name)
+              .toList();
+      List<String> counts = names.stream().filter(n -> n.endsWith(".count")).toList();
+      assertThat(counts).hasSize(2).contains("purchase.plan=__other__.count");
+      assertThat(names).hasSize(4);
+      Map<String, Double> count = new java.util.HashMap<>();
+      Map<String, Double> amount = new java.util.HashMap<>();
+      for (String plan : List.of("gold", "free", "__other__")) {
+        count.put(plan, total(store, "purchase.plan=" + plan + ".count", end));
+        amount.put(plan, total(store, "purchase.plan=" + plan + ".amount.sum", end));
+      }
+      // Exact: every event with a plan counted once, under its plan or __other__.
+      assertThat(count.values().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(3);
+      assertThat(amount.values().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(16);
+      String overflow = count.get("gold") == 0 ? "gold" : "free";
+      Map<String, double[]> expected =
+          Map.of("gold", new double[] {2, 15}, "free", new double[] {1, 1});
+      assertThat(count.get("__other__")).isEqualTo(expected.get(overflow)[0]);
+      assertThat(amount.get("__other__")).isEqualTo(expected.get(overflow)[1]);
+      for (String plan : List.of("gold", "free")) {
+        if (!plan.equals(overflow)) {
+          assertThat(count.get(plan)).as(plan).isEqualTo(expected.get(plan)[0]);
+          assertThat(amount.get(plan)).as(plan).isEqualTo(expected.get(plan)[1]);
+        }
+      }
+      assertThat(total(store, "purchase.count", end)).isEqualTo(4);
+    }
+  }
+
+  /** The combined value of a series' minute rows in [T0, end), 0 when it has none. */
+  private static double total(JdbcIntervalStore store, String series, Instant end)
+      throws StoreException {
+    IntervalRows rows = store.readIntervals(series, Resolution.MINUTE, T0, end);
+    double total = 0;
+    for (int i = 0; i < rows.size(); i++) {
+      total += rows.value(i);
+    }
+    return total;
+  }
+
   /** Without a dead-letter option the job still runs; undecodable messages are counted only. */
   @Test
   void deadLettersAreOptional() {
