@@ -89,24 +89,33 @@ public enum SeriesFormat {
     return out.toString();
   }
 
-  /** Writes the JSON format; one generator factory serves every call (it is thread-safe). */
-  private static final JsonFactory JSON_FACTORY = new JsonFactory();
+  /**
+   * Jackson's JSON factory and CSV mapper, made on first use: a {@code CsvMapper} costs tens of
+   * milliseconds to build, which {@code eventflow series get} would otherwise pay at every start
+   * even for the table format (docs/BENCHMARKS.md, "CLI start").
+   */
+  private static final class Jackson {
+    /** Writes the JSON format; one generator factory serves every call (it is thread-safe). */
+    static final JsonFactory JSON_FACTORY = new JsonFactory();
 
-  /** Writes the CSV format: RFC 4180 with a header row and LF line ends. */
-  private static final CsvMapper CSV_MAPPER = new CsvMapper();
+    /** Writes the CSV format: RFC 4180 with a header row and LF line ends. */
+    static final CsvMapper CSV_MAPPER = new CsvMapper();
 
-  private static final CsvSchema CSV_SCHEMA =
-      CsvSchema.builder()
-          .addColumn("start")
-          .addColumn("value")
-          .setUseHeader(true)
-          .setLineSeparator("\n")
-          .build();
+    static final CsvSchema CSV_SCHEMA =
+        CsvSchema.builder()
+            .addColumn("start")
+            .addColumn("value")
+            .setUseHeader(true)
+            .setLineSeparator("\n")
+            .build();
+
+    private Jackson() {}
+  }
 
   /** Renders the JSON format on one line, with Jackson's generator (escaping included). */
   public static String json(SeriesValues series) {
     StringWriter out = new StringWriter(32 + series.size() * 48);
-    try (JsonGenerator json = JSON_FACTORY.createGenerator(out)) {
+    try (JsonGenerator json = Jackson.JSON_FACTORY.createGenerator(out)) {
       json.writeStartObject();
       json.writeStringField("name", series.name());
       json.writeArrayFieldStart("points");
@@ -136,7 +145,7 @@ public enum SeriesFormat {
   /** Renders the CSV format (RFC 4180, LF line ends) with Jackson's CSV module. */
   public static String csv(SeriesValues series) {
     StringWriter out = new StringWriter(16 + series.size() * 32);
-    try (SequenceWriter rows = CSV_MAPPER.writer(CSV_SCHEMA).writeValues(out)) {
+    try (SequenceWriter rows = Jackson.CSV_MAPPER.writer(Jackson.CSV_SCHEMA).writeValues(out)) {
       // Writes the header even when there are no rows.
       rows.init(true);
       for (int i = 0; i < series.size(); i++) {
