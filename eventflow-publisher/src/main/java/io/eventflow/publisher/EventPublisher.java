@@ -29,7 +29,11 @@ import io.eventflow.common.Violation;
 import io.eventflow.common.pb.Event;
 import io.eventflow.common.pb.InvalidReason;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -136,12 +140,12 @@ public final class EventPublisher implements AutoCloseable {
   private final Duration closeTimeout;
 
   /** The channel to an emulator, which we own and close; null for real Pub/Sub. */
-  private final ManagedChannel emulatorChannel;
+  private final EmulatorChannel emulatorChannel;
 
   private final Outstanding outstanding = new Outstanding();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EventPublisher(Builder builder, TopicName topic, ManagedChannel channel)
+  private EventPublisher(Builder builder, TopicName topic, EmulatorChannel channel)
       throws IOException {
     this.topic = topic;
     this.contentType = builder.contentType;
@@ -176,7 +180,7 @@ public final class EventPublisher implements AutoCloseable {
       // An emulator speaks plaintext gRPC and checks no credentials; ADC may not even exist.
       pubsub
           .setChannelProvider(
-              FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
+              FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel.channel)))
           .setCredentialsProvider(NoCredentialsProvider.create());
     } else {
       if (builder.credentials != null) {
@@ -408,8 +412,50 @@ public final class EventPublisher implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       if (emulatorChannel != null) {
-        emulatorChannel.shutdownNow();
+        emulatorChannel.close();
       }
+    }
+  }
+
+  /**
+   * The plaintext connection to an emulator, on a one-thread NIO event loop of its own that closes
+   * with it. On gRPC's shared loop, a thread would still sit in {@code epoll_wait} (native code)
+   * for a second after the channel closed, and HotSpot's exit waits up to 300 ms for every thread
+   * in native code: each {@code eventflow publish} to the local broker paid that at exit (the same
+   * as {@code series}, docs/BENCHMARKS.md, "CLI start"). One connection uses one loop thread
+   * anyway.
+   */
+  static final class EmulatorChannel {
+    /** The name of the loop's thread. */
+    static final String THREAD_NAME = "eventflow-publisher-grpc";
+
+    final ManagedChannel channel;
+    private final EventLoopGroup loop;
+
+    EmulatorChannel(String host) {
+      loop = new NioEventLoopGroup(1, new DefaultThreadFactory(THREAD_NAME, true));
+      try {
+        channel =
+            NettyChannelBuilder.forTarget(host)
+                .usePlaintext()
+                .eventLoopGroup(loop)
+                .channelType(NioSocketChannel.class)
+                .build();
+      } catch (RuntimeException e) {
+        loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        throw e;
+      }
+    }
+
+    void close() {
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      // No quiet period: the channel is closed and nothing else runs on this loop.
+      loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
   }
 
@@ -651,15 +697,15 @@ public final class EventPublisher implements AutoCloseable {
     public EventPublisher build() throws IOException {
       TopicName topicName = resolveTopic();
       String host = emulatorHost != null ? emulatorHost : environment.apply(EMULATOR_HOST_ENV);
-      ManagedChannel channel = null;
+      EmulatorChannel channel = null;
       if (host != null && !host.isBlank()) {
-        channel = ManagedChannelBuilder.forTarget(host.trim()).usePlaintext().build();
+        channel = new EmulatorChannel(host.trim());
       }
       try {
         return new EventPublisher(this, topicName, channel);
       } catch (IOException | RuntimeException e) {
         if (channel != null) {
-          channel.shutdownNow();
+          channel.close();
         }
         throw e;
       }

@@ -17,7 +17,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,30 @@ class BrokerEndToEndTest {
     for (ApiFuture<String> future : futures) {
       future.get();
     }
+  }
+
+  /** The names of the live threads of the emulator channel's own event loop. */
+  private static Set<String> emulatorLoopThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(name -> name.startsWith(EventPublisher.EmulatorChannel.THREAD_NAME))
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  void theEmulatorChannelRunsOnALoopOfItsOwnThatStopsWithThePublisher() throws Exception {
+    // gRPC's shared loop would still be in epoll_wait after close, and the JVM's exit waits up to
+    // 300 ms for such threads: eventflow publish to the local broker paid that at every exit.
+    broker.createTopicAndSubscription("events", "");
+    EventPublisher publisher = publisher("events").build();
+    publisher.publish(purchase(1)).get();
+
+    assertThat(emulatorLoopThreads()).hasSize(1);
+
+    publisher.close();
+
+    assertThat(emulatorLoopThreads()).isEmpty();
   }
 
   @Test
