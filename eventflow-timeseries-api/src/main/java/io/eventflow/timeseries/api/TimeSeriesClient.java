@@ -101,14 +101,6 @@ public final class TimeSeriesClient implements AutoCloseable {
   /** Shuts the channel down, waiting up to five seconds for calls in flight. */
   @Override
   public void close() {
-    channel.shutdown();
-    try {
-      if (!channel.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-        channel.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      channel.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    Channels.close(channel, CLOSE_GRACE);
   }
 }

@@ -1,7 +1,9 @@
 package io.eventflow.timeseries.srv;
 
 import io.eventflow.common.Redaction;
+import io.eventflow.timeseries.api.pb.EntityServiceGrpc;
 import io.eventflow.timeseries.api.pb.TimeSeriesServiceGrpc;
+import io.eventflow.timeseries.store.EntityStore;
 import io.eventflow.timeseries.store.IntervalStore;
 import io.eventflow.timeseries.store.StoreException;
 import io.grpc.Grpc;
@@ -23,9 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * The time-series query server: {@code TimeSeriesService}, the gRPC health service and server
- * reflection on one port, Prometheus metrics on another. {@link #main} reads the environment (see
- * {@link ServerConfig}), serves until SIGTERM, then drains calls in flight for the shutdown grace.
+ * The time-series query server: {@code TimeSeriesService} (and {@code EntityService} when it is
+ * given an entities table), the gRPC health service and server reflection on one port, Prometheus
+ * metrics on another. {@link #main} reads the environment (see {@link ServerConfig}), serves until
+ * SIGTERM, then drains calls in flight for the shutdown grace.
  */
 public final class TimeSeriesServer {
   private static final Logger logger = Logger.getLogger(TimeSeriesServer.class.getName());
@@ -33,6 +36,7 @@ public final class TimeSeriesServer {
   private final Server server;
   private final HealthStatusManager health = new HealthStatusManager();
   private final IntervalStore store;
+  private final EntityStore entities;
   private final RedisCache redis;
   private final ServerConfig config;
   private final Metrics metrics = new Metrics();
@@ -45,7 +49,22 @@ public final class TimeSeriesServer {
    */
   public TimeSeriesServer(
       ServerBuilder<?> transport, IntervalStore store, ServerConfig config, Clock clock) {
+    this(transport, store, null, config, clock);
+  }
+
+  /**
+   * Creates a server as {@link #TimeSeriesServer(ServerBuilder, IntervalStore, ServerConfig,
+   * Clock)} does that also serves {@code EntityService} over {@code entities} (if not null), on the
+   * same port and query pool; it closes that store on {@link #stop()} too.
+   */
+  public TimeSeriesServer(
+      ServerBuilder<?> transport,
+      IntervalStore store,
+      EntityStore entities,
+      ServerConfig config,
+      Clock clock) {
     this.store = store;
+    this.entities = entities;
     this.config = config;
     this.redis =
         config.redisUrl() == null
@@ -61,6 +80,13 @@ public final class TimeSeriesServer {
     ServerServiceDefinition service =
         new TimeSeriesServiceImpl(store, reader, cache, queries, config.limits(), metrics)
             .bindService();
+    if (entities != null) {
+      ServerServiceDefinition entityService =
+          new EntityServiceImpl(entities, new StoreCalls(queries, config.limits(), metrics))
+              .bindService();
+      transport.addService(
+          ServerInterceptors.intercept(entityService, metrics.callsOf(entityService)));
+    }
     this.server =
         transport
             // The handlers never block: they answer from the in-process cache or hand the call to
@@ -109,6 +135,9 @@ public final class TimeSeriesServer {
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(TimeSeriesServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    if (entities != null) {
+      health.setStatus(EntityServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    }
     logger.info(
         "serving on port "
             + server.getPort()
@@ -141,6 +170,9 @@ public final class TimeSeriesServer {
         redis.close();
       }
       store.close();
+      if (entities != null) {
+        entities.close();
+      }
     }
   }
 

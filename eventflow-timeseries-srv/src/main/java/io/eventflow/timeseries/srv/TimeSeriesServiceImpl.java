@@ -11,19 +11,11 @@ import io.eventflow.timeseries.store.RowLimitException;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.SeriesNames;
 import io.eventflow.timeseries.store.SeriesPage;
-import io.eventflow.timeseries.store.StoreException;
 import io.eventflow.timeseries.store.StoreTimeoutException;
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The {@code TimeSeriesService} endpoint: checks requests, then answers through the cache and the
@@ -39,8 +31,6 @@ import java.util.logging.Logger;
  * server's query timeout.
  */
 public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSeriesServiceImplBase {
-  private static final Logger logger = Logger.getLogger(TimeSeriesServiceImpl.class.getName());
-
   /** The page size when the request leaves it 0. */
   static final int DEFAULT_PAGE_SIZE = 100;
 
@@ -50,7 +40,7 @@ public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSerie
   private final IntervalStore store;
   private final IntervalValuesReader reader;
   private final QueryCache cache;
-  private final ExecutorService queries;
+  private final StoreCalls calls;
   private final ServerConfig.QueryLimits limits;
   private final Metrics metrics;
 
@@ -68,15 +58,9 @@ public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSerie
     this.store = store;
     this.reader = reader;
     this.cache = cache;
-    this.queries = queries;
+    this.calls = new StoreCalls(queries, limits, metrics);
     this.limits = limits;
     this.metrics = metrics;
-  }
-
-  /** A step that may throw what the store and the checks throw. */
-  @FunctionalInterface
-  private interface Work {
-    void run(Deadline deadline) throws StoreException, InvalidQueryException;
   }
 
   @Override
@@ -159,102 +143,41 @@ public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSerie
   }
 
   /**
-   * Runs {@code work} on the query pool within the call's deadline (capped by the query timeout),
-   * in the call's gRPC context so the Spanner client sees its deadline and cancellation, and
-   * answers every failure with a status.
+   * Runs {@code work} on the query pool within the call's deadline (capped by the query timeout)
+   * and answers every failure with a status ({@link StoreCalls}).
    */
-  private void submit(StreamObserver<?> responses, Work work) {
-    Deadline own = Deadline.after(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    Deadline callers = Context.current().getDeadline();
-    Deadline deadline = callers == null ? own : callers.minimum(own);
-    Runnable task =
-        Context.current()
-            .wrap(
-                () -> {
-                  if (Context.current().isCancelled()) {
-                    // The caller left (or its deadline passed) while the call waited in the queue.
-                    return;
-                  }
-                  run(responses, work, deadline);
-                });
-    try {
-      queries.execute(task);
-    } catch (RejectedExecutionException e) {
-      metrics.rejectedBusy();
-      fail(
-          responses,
-          Status.RESOURCE_EXHAUSTED.withDescription(
-              "the query service is busy ("
-                  + limits.threads()
-                  + " queries running and "
-                  + limits.queue()
-                  + " waiting); retry with backoff"));
-    }
+  private void submit(StreamObserver<?> responses, StoreCalls.Work work) {
+    calls.submit(responses, "interval store", this::statusOf, work);
   }
 
-  private void run(StreamObserver<?> responses, Work work, Deadline deadline) {
-    try {
-      work.run(deadline);
-    } catch (InvalidQueryException e) {
-      fail(responses, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
-    } catch (RowLimitException e) {
-      metrics.rejectedTooManyRows();
-      fail(
-          responses,
-          Status.RESOURCE_EXHAUSTED.withDescription(
-              "the query would read more than "
-                  + limits.maxRows()
-                  + " rows from the store (the server's EVENTFLOW_MAX_ROWS): ask for a shorter"
-                  + " range, or a granularity of an hour or more with the series' own"
-                  + " aggregate function, which reads quarter-hour rows (15 times fewer)"));
-    } catch (StoreTimeoutException e) {
-      fail(
-          responses,
-          Status.DEADLINE_EXCEEDED.withDescription(
-              "the query did not finish within its deadline (at most "
-                  + describe(limits.timeout())
-                  + ", the server's EVENTFLOW_QUERY_TIMEOUT) and was cancelled in the store"));
-    } catch (StoreException e) {
-      String id = errorId();
-      logger.log(Level.WARNING, "interval store failed (error id " + id + ")", e);
-      fail(
-          responses,
-          Status.UNAVAILABLE.withDescription(
-              "the interval store is unavailable (error id " + id + "); retry with backoff"));
-    } catch (Throwable e) {
-      if (Context.current().isCancelled()) {
-        // The caller left or its deadline passed while we answered: grpc-java refuses the answer.
-        logger.log(Level.FINE, "call cancelled before it could be answered", e);
-        return;
-      }
-      // Errors too: the caller gets an answer now rather than waiting for its deadline.
-      String id = errorId();
-      logger.log(Level.SEVERE, "query failed unexpectedly (error id " + id + ")", e);
-      fail(
-          responses,
-          Status.INTERNAL.withDescription(
-              "internal error (error id " + id + "); the server log has the details"));
-      if (e instanceof VirtualMachineError vm) {
-        throw vm;
-      }
+  /** The statuses of the query's own failures; null for a store failure or a bug. */
+  private Status statusOf(Exception e) {
+    if (e instanceof InvalidQueryException) {
+      return Status.INVALID_ARGUMENT.withDescription(e.getMessage());
     }
+    if (e instanceof RowLimitException) {
+      metrics.rejectedTooManyRows();
+      return Status.RESOURCE_EXHAUSTED.withDescription(
+          "the query would read more than "
+              + limits.maxRows()
+              + " rows from the store (the server's EVENTFLOW_MAX_ROWS): ask for a shorter"
+              + " range, or a granularity of an hour or more with the series' own"
+              + " aggregate function, which reads quarter-hour rows (15 times fewer)");
+    }
+    if (e instanceof StoreTimeoutException) {
+      return Status.DEADLINE_EXCEEDED.withDescription(
+          "the query did not finish within its deadline (at most "
+              + describe(limits.timeout())
+              + ", the server's EVENTFLOW_QUERY_TIMEOUT) and was cancelled in the store");
+    }
+    return null;
   }
 
   private static String describe(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
-  /** A short random id: enough to find one log line among a day's. */
-  private static String errorId() {
-    return UUID.randomUUID().toString().substring(0, 8);
-  }
-
   private static void fail(StreamObserver<?> responses, Status status) {
-    try {
-      responses.onError(status.asRuntimeException());
-    } catch (RuntimeException e) {
-      // The call was already cancelled (the client left): there is no one to answer.
-      logger.log(Level.FINE, "could not answer a cancelled call with " + status, e);
-    }
+    StoreCalls.fail(responses, status);
   }
 }

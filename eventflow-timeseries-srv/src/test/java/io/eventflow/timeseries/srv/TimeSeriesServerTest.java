@@ -176,7 +176,40 @@ class TimeSeriesServerTest {
         description);
   }
 
-  private static void assertStatus(ThrowingCallable call, Status.Code code, String description) {
+  /**
+   * Asserts the call fails UNAVAILABLE naming the store and an error id and nothing else (no JDBC
+   * URL, no exception), and that the log has the detail (the URL and the driver's error) under that
+   * id.
+   */
+  static void assertUnavailableWithTheDetailLogged(
+      ThrowingCallable call, String store, String url) {
+    try (LogCapture log = LogCapture.of(StoreCalls.class)) {
+      assertThatThrownBy(call)
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                String description = e.getStatus().getDescription();
+                assertThat(description)
+                    .matches(
+                        "the "
+                            + store
+                            + " is unavailable \\(error id [0-9a-f]{8}\\); retry with backoff")
+                    .doesNotContain("jdbc:")
+                    .doesNotContain("Exception");
+                String id = description.replaceAll(".*error id ([0-9a-f]{8}).*", "$1");
+                assertThat(log.lines())
+                    .anySatisfy(
+                        line ->
+                            assertThat(line)
+                                .startsWith(store + " failed (error id " + id + ")")
+                                .contains(url));
+              });
+    }
+  }
+
+  /** Asserts the call fails with exactly this status code and description. */
+  static void assertStatus(ThrowingCallable call, Status.Code code, String description) {
     assertThatThrownBy(call)
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
@@ -234,27 +267,8 @@ class TimeSeriesServerTest {
   @Test
   void storeUnavailableIsUnavailableWithAnErrorIdAndTheDetailOnlyInTheLog() throws Exception {
     fixture.breakStore();
-    try (LogCapture log = LogCapture.of(TimeSeriesServiceImpl.class)) {
-      assertThatThrownBy(() -> fixture.client.get(march("s")))
-          .isInstanceOfSatisfying(
-              StatusRuntimeException.class,
-              e -> {
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                String description = e.getStatus().getDescription();
-                assertThat(description)
-                    .matches(
-                        "the interval store is unavailable \\(error id [0-9a-f]{8}\\); retry"
-                            + " with backoff")
-                    .doesNotContain("jdbc:")
-                    .doesNotContain("Exception");
-                String id = description.replaceAll(".*error id ([0-9a-f]{8}).*", "$1");
-                // The detail (the JDBC URL and the driver's error) is logged under the id.
-                assertThat(log.lines())
-                    .anySatisfy(
-                        line ->
-                            assertThat(line).contains("error id " + id).contains(fixture.storeUrl));
-              });
-    }
+    assertUnavailableWithTheDetailLogged(
+        () -> fixture.client.get(march("s")), "interval store", fixture.storeUrl);
     assertThatThrownBy(() -> fixture.client.listSeries("", 10, ""))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
