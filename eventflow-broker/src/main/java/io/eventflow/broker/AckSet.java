@@ -51,6 +51,28 @@ final class AckSet {
     return true;
   }
 
+  /**
+   * Sets bit {@code o - from} of {@code out} for every offset {@code o} in {@code [from, to)} that
+   * is not acknowledged.
+   */
+  void addUnacknowledged(long from, long to, BitSet out) {
+    long o = Math.max(from, cursor);
+    while (o < to) {
+      if (o - base >= bits.length()) {
+        out.set((int) (o - from), (int) (to - from));
+        return;
+      }
+      long clear = base + bits.nextClearBit(index(o));
+      if (clear >= to) {
+        return;
+      }
+      int nextSet = clear - base >= bits.length() ? -1 : bits.nextSetBit(index(clear));
+      long end = nextSet < 0 ? to : Math.min(to, base + nextSet);
+      out.set((int) (clear - from), (int) (end - from));
+      o = end;
+    }
+  }
+
   /** The acknowledged offsets at or above the cursor, ascending. */
   long[] above() {
     int from = index(cursor);

@@ -151,7 +151,11 @@ public final class Broker implements AutoCloseable {
     return "http://" + hostAndPort();
   }
 
-  /** Runs retention now instead of waiting for its timer (for operators and tests). */
+  /**
+   * Runs the background pass now instead of waiting for its timer (for operators, tests and
+   * benchmarks): deletes expired snapshots and the log segments nothing needs, and compacts the
+   * mostly unneeded ones. Returns when the pass is done.
+   */
   public void applyRetention() throws IOException {
     engine.applyRetention();
   }

@@ -2,6 +2,7 @@ package io.eventflow.broker;
 
 import io.eventflow.broker.log.FsyncPolicy;
 import io.eventflow.broker.log.LogConfig;
+import io.eventflow.broker.log.ReclaimObserver;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +14,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * tries to keep it. Build with {@link #builder()}; every setting has a documented default.
  */
 public final class BrokerConfig {
+
+  /**
+   * 32 MiB/s: a 64 MiB segment is compacted in about two seconds, while copying at that pace costs
+   * a small share of one core (figures in docs/BENCHMARKS.md, Broker), so publishers keep the rest.
+   */
+  public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 32L * 1024 * 1024;
+
   private final String host;
   private final int port;
   @Nullable private final Path dataDir;
@@ -24,6 +32,9 @@ public final class BrokerConfig {
   private final Duration retentionCheckInterval;
   private final Duration pullWait;
   private final long maxPendingPublishBytes;
+  private final double compactionMinReclaimRatio;
+  private final long compactionBytesPerSecond;
+  private final ReclaimObserver reclaimObserver;
 
   private BrokerConfig(Builder b) {
     this.host = b.host;
@@ -37,6 +48,9 @@ public final class BrokerConfig {
     this.retentionCheckInterval = b.retentionCheckInterval;
     this.pullWait = b.pullWait;
     this.maxPendingPublishBytes = b.maxPendingPublishBytes;
+    this.compactionMinReclaimRatio = b.compactionMinReclaimRatio;
+    this.compactionBytesPerSecond = b.compactionBytesPerSecond;
+    this.reclaimObserver = b.reclaimObserver;
   }
 
   /** A builder with the defaults: loopback, a free port, in memory, fsync every second. */
@@ -84,9 +98,30 @@ public final class BrokerConfig {
     return leaseCheckInterval;
   }
 
-  /** How often segments past retention are looked for. */
+  /**
+   * How often the background pass runs that deletes the log segments nothing needs and compacts the
+   * mostly unneeded ones.
+   */
   public Duration retentionCheckInterval() {
     return retentionCheckInterval;
+  }
+
+  /**
+   * A sealed segment is compacted once the records nothing needs make up at least this fraction of
+   * its bytes.
+   */
+  public double compactionMinReclaimRatio() {
+    return compactionMinReclaimRatio;
+  }
+
+  /** How many bytes per second compaction may read from the segments it rewrites. */
+  public long compactionBytesPerSecond() {
+    return compactionBytesPerSecond;
+  }
+
+  /** Told each step of every segment deletion and compaction (tests stop the process there). */
+  ReclaimObserver reclaimObserver() {
+    return reclaimObserver;
   }
 
   /** How long a Pull without {@code return_immediately} waits for messages before answering. */
@@ -107,6 +142,9 @@ public final class BrokerConfig {
     private Duration retentionCheckInterval = Duration.ofMinutes(1);
     private Duration pullWait = Duration.ofSeconds(5);
     private long maxPendingPublishBytes = LogConfig.DEFAULT_MAX_PENDING_BYTES;
+    private double compactionMinReclaimRatio = 0.5;
+    private long compactionBytesPerSecond = DEFAULT_COMPACTION_BYTES_PER_SECOND;
+    private ReclaimObserver reclaimObserver = ReclaimObserver.NONE;
 
     private Builder() {}
 
@@ -167,7 +205,7 @@ public final class BrokerConfig {
       return this;
     }
 
-    /** Sets how often retention runs (default 1 min). */
+    /** Sets how often deletion and compaction run (default 1 min). */
     public Builder retentionCheckInterval(Duration interval) {
       this.retentionCheckInterval = positive(interval, "retention check interval");
       return this;
@@ -185,6 +223,35 @@ public final class BrokerConfig {
      */
     public Builder maxPendingPublishBytes(long bytes) {
       this.maxPendingPublishBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the fraction of a sealed segment's bytes that must be unneeded before it is compacted
+     * (default 0.5): above 0, at most 1.
+     */
+    public Builder compactionMinReclaimRatio(double ratio) {
+      if (!(ratio > 0 && ratio <= 1)) {
+        throw new IllegalArgumentException(
+            "the compaction ratio must be above 0 and at most 1, got " + ratio);
+      }
+      this.compactionMinReclaimRatio = ratio;
+      return this;
+    }
+
+    /** Sets how many bytes per second compaction may read (default 32 MiB/s). */
+    public Builder compactionBytesPerSecond(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException(
+            "the compaction rate must be at least 1024 bytes per second, got " + bytes);
+      }
+      this.compactionBytesPerSecond = bytes;
+      return this;
+    }
+
+    /** Tells {@code observer} each step of every deletion and compaction (crash tests). */
+    Builder reclaimObserver(ReclaimObserver observer) {
+      this.reclaimObserver = observer;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.eventflow.broker;
 
+import com.google.common.util.concurrent.RateLimiter;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
@@ -37,7 +38,6 @@ import io.eventflow.broker.log.FsyncPolicy;
 import io.eventflow.broker.log.LogFullException;
 import io.eventflow.broker.log.LogRecord;
 import io.eventflow.broker.log.Repair;
-import io.eventflow.broker.log.SegmentInfo;
 import io.eventflow.broker.log.SegmentedLog;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -123,6 +123,12 @@ final class BrokerEngine implements AutoCloseable {
   @Nullable private final ExecutorService ownedCommitter;
   private final ExecutorService dispatcher;
   private final ScheduledExecutorService timer;
+
+  /** Runs retention and compaction, which can take seconds, away from the lease timer. */
+  private final ScheduledExecutorService reclaimThread;
+
+  private final LogReclaimer reclaimer;
+  private final Object reclaimLock = new Object();
   private final BrokerMetrics metrics;
   private final List<Repair> repairs = new ArrayList<>();
 
@@ -143,6 +149,16 @@ final class BrokerEngine implements AutoCloseable {
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             daemon("eventflow-broker-dispatch"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("eventflow-broker-timer"));
+    this.reclaimThread =
+        Executors.newSingleThreadScheduledExecutor(daemon("eventflow-broker-reclaim"));
+    RateLimiter copyRate = RateLimiter.create(config.compactionBytesPerSecond());
+    this.reclaimer =
+        new LogReclaimer(
+            clock,
+            metrics,
+            config.compactionMinReclaimRatio(),
+            copyRate::acquire,
+            config.reclaimObserver());
   }
 
   /**
@@ -209,7 +225,7 @@ final class BrokerEngine implements AutoCloseable {
     timer.scheduleWithFixedDelay(
         this::expireLeases, leaseMillis, leaseMillis, TimeUnit.MILLISECONDS);
     long retentionMillis = config.retentionCheckInterval().toMillis();
-    timer.scheduleWithFixedDelay(
+    reclaimThread.scheduleWithFixedDelay(
         this::applyRetentionQuietly, retentionMillis, retentionMillis, TimeUnit.MILLISECONDS);
     if (config.fsync() == FsyncPolicy.INTERVAL && topicsDir != null) {
       long fsyncMillis = config.fsyncInterval().toMillis();
@@ -931,62 +947,19 @@ final class BrokerEngine implements AutoCloseable {
   // Retention, durability, lifecycle
 
   /**
-   * Deletes, oldest first, sealed segments that nobody needs: past the topic's retention (if set),
-   * and for every attached subscription either past its retention or both fully acknowledged and
-   * not retained for seeking back ({@code retain_acked_messages}).
+   * Deletes expired snapshots, then gives disk back on every topic: deletes the sealed segments
+   * nothing needs (no subscription's unacknowledged message, no snapshot, no retention) and
+   * compacts the mostly unneeded ones ({@link LogReclaimer} has the rules). The background thread
+   * runs this every retention-check interval; one pass runs at a time.
    */
   void applyRetention() throws IOException {
-    long now = Micros.now(clock);
-    deleteExpiredSnapshots(now);
-    for (TopicState topic : topics.values()) {
-      long deleteBefore = -1;
-      for (SegmentInfo segment : topic.log().segments()) {
-        if (segment.active() || !deletable(topic, segment, now) || heldBySnapshot(topic, segment)) {
-          break;
-        }
-        deleteBefore = segment.endOffset();
-      }
-      if (deleteBefore >= 0) {
-        int deleted = topic.log().deleteSegmentsBefore(deleteBefore);
-        logger.info(
-            "retention deleted {} segment(s) of {} below offset {}",
-            deleted,
-            topic.name(),
-            deleteBefore);
+    synchronized (reclaimLock) {
+      deleteExpiredSnapshots(Micros.now(clock));
+      List<SnapshotState> live = List.copyOf(snapshots.values());
+      for (TopicState topic : topics.values()) {
+        reclaimer.reclaim(topic, live);
       }
     }
-  }
-
-  private static boolean deletable(TopicState topic, SegmentInfo segment, long now) {
-    if (topic.config().hasMessageRetentionDuration()
-        && segment.maxPublishTimeMicros()
-            >= now - Durations.toMicros(topic.config().getMessageRetentionDuration())) {
-      return false;
-    }
-    for (SubscriptionState sub : topic.subscriptions()) {
-      Subscription c = sub.config();
-      boolean expired =
-          segment.maxPublishTimeMicros()
-              < now - Durations.toMicros(c.getMessageRetentionDuration());
-      if (expired) {
-        continue;
-      }
-      if (c.getRetainAckedMessages() || segment.endOffset() > sub.cursor()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Whether a snapshot of the topic still holds unacknowledged messages in {@code segment}. */
-  private boolean heldBySnapshot(TopicState topic, SegmentInfo segment) {
-    for (SnapshotState snapshot : snapshots.values()) {
-      if (snapshot.config().getTopic().equals(topic.name())
-          && segment.endOffset() > snapshot.cursor()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void applyRetentionQuietly() {
@@ -1029,6 +1002,9 @@ final class BrokerEngine implements AutoCloseable {
   @Override
   public void close() throws IOException {
     timer.shutdownNow();
+    // Not interrupted: an interrupt during a read would close the segment's channel under its
+    // readers. A compaction under way stops at its next read once its log is closed below.
+    reclaimThread.shutdown();
     IOException failure = null;
     for (SubscriptionState sub : subscriptions.values()) {
       try {

@@ -194,6 +194,35 @@ final class BrokerMetrics {
         .increment();
   }
 
+  /** Counts a log segment deleted because nothing needed it, and the bytes that gave back. */
+  void segmentDeleted(String topic, long bytes) {
+    Counter.builder("eventflow.broker.log.segments.deleted")
+        .description("Log segments deleted: no subscription, snapshot or retention needed them")
+        .tag("topic", topic)
+        .register(registry)
+        .increment();
+    reclaimed(topic, bytes);
+  }
+
+  /** Counts a log segment compacted from {@code before} to {@code after} bytes. */
+  void segmentCompacted(String topic, long before, long after) {
+    Counter.builder("eventflow.broker.log.segments.compacted")
+        .description("Log segments rewritten without the records nothing needed any more")
+        .tag("topic", topic)
+        .register(registry)
+        .increment();
+    reclaimed(topic, before - after);
+  }
+
+  private void reclaimed(String topic, long bytes) {
+    Counter.builder("eventflow.broker.log.reclaimed.bytes")
+        .description("Disk bytes given back by deleting and compacting log segments")
+        .baseUnit("bytes")
+        .tag("topic", topic)
+        .register(registry)
+        .increment(bytes);
+  }
+
   /** Counts one repair recovery made at start, and the bytes it cut. */
   void repaired(Repair repair) {
     String kind = repair.kind().name().toLowerCase(java.util.Locale.ROOT);

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -172,6 +173,17 @@ final class SubscriptionState {
     }
   }
 
+  /**
+   * Sets bit {@code o - from} of {@code out} for every offset {@code o} in {@code [from, to)} not
+   * acknowledged yet: what this subscription may still deliver. On an ordered subscription, acks
+   * held behind an unacknowledged message of the same key count as not acknowledged.
+   */
+  void addUnacknowledged(long from, long to, BitSet out) {
+    synchronized (lock) {
+      acked.addUnacknowledged(from, to, out);
+    }
+  }
+
   /** Stops delivering: the topic was deleted. Pub/Sub keeps such subscriptions, detached. */
   void detach(Subscription detachedConfig) {
     synchronized (lock) {
@@ -279,7 +291,7 @@ final class SubscriptionState {
         }
         List<LogRecord> records = log.read(offset, 1, Integer.MAX_VALUE);
         if (records.isEmpty() || records.get(0).offset() != offset) {
-          markAcked(offset); // Deleted by retention: nothing left to deliver.
+          markAcked(offset); // Deleted or compacted away: nothing left to deliver.
           continue;
         }
         bytes += offer(records.get(0), sink, deadline, expiredBefore, out, false);
@@ -297,13 +309,12 @@ final class SubscriptionState {
         if (records.isEmpty()) {
           break;
         }
-        if (records.get(0).offset() > readOffset) {
-          // Retention deleted what this subscription had not read: skip to the log start.
-          for (long o = readOffset; o < records.get(0).offset(); o++) {
+        for (LogRecord record : records) {
+          // Offsets skipped on the way were deleted or compacted away, which happens only to
+          // what this subscription acknowledged or let expire: nothing to deliver.
+          for (long o = readOffset; o < record.offset(); o++) {
             markAcked(o);
           }
-        }
-        for (LogRecord record : records) {
           readOffset = record.offset() + 1;
           if (acked.contains(record.offset())) {
             continue;
@@ -354,7 +365,7 @@ final class SubscriptionState {
         }
         List<LogRecord> records = log.read(offset, 1, Integer.MAX_VALUE);
         if (records.isEmpty() || records.get(0).offset() != offset) {
-          markAcked(offset); // Deleted by retention: nothing left to deliver.
+          markAcked(offset); // Deleted or compacted away: nothing left to deliver.
           continue;
         }
         bytes += offer(records.get(0), sink, deadline, expiredBefore, out, true);

@@ -7,16 +7,10 @@ import com.google.cloud.pubsub.v1.Publisher;
 import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.Subscription;
 import io.eventflow.testing.ManualClock;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class BacklogMetricsTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private final HttpClient http = HttpClient.newHttpClient();
   private PubSubClients pubsub;
 
   @BeforeEach
@@ -64,20 +57,26 @@ class BacklogMetricsTest {
     assertThat(two.getReceivedMessagesCount()).isEqualTo(2);
     clock.advance(Duration.ofSeconds(60));
 
-    String metrics = metrics();
+    String metrics = pubsub.metrics();
     String sub = "subscription=\"" + subscription("backlog-sub") + "\"";
-    assertThat(gauge(metrics, "eventflow_broker_subscription_num_undelivered_messages", sub))
+    assertThat(
+            PubSubClients.sample(
+                metrics, "eventflow_broker_subscription_num_undelivered_messages", sub))
         .isEqualTo(3);
-    double threeBytes = gauge(metrics, "eventflow_broker_subscription_backlog_bytes", sub);
+    double threeBytes =
+        PubSubClients.sample(metrics, "eventflow_broker_subscription_backlog_bytes", sub);
     assertThat(threeBytes).isGreaterThan(3);
     assertThat(
-            gauge(metrics, "eventflow_broker_subscription_oldest_unacked_message_age_seconds", sub))
+            PubSubClients.sample(
+                metrics, "eventflow_broker_subscription_oldest_unacked_message_age_seconds", sub))
         .isEqualTo(90);
-    assertThat(gauge(metrics, "eventflow_broker_subscription_num_outstanding_messages", sub))
+    assertThat(
+            PubSubClients.sample(
+                metrics, "eventflow_broker_subscription_num_outstanding_messages", sub))
         .isEqualTo(2);
     for (String attempts : List.of("0", "1", "2")) {
       assertThat(
-              gauge(
+              PubSubClients.sample(
                   metrics,
                   "eventflow_broker_subscription_unacked_messages_by_delivery_attempts",
                   "delivery_attempts=\"" + attempts + "\"," + sub))
@@ -88,37 +87,19 @@ class BacklogMetricsTest {
     pubsub.subscriptions.acknowledge(
         subscription("backlog-sub"),
         List.of(two.getReceivedMessages(0).getAckId(), two.getReceivedMessages(1).getAckId()));
-    metrics = metrics();
-    assertThat(gauge(metrics, "eventflow_broker_subscription_num_undelivered_messages", sub))
+    metrics = pubsub.metrics();
+    assertThat(
+            PubSubClients.sample(
+                metrics, "eventflow_broker_subscription_num_undelivered_messages", sub))
         .isEqualTo(1);
-    assertThat(gauge(metrics, "eventflow_broker_subscription_backlog_bytes", sub))
+    assertThat(PubSubClients.sample(metrics, "eventflow_broker_subscription_backlog_bytes", sub))
         .isEqualTo(threeBytes / 3);
     assertThat(
-            gauge(metrics, "eventflow_broker_subscription_oldest_unacked_message_age_seconds", sub))
+            PubSubClients.sample(
+                metrics, "eventflow_broker_subscription_oldest_unacked_message_age_seconds", sub))
         .isEqualTo(60);
 
     pubsub.subscriptions.deleteSubscription(subscription("backlog-sub"));
-    assertThat(metrics()).doesNotContain(sub);
-  }
-
-  private String metrics() throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(pubsub.broker.metricsUrl())).build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
-  /** The value of the sample of {@code name} whose labels are exactly {@code labels}. */
-  private static double gauge(String metrics, String name, String labels) {
-    Matcher m =
-        Pattern.compile(
-                "(?m)^"
-                    + Pattern.quote(name + "{" + labels + ",}")
-                    + " (\\S+)$|^"
-                    + Pattern.quote(name + "{" + labels + "}")
-                    + " (\\S+)$")
-            .matcher(metrics);
-    assertThat(m.find()).as("%s{%s} in%n%s", name, labels, metrics).isTrue();
-    return Double.parseDouble(m.group(1) != null ? m.group(1) : m.group(2));
+    assertThat(pubsub.metrics()).doesNotContain(sub);
   }
 }

@@ -12,22 +12,13 @@ import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.ReceivedMessage;
 import com.google.pubsub.v1.Subscription;
 import io.eventflow.broker.log.FsyncPolicy;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,14 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * message the client acknowledged.
  */
 class CrashRecoveryTest {
-  private static final Pattern READY = Pattern.compile("PUBSUB_EMULATOR_HOST=(\\S+)");
-
-  /**
-   * How long each wait may take before the test fails saying what it waited for: the child starts
-   * in about a second and each loop below finishes in a few, so this is a guard against a hang, not
-   * a timing check.
-   */
-  private static final Duration WAIT = Duration.ofMinutes(1);
+  private static final Duration WAIT = ChildBroker.WAIT;
 
   @TempDir Path dataDir;
 
@@ -54,7 +38,7 @@ class CrashRecoveryTest {
     Set<String> acked = new HashSet<>();
     Process child = startChildBroker(dataDir);
     try {
-      String address = awaitReady(child);
+      String address = ChildBroker.awaitReady(child);
       try (PubSubClients pubsub = PubSubClients.connect(address)) {
         pubsub.createTopicAndSubscription("durable", Subscription.newBuilder());
         Publisher publisher = pubsub.publisher("durable");
@@ -67,7 +51,8 @@ class CrashRecoveryTest {
         published.addAll(ApiFutures.allAsList(ids).get(30, TimeUnit.SECONDS));
 
         // Ack about a third; leave another batch pulled but unacknowledged.
-        Deadline acking = new Deadline(WAIT, "1,000 messages pulled and acknowledged");
+        ChildBroker.Deadline acking =
+            new ChildBroker.Deadline(WAIT, "1,000 messages pulled and acknowledged");
         while (acked.size() < 1_000) {
           acking.check();
           PullResponse response = pubsub.pullWaiting("durable-sub", 250);
@@ -88,7 +73,8 @@ class CrashRecoveryTest {
     Set<String> redelivered = new HashSet<>();
     try (PubSubClients pubsub =
         PubSubClients.start(BrokerConfig.builder().dataDir(dataDir).build())) {
-      Deadline draining = new Deadline(WAIT, "the restarted broker's backlog drained");
+      ChildBroker.Deadline draining =
+          new ChildBroker.Deadline(WAIT, "the restarted broker's backlog drained");
       while (true) {
         draining.check();
         PullResponse response = pubsub.pullNow("durable-sub", 1000);
@@ -143,69 +129,7 @@ class CrashRecoveryTest {
   }
 
   private static Process startChildBroker(Path dataDir) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(
-            java,
-            "-cp",
-            System.getProperty("java.class.path"),
-            BrokerMain.class.getName(),
-            "--data-dir",
-            dataDir.toString(),
-            "--port",
-            "0",
-            "--fsync",
-            "never")
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
-  }
-
-  /**
-   * Returns the address the child prints once it listens. Its output is read on a thread of its own
-   * so the wait has a deadline: a child that hangs before printing is killed, which ends the read.
-   */
-  private static String awaitReady(Process child) throws Exception {
-    CompletableFuture<String> address =
-        CompletableFuture.supplyAsync(
-            () -> {
-              BufferedReader out =
-                  new BufferedReader(
-                      new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-              try {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                  Matcher m = READY.matcher(line);
-                  if (m.find()) {
-                    return m.group(1);
-                  }
-                }
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-              return null;
-            });
-    try {
-      String found = address.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      if (found == null) {
-        throw new AssertionError(
-            "child broker exited before it was ready: "
-                + (child.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) ? child.exitValue() : "?"));
-      }
-      return found;
-    } catch (TimeoutException e) {
-      child.destroyForcibly();
-      throw new AssertionError("child broker printed no address within " + WAIT, e);
-    }
-  }
-
-  /** A deadline for a wait loop, failing with what was awaited. */
-  private record Deadline(long endNanos, Duration limit, String what) {
-    Deadline(Duration limit, String what) {
-      this(System.nanoTime() + limit.toNanos(), limit, what);
-    }
-
-    void check() {
-      if (System.nanoTime() - endNanos > 0) {
-        throw new AssertionError("not within " + limit + ": " + what);
-      }
-    }
+    return ChildBroker.start(
+        BrokerMain.class, "--data-dir", dataDir.toString(), "--port", "0", "--fsync", "never");
   }
 }

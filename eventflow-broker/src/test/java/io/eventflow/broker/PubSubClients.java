@@ -1,5 +1,9 @@
 package io.eventflow.broker;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutures;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
@@ -15,16 +19,26 @@ import com.google.cloud.pubsub.v1.TopicAdminSettings;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.PullResponse;
+import com.google.pubsub.v1.ReceivedMessage;
 import com.google.pubsub.v1.Subscription;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -133,6 +147,30 @@ final class PubSubClients implements AutoCloseable {
         .get(10, TimeUnit.SECONDS);
   }
 
+  /**
+   * Publishes {@code n} messages {@code m<i>-} plus 100 bytes (about 150 bytes stored), twenty at a
+   * time: the log commits concurrent publishes as one write, which never spans segments, so waiting
+   * for each twenty keeps segments near their configured size; returns the ids in order.
+   */
+  List<String> publishNumbered(String topicId, int n) throws Exception {
+    Publisher publisher = publisher(topicId);
+    List<String> ids = new ArrayList<>();
+    for (int first = 0; first < n; first += 20) {
+      List<ApiFuture<String>> futures = new ArrayList<>();
+      for (int i = first; i < Math.min(n, first + 20); i++) {
+        futures.add(
+            publisher.publish(
+                PubsubMessage.newBuilder()
+                    .setData(
+                        ByteString.copyFrom(
+                            "m" + i + "-" + "d".repeat(100), StandardCharsets.UTF_8))
+                    .build()));
+      }
+      ids.addAll(ApiFutures.allAsList(futures).get(30, TimeUnit.SECONDS));
+    }
+    return ids;
+  }
+
   /** One unary Pull that returns at once. */
   PullResponse pullNow(String subscriptionId, int max) {
     @SuppressWarnings("deprecation")
@@ -144,6 +182,67 @@ final class PubSubClients implements AutoCloseable {
   /** One unary Pull that waits (up to the broker's pull wait) for messages. */
   PullResponse pullWaiting(String subscriptionId, int max) {
     return subscriptions.pull(subscription(subscriptionId), max);
+  }
+
+  /** Pulls until {@code expected} messages arrived; their ack deadline must outlast the pulls. */
+  List<ReceivedMessage> pullAll(String subscriptionId, int expected) {
+    List<ReceivedMessage> all = new ArrayList<>();
+    ChildBroker.Deadline deadline =
+        new ChildBroker.Deadline(
+            ChildBroker.WAIT, expected + " messages pulled from " + subscriptionId);
+    while (all.size() < expected) {
+      deadline.check();
+      all.addAll(pullWaiting(subscriptionId, 1000).getReceivedMessagesList());
+    }
+    return all;
+  }
+
+  /** Pulls and acknowledges until a pull returns nothing; returns the message ids received. */
+  List<String> drain(String subscriptionId) {
+    List<String> delivered = new ArrayList<>();
+    List<ReceivedMessage> received;
+    while (!(received = pullNow(subscriptionId, 1000).getReceivedMessagesList()).isEmpty()) {
+      List<String> ackIds = new ArrayList<>();
+      for (ReceivedMessage m : received) {
+        delivered.add(m.getMessage().getMessageId());
+        ackIds.add(m.getAckId());
+      }
+      subscriptions.acknowledge(subscription(subscriptionId), ackIds);
+    }
+    return delivered;
+  }
+
+  /** The broker's {@code /metrics} page. */
+  String metrics() throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(broker.metricsUrl())).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /** The value of the sample of {@code name} whose labels are exactly {@code labels}. */
+  static double sample(String metrics, String name, String labels) {
+    Matcher m =
+        Pattern.compile(
+                "(?m)^"
+                    + Pattern.quote(name + "{" + labels + ",}")
+                    + " (\\S+)$|^"
+                    + Pattern.quote(name + "{" + labels + "}")
+                    + " (\\S+)$")
+            .matcher(metrics);
+    assertThat(m.find()).as("%s{%s} in%n%s", name, labels, metrics).isTrue();
+    return Double.parseDouble(m.group(1) != null ? m.group(1) : m.group(2));
+  }
+
+  /** The bytes of every topic's log segment files under a broker's data directory. */
+  static long logBytes(Path dataDir) throws IOException {
+    try (Stream<Path> files = Files.walk(dataDir.resolve("topics"))) {
+      return files
+          .filter(p -> p.toString().endsWith(".log"))
+          .mapToLong(p -> p.toFile().length())
+          .sum();
+    }
   }
 
   @Override

@@ -6,11 +6,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A segment stored in one append-only file, read with positional reads. */
 final class FileSegmentStorage implements SegmentStorage {
-  private final Path path;
+  private static final Logger logger = LoggerFactory.getLogger(FileSegmentStorage.class);
+
+  private volatile Path path;
   private final FileChannel channel;
   private volatile long size;
 
@@ -57,6 +62,23 @@ final class FileSegmentStorage implements SegmentStorage {
   @Override
   public void force() throws IOException {
     channel.force(false);
+  }
+
+  /**
+   * Atomically renames the file to {@code target}, replacing the file there, and forces the
+   * directory so the rename outlives a power loss.
+   */
+  void moveTo(Path target) throws IOException {
+    Files.move(path, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    path = target;
+    // The rename is atomic either way; forcing the directory only makes it outlive a power loss.
+    // Should it not hold, the temporary file is found and removed at the next start, and the
+    // original segment is still there: nothing is lost.
+    try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      logger.warn("could not force directory {} after renaming {}", target.getParent(), target, e);
+    }
   }
 
   @Override

@@ -33,6 +33,11 @@ public record Repair(Kind kind, Path file, long bytesDropped, String detail) {
     SNAPSHOT_UNREADABLE,
     /** A topic or subscription directory without its metadata (a create or delete cut short). */
     INTERRUPTED_CREATE_OR_DELETE_REMOVED,
+    /**
+     * The temporary copy of a segment being compacted when the broker stopped was removed; the
+     * segment had not been replaced yet, so nothing was lost.
+     */
+    COMPACTION_INTERRUPTED_REMOVED,
   }
 
   @Override

@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
+import java.util.function.LongPredicate;
 import java.util.zip.CRC32C;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
@@ -40,10 +42,22 @@ import org.slf4j.LoggerFactory;
  * <p>The pending batch is bounded ({@link LogConfig#maxPendingBytes()}): while it holds that many
  * bytes, appends fail with {@link LogFullException} instead of growing the heap without limit when
  * the disk is slower than the appenders.
+ *
+ * <p>Sealed segments can be deleted ({@link #deleteSegment}) or compacted ({@link #compact}): a
+ * compacted segment keeps the records it kept under their own offsets, so offsets (message ids, ack
+ * ids, subscription cursors) never change; reads skip the offsets that were removed. Compaction
+ * writes the kept records to {@code <base>.log.compacting}, forces it, and renames it over {@code
+ * <base>.log}: the rename is the one step that changes the segment, so a crash before it leaves the
+ * original (and a temporary file that the next open removes and reports), and a crash after it
+ * leaves the compacted copy, complete.
  */
 public final class SegmentedLog implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(SegmentedLog.class);
   private static final String SUFFIX = ".log";
+  private static final String COMPACTING_SUFFIX = ".compacting";
+
+  /** Compaction copies kept records in reads of at most 1 MiB (and at least one record). */
+  private static final int COPY_CHUNK_BYTES = 1 << 20;
 
   @Nullable private final Path directory;
   private final LogConfig config;
@@ -51,6 +65,13 @@ public final class SegmentedLog implements AutoCloseable {
   private final Executor committer;
 
   private final Object lock = new Object();
+
+  /**
+   * Held while a segment is deleted or compacted, and by {@link #close()} once no more commits run:
+   * one change to the set of segment files at a time, and none after close.
+   */
+  private final Object maintenance = new Object();
+
   private final List<Segment> segments = new ArrayList<>();
   private long nextOffset;
   private volatile long committedEnd;
@@ -215,70 +236,89 @@ public final class SegmentedLog implements AutoCloseable {
 
   /**
    * Reads up to {@code maxRecords} committed records (at least one, at most about {@code maxBytes}
-   * of them) starting at {@code from}, or from the log start if that was deleted. Returns an empty
-   * list at the end of the log.
+   * of them) starting at the first one stored at or after {@code from}: offsets deleted or
+   * compacted away are skipped. Returns an empty list at the end of the log.
    */
   public List<LogRecord> read(long from, int maxRecords, int maxBytes) throws IOException {
     for (int attempt = 0; ; attempt++) {
       Segment segment;
       long startPos;
       long endPos;
-      long firstOffset;
-      int n;
+      long[] offsets;
       synchronized (lock) {
-        long start = startOffsetLocked();
-        long offset = Math.max(from, start);
-        if (offset >= committedEnd || segments.isEmpty()) {
+        long offset = Math.max(from, startOffsetLocked());
+        if (offset >= committedEnd || segments.isEmpty() || maxRecords <= 0) {
           return List.of();
         }
-        segment = segments.get(segmentIndexFor(offset));
-        int index = (int) (offset - segment.baseOffset);
-        n = (int) Math.min(maxRecords, segment.count() - index);
-        if (n <= 0) {
-          return List.of();
+        int s = segmentIndexFor(offset);
+        int index = segments.get(s).indexOf(offset);
+        while (index == segments.get(s).count()) {
+          // Nothing stored at or after the offset in this segment: the rest of its range was
+          // compacted away. The next segment starts past it.
+          if (++s == segments.size()) {
+            return List.of();
+          }
+          index = 0;
         }
+        segment = segments.get(s);
+        int n = (int) Math.min(maxRecords, segment.count() - index);
         startPos = segment.position(index);
         int fit = 1;
         while (fit < n && segment.position(index + fit + 1) - startPos <= maxBytes) {
           fit++;
         }
-        n = fit;
-        endPos = segment.position(index + n);
-        firstOffset = offset;
+        endPos = segment.position(index + fit);
+        offsets = new long[fit];
+        for (int i = 0; i < fit; i++) {
+          offsets[i] = segment.offsetAt(index + i);
+        }
       }
       ByteBuffer buffer = ByteBuffer.allocate((int) (endPos - startPos));
       try {
         segment.storage.read(startPos, buffer);
       } catch (ClosedChannelException e) {
-        // Retention deleted the segment under us; the next attempt starts at the new log start.
+        // Deleted or compacted under us; the next attempt finds what replaced it.
         if (attempt < 3) {
           continue;
         }
         throw e;
       }
       buffer.flip();
-      List<LogRecord> records = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        records.add(decode(buffer, firstOffset + i));
+      List<LogRecord> records = new ArrayList<>(offsets.length);
+      for (long offset : offsets) {
+        records.add(decode(buffer, offset));
       }
       return records;
     }
   }
 
   private static LogRecord decode(ByteBuffer buffer, long expectedOffset) throws IOException {
-    int length = buffer.getInt();
-    int crc = buffer.getInt();
-    int crcStart = buffer.position();
-    long offset = buffer.getLong();
-    long time = buffer.getLong();
+    int at = buffer.position();
+    long time = check(buffer, at, expectedOffset);
+    int length = buffer.getInt(at);
     byte[] payload = new byte[length];
-    buffer.get(payload);
+    buffer.get(at + Segment.HEADER_BYTES, payload);
+    buffer.position(at + Segment.HEADER_BYTES + length);
+    return new LogRecord(expectedOffset, time, payload);
+  }
+
+  /**
+   * Checks the CRC and offset of the record at {@code at} of {@code buffer} (an array-backed buffer
+   * from position 0) and returns its publish time.
+   */
+  private static long check(ByteBuffer buffer, int at, long expectedOffset) throws IOException {
+    int length = buffer.getInt(at);
+    int crc = buffer.getInt(at + 4);
+    long offset = buffer.getLong(at + 8);
+    boolean fits = length >= 0 && at + Segment.HEADER_BYTES + (long) length <= buffer.limit();
     CRC32C checksum = new CRC32C();
-    checksum.update(buffer.array(), crcStart, 16 + length);
-    if ((int) checksum.getValue() != crc || offset != expectedOffset) {
+    if (fits) {
+      checksum.update(buffer.array(), buffer.arrayOffset() + at + 8, 16 + length);
+    }
+    if (!fits || (int) checksum.getValue() != crc || offset != expectedOffset) {
       throw new IOException("corrupt record at offset " + expectedOffset);
     }
-    return new LogRecord(offset, time, payload);
+    return buffer.getLong(at + 16);
   }
 
   /** The first offset still stored (older segments were deleted by retention). */
@@ -303,6 +343,19 @@ public final class SegmentedLog implements AutoCloseable {
    * segment by its time range and binary-searches record headers inside it.
    */
   public long offsetForTime(long timeMicros) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return offsetForTimeOnce(timeMicros);
+      } catch (ClosedChannelException e) {
+        // The segment was deleted or compacted while its headers were read: search again.
+        if (attempt >= 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private long offsetForTimeOnce(long timeMicros) throws IOException {
     Segment segment = null;
     int count;
     synchronized (lock) {
@@ -316,7 +369,7 @@ public final class SegmentedLog implements AutoCloseable {
         return committedEnd;
       }
       if (segment.minTime() >= timeMicros) {
-        return segment.baseOffset;
+        return segment.offsetAt(0);
       }
       count = segment.count();
     }
@@ -337,7 +390,9 @@ public final class SegmentedLog implements AutoCloseable {
         low = mid + 1;
       }
     }
-    return segment.baseOffset + low;
+    synchronized (lock) {
+      return segment.offsetAt(low);
+    }
   }
 
   /**
@@ -351,8 +406,8 @@ public final class SegmentedLog implements AutoCloseable {
         long start = Math.max(from, s.baseOffset);
         long end = Math.min(to, Math.min(s.endOffset(), committedEnd));
         if (start < end) {
-          int first = (int) (start - s.baseOffset);
-          int last = (int) (end - s.baseOffset);
+          int first = s.indexOf(start);
+          int last = s.indexOf(end);
           sum +=
               s.position(last) - s.position(first) - (long) Segment.HEADER_BYTES * (last - first);
         }
@@ -373,13 +428,17 @@ public final class SegmentedLog implements AutoCloseable {
         return -1;
       }
       segment = segments.get(segmentIndexFor(offset));
-      position = segment.position((int) (offset - segment.baseOffset));
+      int index = segment.indexOf(offset);
+      if (index == segment.count() || segment.offsetAt(index) != offset) {
+        return -1; // Compacted away.
+      }
+      position = segment.position(index);
     }
     ByteBuffer header = ByteBuffer.allocate(Segment.HEADER_BYTES);
     try {
       segment.storage.read(position, header);
     } catch (ClosedChannelException e) {
-      return -1; // Deleted by retention meanwhile.
+      return -1; // Deleted or compacted meanwhile.
     }
     return header.getLong(16);
   }
@@ -397,6 +456,7 @@ public final class SegmentedLog implements AutoCloseable {
                 s.minTime(),
                 s.maxTime(),
                 s.committedBytes(),
+                s.count(),
                 i == segments.size() - 1));
       }
       return infos;
@@ -408,16 +468,204 @@ public final class SegmentedLog implements AutoCloseable {
    * never deleted. Returns how many were deleted.
    */
   public int deleteSegmentsBefore(long offset) throws IOException {
-    List<Segment> doomed = new ArrayList<>();
+    int deleted = 0;
+    while (true) {
+      long base;
+      synchronized (lock) {
+        if (segments.size() <= 1 || segments.get(0).endOffset() > offset) {
+          return deleted;
+        }
+        base = segments.get(0).baseOffset;
+      }
+      if (!deleteSegment(base, ReclaimObserver.NONE)) {
+        return deleted;
+      }
+      deleted++;
+    }
+  }
+
+  /**
+   * Deletes the sealed segment that starts at {@code baseOffset}, wherever it is in the log: reads
+   * skip its offsets from now on. It leaves the log in memory before its file is deleted, so a
+   * crash in between leaves a segment nobody needed, which the next pass deletes again. Returns
+   * false, deleting nothing, when there is no such sealed segment or the log is closed.
+   */
+  public boolean deleteSegment(long baseOffset, ReclaimObserver observer) throws IOException {
+    synchronized (maintenance) {
+      Segment doomed;
+      synchronized (lock) {
+        int i = sealedIndexOf(baseOffset);
+        if (i < 0) {
+          return false;
+        }
+        doomed = segments.remove(i);
+        if (i > 0) {
+          segments.get(i - 1).coverUntil(doomed.endOffset());
+        }
+      }
+      observer.reached(ReclaimObserver.Step.DELETING);
+      doomed.storage.delete();
+      observer.reached(ReclaimObserver.Step.DELETED);
+      return true;
+    }
+  }
+
+  /**
+   * What compacting the sealed segment at {@code baseOffset} with {@code keep} would keep, from the
+   * in-memory index alone (no disk read); null when there is no such sealed segment.
+   */
+  public @Nullable Kept kept(long baseOffset, LongPredicate keep) {
     synchronized (lock) {
-      while (segments.size() > 1 && segments.get(0).endOffset() <= offset) {
-        doomed.add(segments.remove(0));
+      int i = sealedIndexOf(baseOffset);
+      if (i < 0) {
+        return null;
+      }
+      Segment segment = segments.get(i);
+      int records = 0;
+      long bytes = 0;
+      for (int r = 0; r < segment.count(); r++) {
+        if (keep.test(segment.offsetAt(r))) {
+          records++;
+          bytes += segment.position(r + 1) - segment.position(r);
+        }
+      }
+      return new Kept(records, bytes);
+    }
+  }
+
+  /**
+   * Rewrites the sealed segment at {@code baseOffset} with only the records {@code keep} accepts,
+   * each under its own offset, and returns what it kept; a segment left with no record is deleted
+   * instead ({@link #deleteSegment}). The kept records are copied (CRC-checked) to a temporary
+   * file, which is forced and then renamed over the segment's file; readers switch to the copy
+   * after that. {@code throttle} is given the bytes of each read before it is made and may sleep,
+   * to bound the disk and CPU this takes from publishers. Returns null, leaving the segment as it
+   * was and no temporary file, when there is no such sealed segment or the log closes meanwhile.
+   */
+  public @Nullable Kept compact(
+      long baseOffset, LongPredicate keep, IntConsumer throttle, ReclaimObserver observer)
+      throws IOException {
+    synchronized (maintenance) {
+      Segment original;
+      long[] offsets;
+      long[] positions;
+      synchronized (lock) {
+        int i = sealedIndexOf(baseOffset);
+        if (i < 0) {
+          return null;
+        }
+        original = segments.get(i);
+        int count = original.count();
+        offsets = new long[count];
+        positions = new long[count + 1];
+        for (int r = 0; r <= count; r++) {
+          positions[r] = original.position(r);
+          if (r < count) {
+            offsets[r] = original.offsetAt(r);
+          }
+        }
+      }
+      if (java.util.Arrays.stream(offsets).noneMatch(keep)) {
+        return deleteSegment(baseOffset, observer) ? new Kept(0, 0) : null;
+      }
+      Segment copy = new Segment(baseOffset, compactionStorage(baseOffset));
+      boolean renamed = false;
+      try {
+        long written = 0;
+        int r = 0;
+        while (r < offsets.length) {
+          if (!keep.test(offsets[r])) {
+            r++;
+            continue;
+          }
+          // A run of kept records is copied with one read and one write, up to the chunk size.
+          int end = r + 1;
+          while (end < offsets.length
+              && keep.test(offsets[end])
+              && positions[end + 1] - positions[r] <= COPY_CHUNK_BYTES) {
+            end++;
+          }
+          ByteBuffer run = ByteBuffer.allocate((int) (positions[end] - positions[r]));
+          throttle.accept(run.capacity());
+          if (isClosed()) {
+            return null;
+          }
+          original.storage.read(positions[r], run);
+          for (int k = r; k < end; k++) {
+            int at = (int) (positions[k] - positions[r]);
+            copy.index(written + at, offsets[k], check(run, at, offsets[k]));
+          }
+          run.flip();
+          copy.storage.append(run);
+          if (written == 0) {
+            observer.reached(ReclaimObserver.Step.COPY_STARTED);
+          }
+          written += positions[end] - positions[r];
+          r = end;
+        }
+        copy.setCommittedBytes(written);
+        copy.storage.force();
+        observer.reached(ReclaimObserver.Step.COPY_FORCED);
+        // A close() from here on waits for the swap below (it takes the maintenance lock), then
+        // closes the copy with the other segments.
+        if (isClosed()) {
+          return null;
+        }
+        if (copy.storage instanceof FileSegmentStorage file) {
+          file.moveTo(segmentPath(baseOffset));
+        }
+        renamed = true;
+        observer.reached(ReclaimObserver.Step.COPY_RENAMED);
+        synchronized (lock) {
+          copy.coverUntil(original.endOffset());
+          segments.set(segments.indexOf(original), copy);
+        }
+      } finally {
+        if (!renamed) {
+          copy.storage.delete();
+        }
+      }
+      // Reads still running on the original fail with ClosedChannelException and are retried.
+      original.storage.close();
+      observer.reached(ReclaimObserver.Step.SWAPPED);
+      return new Kept(copy.count(), copy.committedBytes());
+    }
+  }
+
+  /**
+   * What a compaction keeps (or would keep) of a segment.
+   *
+   * @param records the records kept
+   * @param bytes their bytes, headers included: the segment's size after compaction
+   */
+  public record Kept(int records, long bytes) {}
+
+  private boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
+  /** The index of the sealed segment starting at {@code baseOffset}, or -1. Holds the lock. */
+  private int sealedIndexOf(long baseOffset) {
+    if (closed) {
+      return -1;
+    }
+    for (int i = 0; i < segments.size() - 1; i++) {
+      if (segments.get(i).baseOffset == baseOffset) {
+        return i;
       }
     }
-    for (Segment s : doomed) {
-      s.storage.delete();
+    return -1;
+  }
+
+  private SegmentStorage compactionStorage(long baseOffset) throws IOException {
+    if (directory == null) {
+      return new MemorySegmentStorage();
     }
-    return doomed.size();
+    Path temporary = directory.resolve(segmentName(baseOffset) + COMPACTING_SUFFIX);
+    Files.deleteIfExists(temporary);
+    return new FileSegmentStorage(temporary);
   }
 
   /**
@@ -452,6 +700,9 @@ public final class SegmentedLog implements AutoCloseable {
         }
       }
     }
+    synchronized (maintenance) {
+      // A deletion or compaction under way has finished, or stopped at its next step.
+    }
     if (config.fsync() != FsyncPolicy.NEVER) {
       sync();
     }
@@ -480,8 +731,15 @@ public final class SegmentedLog implements AutoCloseable {
     if (directory == null) {
       return new Segment(baseOffset, new MemorySegmentStorage());
     }
-    Path path = directory.resolve(String.format(Locale.ROOT, "%020d%s", baseOffset, SUFFIX));
-    return new Segment(baseOffset, new FileSegmentStorage(path));
+    return new Segment(baseOffset, new FileSegmentStorage(segmentPath(baseOffset)));
+  }
+
+  private Path segmentPath(long baseOffset) {
+    return directory.resolve(segmentName(baseOffset));
+  }
+
+  private static String segmentName(long baseOffset) {
+    return String.format(Locale.ROOT, "%020d%s", baseOffset, SUFFIX);
   }
 
   private int segmentIndexFor(long offset) {
@@ -504,6 +762,7 @@ public final class SegmentedLog implements AutoCloseable {
       return;
     }
     Files.createDirectories(directory);
+    removeInterruptedCompactions();
     List<Long> bases = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
       for (Path file : files) {
@@ -519,12 +778,18 @@ public final class SegmentedLog implements AutoCloseable {
     for (int i = 0; i < bases.size(); i++) {
       boolean last = i == bases.size() - 1;
       long base = bases.get(i);
-      if (!segments.isEmpty() && segments.get(segments.size() - 1).endOffset() != base) {
-        throw new IOException(
-            "segment " + base + " in " + directory + " does not follow the previous segment");
+      if (!segments.isEmpty()) {
+        Segment previous = segments.get(segments.size() - 1);
+        if (previous.endOffset() > base) {
+          throw new IOException(
+              "segment " + base + " in " + directory + " overlaps the previous segment");
+        }
+        // Offsets between the two were compacted away, or their segment deleted.
+        previous.coverUntil(base);
       }
       Segment segment = newSegment(base);
-      long valid = scan(segment);
+      // Only the active (last) segment is appended to; it is never compacted, so it is dense.
+      long valid = scan(segment, last);
       if (valid < segment.storage.size()) {
         if (!last) {
           throw new IOException(
@@ -545,7 +810,7 @@ public final class SegmentedLog implements AutoCloseable {
         repairs.add(
             new Repair(
                 Repair.Kind.LOG_TAIL_TRUNCATED,
-                directory.resolve(String.format(Locale.ROOT, "%020d%s", base, SUFFIX)),
+                segmentPath(base),
                 size - valid,
                 "the last segment's records after byte "
                     + valid
@@ -567,12 +832,35 @@ public final class SegmentedLog implements AutoCloseable {
     }
   }
 
-  /** Indexes every valid record of {@code segment}; returns the byte length of the valid prefix. */
-  private long scan(Segment segment) throws IOException {
-    Path path =
-        directory.resolve(String.format(Locale.ROOT, "%020d%s", segment.baseOffset, SUFFIX));
+  /**
+   * Removes the temporary files of compactions a crash cut short. The rename that would have
+   * replaced the segment did not happen, so the segment file is the original, intact.
+   */
+  private void removeInterruptedCompactions() throws IOException {
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(directory, "*" + SUFFIX + COMPACTING_SUFFIX)) {
+      for (Path file : files) {
+        long size = Files.size(file);
+        logger.warn("removing {}: a compaction cut short; its segment is intact", file);
+        repairs.add(
+            new Repair(
+                Repair.Kind.COMPACTION_INTERRUPTED_REMOVED,
+                file,
+                size,
+                "the temporary copy of a segment being compacted when the broker stopped; the"
+                    + " segment itself was not yet replaced and is intact, nothing was lost"));
+        Files.delete(file);
+      }
+    }
+  }
+
+  /**
+   * Indexes every valid record of {@code segment}; returns the byte length of the valid prefix.
+   * Offsets must increase; in a {@code dense} segment each must be one past the previous.
+   */
+  private long scan(Segment segment, boolean dense) throws IOException {
+    Path path = segmentPath(segment.baseOffset);
     long position = 0;
-    long expected = segment.baseOffset;
     byte[] body = new byte[64 * 1024];
     CRC32C checksum = new CRC32C();
     try (InputStream file = Files.newInputStream(path);
@@ -600,12 +888,14 @@ public final class SegmentedLog implements AutoCloseable {
         ByteBuffer fields = ByteBuffer.wrap(body, 0, 16);
         long offset = fields.getLong();
         long time = fields.getLong();
-        if ((int) checksum.getValue() != crc || offset != expected) {
+        long expected = segment.endOffset();
+        if ((int) checksum.getValue() != crc
+            || offset < expected
+            || (dense && offset != expected)) {
           return position;
         }
-        segment.index(position, time);
+        segment.index(position, offset, time);
         position += 8 + bodyLength;
-        expected++;
       }
     }
   }
