@@ -1,0 +1,2 @@
+/** The services' meter registries: Prometheus always, Cloud Monitoring when configured. */
+package io.eventflow.metrics;
