@@ -1,25 +1,29 @@
 package io.eventflow.timeseries.srv;
 
+import io.eventflow.metrics.CloudMonitoring;
+import io.eventflow.metrics.ServiceMeters;
 import io.eventflow.timeseries.store.Resolution;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The service's metrics in a Micrometer {@link PrometheusMeterRegistry}: the gRPC calls (through
- * Micrometer's {@link MetricCollectingServerInterceptor}), the cache levels, Redis degradation,
- * rows read and rejected queries. Every meter the query path touches is registered up front and
- * held in a field, so an update is one lock-free add with no lookup.
+ * The service's metrics: the gRPC calls (through Micrometer's {@link
+ * MetricCollectingServerInterceptor}), the cache levels, Redis degradation, rows read and rejected
+ * queries, scraped from a {@link PrometheusMeterRegistry} and, when configured, also published to
+ * Cloud Monitoring ({@link ServiceMeters}). Every meter the query path touches is registered up
+ * front and held in a field, so an update is one lock-free add with no lookup.
  */
-public final class Metrics {
+public final class Metrics implements AutoCloseable {
   /**
    * Latency bucket bounds: a cache hit takes well under a millisecond, a year of minute rows from
    * Spanner a few seconds.
@@ -56,30 +60,47 @@ public final class Metrics {
     CORRUPT
   }
 
-  private final PrometheusMeterRegistry registry =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final MetricCollectingServerInterceptor calls =
-      new MetricCollectingServerInterceptor(
-          registry,
-          counter -> counter,
-          timer -> timer.serviceLevelObjectives(LATENCY_BOUNDS),
-          Status.Code.OK,
-          Status.Code.INVALID_ARGUMENT,
-          Status.Code.RESOURCE_EXHAUSTED,
-          Status.Code.DEADLINE_EXCEEDED,
-          Status.Code.UNAVAILABLE,
-          Status.Code.INTERNAL);
-  private final Counter l1Hit = lookups("l1", "hit");
-  private final Counter l1Miss = lookups("l1", "miss");
-  private final Counter l2Hit = lookups("l2", "hit");
-  private final Counter l2Miss = lookups("l2", "miss");
+  private final ServiceMeters meters;
+  private final MeterRegistry registry;
+  private final MetricCollectingServerInterceptor calls;
+  private final Counter l1Hit;
+  private final Counter l1Miss;
+  private final Counter l2Hit;
+  private final Counter l2Miss;
   private final Map<Degraded, Counter> degraded = new EnumMap<>(Degraded.class);
   private final Map<Resolution, Counter> rowsRead = new EnumMap<>(Resolution.class);
-  private final Counter rejectedBusy = rejected("busy");
-  private final Counter rejectedTooManyRows = rejected("too_many_rows");
+  private final Counter rejectedBusy;
+  private final Counter rejectedTooManyRows;
 
-  /** Creates the registry and registers every meter at zero. */
+  /** Creates the registry, Prometheus only, and registers every meter at zero. */
   public Metrics() {
+    this(Optional.empty());
+  }
+
+  /**
+   * Creates the registries, Prometheus and, when {@code cloudMonitoring} is present, Cloud
+   * Monitoring, and registers every meter at zero.
+   */
+  public Metrics(Optional<CloudMonitoring> cloudMonitoring) {
+    meters = ServiceMeters.of(cloudMonitoring);
+    registry = meters.registry();
+    calls =
+        new MetricCollectingServerInterceptor(
+            registry,
+            counter -> counter,
+            timer -> timer.serviceLevelObjectives(LATENCY_BOUNDS),
+            Status.Code.OK,
+            Status.Code.INVALID_ARGUMENT,
+            Status.Code.RESOURCE_EXHAUSTED,
+            Status.Code.DEADLINE_EXCEEDED,
+            Status.Code.UNAVAILABLE,
+            Status.Code.INTERNAL);
+    l1Hit = lookups("l1", "hit");
+    l1Miss = lookups("l1", "miss");
+    l2Hit = lookups("l2", "hit");
+    l2Miss = lookups("l2", "miss");
+    rejectedBusy = rejected("busy");
+    rejectedTooManyRows = rejected("too_many_rows");
     for (Degraded reason : Degraded.values()) {
       degraded.put(
           reason,
@@ -151,13 +172,24 @@ public final class Metrics {
     rejectedTooManyRows.increment();
   }
 
-  /** Returns the registry, for binding further meters. */
-  public PrometheusMeterRegistry registry() {
+  /** Returns the registry, for binding further meters (they go wherever these go). */
+  public MeterRegistry registry() {
     return registry;
+  }
+
+  /** Whether the meters are also published to Cloud Monitoring. */
+  public boolean exportsToCloudMonitoring() {
+    return meters.exportsToCloudMonitoring();
   }
 
   /** Returns the current values in the Prometheus text format (version 0.0.4). */
   public String scrape() {
-    return registry.scrape();
+    return meters.prometheus().scrape();
+  }
+
+  /** Publishes the last values to Cloud Monitoring, if configured, and closes the registries. */
+  @Override
+  public void close() {
+    meters.close();
   }
 }

@@ -1,6 +1,7 @@
 package io.eventflow.timeseries.srv;
 
 import io.eventflow.common.Redaction;
+import io.eventflow.metrics.CloudMonitoring;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +42,8 @@ import java.util.regex.Pattern;
  * @param limits the per-query row cap, time limit and the query pool's size
  * @param spannerMaxStaleness {@code EVENTFLOW_SPANNER_MAX_STALENESS}, default 10s
  * @param shutdownGrace {@code EVENTFLOW_SHUTDOWN_GRACE}, default 8s
+ * @param cloudMonitoring {@code EVENTFLOW_CLOUD_MONITORING_PROJECT} and its companions: where the
+ *     metrics are also published (eventflow-metrics' README); empty (unset) publishes nothing
  */
 public record ServerConfig(
     String store,
@@ -57,7 +61,11 @@ public record ServerConfig(
     int maxBuckets,
     QueryLimits limits,
     Duration spannerMaxStaleness,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Optional<CloudMonitoring> cloudMonitoring) {
+
+  /** The service's name in Cloud Monitoring (the {@code job} label of its metrics' resource). */
+  public static final String MONITORING_JOB = "eventflow-timeseries-srv";
 
   /**
    * What one query may cost, and how many run at once.
@@ -200,7 +208,8 @@ public record ServerConfig(
             Math.toIntExact(positive(env, "EVENTFLOW_QUERY_THREADS", DEFAULT_QUERY_THREADS)),
             Math.toIntExact(positive(env, "EVENTFLOW_QUERY_QUEUE", DEFAULT_QUERY_QUEUE))),
         duration(env, "EVENTFLOW_SPANNER_MAX_STALENESS", DEFAULT_SPANNER_MAX_STALENESS),
-        duration(env, "EVENTFLOW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE));
+        duration(env, "EVENTFLOW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE),
+        CloudMonitoring.fromEnvironment(env::get, MONITORING_JOB));
   }
 
   /** Returns the defaults for a store, with the given ports (0 picks free ones). */
@@ -221,7 +230,8 @@ public record ServerConfig(
         DEFAULT_MAX_BUCKETS,
         QueryLimits.defaults(),
         DEFAULT_SPANNER_MAX_STALENESS,
-        DEFAULT_SHUTDOWN_GRACE);
+        DEFAULT_SHUTDOWN_GRACE,
+        Optional.empty());
   }
 
   /** Returns a copy using Redis at {@code url}. */
@@ -242,7 +252,8 @@ public record ServerConfig(
         maxBuckets,
         limits,
         spannerMaxStaleness,
-        shutdownGrace);
+        shutdownGrace,
+        cloudMonitoring);
   }
 
   /** Returns a copy with a different bucket limit. */
@@ -263,7 +274,8 @@ public record ServerConfig(
         max,
         limits,
         spannerMaxStaleness,
-        shutdownGrace);
+        shutdownGrace,
+        cloudMonitoring);
   }
 
   /** Returns a copy with different query limits. */
@@ -284,7 +296,8 @@ public record ServerConfig(
         maxBuckets,
         limits,
         spannerMaxStaleness,
-        shutdownGrace);
+        shutdownGrace,
+        cloudMonitoring);
   }
 
   /** Returns a copy whose metrics endpoint binds {@code address} (the local stack: loopback). */
@@ -305,7 +318,8 @@ public record ServerConfig(
         maxBuckets,
         limits,
         spannerMaxStaleness,
-        shutdownGrace);
+        shutdownGrace,
+        cloudMonitoring);
   }
 
   /**
@@ -344,6 +358,8 @@ public record ServerConfig(
         + spannerMaxStaleness
         + ", shutdownGrace="
         + shutdownGrace
+        + ", cloudMonitoring="
+        + cloudMonitoring.map(CloudMonitoring::project).orElse("none")
         + "]";
   }
 

@@ -39,7 +39,7 @@ public final class TimeSeriesServer {
   private final EntityStore entities;
   private final RedisCache redis;
   private final ServerConfig config;
-  private final Metrics metrics = new Metrics();
+  private final Metrics metrics;
   private final ThreadPoolExecutor queries;
   private MetricsHttpServer metricsServer;
 
@@ -66,6 +66,7 @@ public final class TimeSeriesServer {
     this.store = store;
     this.entities = entities;
     this.config = config;
+    this.metrics = new Metrics(config.cloudMonitoring());
     this.redis =
         config.redisUrl() == null
             ? null
@@ -173,6 +174,8 @@ public final class TimeSeriesServer {
       if (entities != null) {
         entities.close();
       }
+      // Last: the final values, the calls drained above included, go to Cloud Monitoring.
+      metrics.close();
     }
   }
 

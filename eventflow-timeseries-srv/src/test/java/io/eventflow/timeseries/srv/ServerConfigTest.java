@@ -3,10 +3,12 @@ package io.eventflow.timeseries.srv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventflow.metrics.CloudMonitoring;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ServerConfigTest {
@@ -16,6 +18,22 @@ class ServerConfigTest {
     assertThat(config).isEqualTo(ServerConfig.defaults("jdbc:h2:mem:x", 9090, 9464));
     assertThat(config.redisUrl()).isNull();
     assertThat(config.cacheMinAge()).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void aCloudMonitoringProjectExportsTheMetricsAsTheQueryServicesJob() {
+    ServerConfig config =
+        ServerConfig.fromEnvironment(
+            Map.of(
+                "EVENTFLOW_STORE", "jdbc:h2:mem:x",
+                "EVENTFLOW_CLOUD_MONITORING_PROJECT", "my-project",
+                "EVENTFLOW_CLOUD_MONITORING_STEP_SECONDS", "30"));
+    CloudMonitoring monitoring = config.cloudMonitoring().orElseThrow();
+    assertThat(monitoring.project()).isEqualTo("my-project");
+    assertThat(monitoring.job()).isEqualTo("eventflow-timeseries-srv");
+    assertThat(monitoring.step()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.toString()).contains("cloudMonitoring=my-project");
+    // What the running server publishes: terraform/'s MonitoringConfigTest (against a fake API).
   }
 
   @Test
@@ -82,7 +100,8 @@ class ServerConfigTest {
                 500,
                 new ServerConfig.QueryLimits(7000, Duration.ofSeconds(5), 4, 8),
                 Duration.ZERO,
-                Duration.ofSeconds(25)));
+                Duration.ofSeconds(25),
+                Optional.empty()));
   }
 
   @Test
