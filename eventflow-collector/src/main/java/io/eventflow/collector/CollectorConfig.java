@@ -1,5 +1,6 @@
 package io.eventflow.collector;
 
+import io.eventflow.metrics.CloudMonitoring;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -35,6 +36,8 @@ import java.util.Optional;
  * @param maxCallTimeout the longest deadline a caller may set
  * @param shutdownQuietPeriod how long a stopping server keeps serving while no request arrives
  * @param shutdownTimeout how long a stopping server waits for in-flight requests at most
+ * @param cloudMonitoring where the metrics are also published; empty: Prometheus ({@code /metrics})
+ *     only
  */
 public record CollectorConfig(
     String host,
@@ -56,13 +59,17 @@ public record CollectorConfig(
     Duration callTimeout,
     Duration maxCallTimeout,
     Duration shutdownQuietPeriod,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Optional<CloudMonitoring> cloudMonitoring) {
 
   /** The port of the container and of {@code eventflow local}. */
   public static final int DEFAULT_PORT = 8080;
 
   /** The events topic of the local stack and of the terraform module. */
   public static final String DEFAULT_EVENTS_TOPIC = "events";
+
+  /** The service's name in Cloud Monitoring (the {@code job} label of its metrics' resource). */
+  public static final String MONITORING_JOB = "eventflow-collector";
 
   /** The source of events that name none when no API key decides it. */
   public static final String DEFAULT_SOURCE = "collector";
@@ -98,6 +105,7 @@ public record CollectorConfig(
   /** Checks the values; {@link Builder#build()} is the usual way to get here. */
   public CollectorConfig {
     Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(cloudMonitoring, "cloudMonitoring");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0-65535, got " + port);
     }
@@ -180,6 +188,7 @@ public record CollectorConfig(
     private Duration maxCallTimeout = Duration.ofSeconds(30);
     private Duration shutdownQuietPeriod = Duration.ofSeconds(1);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private Optional<CloudMonitoring> cloudMonitoring = Optional.empty();
 
     private Builder() {}
 
@@ -288,6 +297,12 @@ public record CollectorConfig(
       return this;
     }
 
+    /** Also publishes the metrics to Cloud Monitoring, when present. Default: not. */
+    public Builder cloudMonitoring(Optional<CloudMonitoring> cloudMonitoring) {
+      this.cloudMonitoring = cloudMonitoring;
+      return this;
+    }
+
     /**
      * Builds the configuration.
      *
@@ -314,7 +329,8 @@ public record CollectorConfig(
           callTimeout,
           maxCallTimeout,
           shutdownQuietPeriod,
-          shutdownTimeout);
+          shutdownTimeout,
+          cloudMonitoring);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.eventflow.collector;
 
 import io.eventflow.common.EnvironmentReader;
+import io.eventflow.metrics.CloudMonitoring;
 import io.eventflow.publisher.EventPublisher;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.util.function.Function;
  *   <tr><td>{@code EVENTFLOW_COLLECTOR_ACCEPT_TIMEOUT_MS}</td><td>10000</td></tr>
  *   <tr><td>{@code EVENTFLOW_COLLECTOR_CALL_TIMEOUT_MS}</td><td>1000</td></tr>
  *   <tr><td>{@code GOOGLE_CLOUD_PROJECT}, {@code PUBSUB_EMULATOR_HOST}</td><td>as every Pub/Sub client reads them</td></tr>
+ *   <tr><td>{@code EVENTFLOW_CLOUD_MONITORING_PROJECT} (and {@code _LOCATION}, {@code _STEP_SECONDS})</td><td>unset: metrics on {@code /metrics} only (see {@link CloudMonitoring})</td></tr>
  * </table>
  */
 public final class CollectorMain {
@@ -97,6 +99,8 @@ public final class CollectorMain {
     env.list("EVENTFLOW_COLLECTOR_CORS_ORIGINS").forEach(builder::corsOrigin);
     env.optional(EventPublisher.PROJECT_ENV).ifPresent(builder::project);
     env.optional(EventPublisher.EMULATOR_HOST_ENV).ifPresent(builder::emulatorHost);
+    builder.cloudMonitoring(
+        CloudMonitoring.fromEnvironment(environment, CollectorConfig.MONITORING_JOB));
     return builder.build();
   }
 }

@@ -20,8 +20,9 @@ import com.linecorp.armeria.server.throttling.ThrottlingService;
 import com.linecorp.armeria.server.throttling.ThrottlingStrategy;
 import io.eventflow.common.EventValidator;
 import io.eventflow.common.ValidationLimits;
+import io.eventflow.metrics.ServiceMeters;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,14 +53,14 @@ public final class CollectorServer implements AutoCloseable {
   private final CollectorConfig config;
   private final Server server;
   private final EventSink sink;
-  private final PrometheusMeterRegistry registry;
+  private final ServiceMeters meters;
 
   private CollectorServer(
-      CollectorConfig config, Server server, EventSink sink, PrometheusMeterRegistry registry) {
+      CollectorConfig config, Server server, EventSink sink, ServiceMeters meters) {
     this.config = config;
     this.server = server;
     this.sink = sink;
-    this.registry = registry;
+    this.meters = meters;
   }
 
   /**
@@ -90,7 +91,9 @@ public final class CollectorServer implements AutoCloseable {
   /** Starts a collector on the given sink; tests pass their own clock for the rate limits. */
   static CollectorServer start(
       CollectorConfig config, EventSink sink, ApiKeys keys, LongSupplier nanoTime) {
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Prometheus for /metrics; Cloud Monitoring too when configured (eventflow-metrics).
+    ServiceMeters meters = ServiceMeters.of(config.cloudMonitoring());
+    MeterRegistry registry = meters.registry();
     InFlightBytes inFlight = new InFlightBytes(config.maxInFlightBytes());
     CollectorMetrics metrics = new CollectorMetrics(registry, inFlight::used);
     Intake intake = new Intake(sink, inFlight, config.acceptTimeout(), metrics);
@@ -159,14 +162,20 @@ public final class CollectorServer implements AutoCloseable {
             HttpResponse.of(
                 HttpStatus.OK,
                 MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
-                registry.scrape()));
+                meters.prometheus().scrape()));
 
     sb.decorator(
         MetricCollectingService.newDecorator(
             MeterIdPrefixFunction.ofDefault("eventflow.collector.http")));
     Server server = sb.build();
-    server.start().join();
-    return new CollectorServer(config, server, sink, registry);
+    try {
+      server.start().join();
+    } catch (RuntimeException e) {
+      // A port in use: stop the Cloud Monitoring publisher's thread with the failed start.
+      meters.close();
+      throw e;
+    }
+    return new CollectorServer(config, server, sink, meters);
   }
 
   private static byte[] trackerScript() {
@@ -235,9 +244,11 @@ public final class CollectorServer implements AutoCloseable {
     return "http://" + host + ":" + port();
   }
 
-  /** Returns the registry holding the collector's metrics. */
+  /**
+   * Returns the Prometheus registry holding the collector's metrics (what {@code /metrics} shows).
+   */
   public PrometheusMeterRegistry registry() {
-    return registry;
+    return meters.prometheus();
   }
 
   /** Returns the configuration. */
@@ -253,6 +264,7 @@ public final class CollectorServer implements AutoCloseable {
   public void close() {
     server.stop().join();
     sink.close();
-    registry.close();
+    // Last, so the final values (the requests just drained included) reach Cloud Monitoring.
+    meters.close();
   }
 }

@@ -3,6 +3,7 @@ package io.eventflow.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventflow.metrics.CloudMonitoring;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,27 @@ class CollectorMainTest {
     assertThat(config.maxEventBytes()).isEqualTo(256 * 1024);
     assertThat(config.maxRequestBytes()).isEqualTo(10_000_000);
     assertThat(config.callTimeout()).isEqualTo(Duration.ofSeconds(1));
+    // Metrics stay on /metrics unless a Cloud Monitoring project is given.
+    assertThat(config.cloudMonitoring()).isEmpty();
+  }
+
+  @Test
+  void aCloudMonitoringProjectExportsTheMetricsAsTheCollectorsJob() {
+    CollectorConfig config =
+        CollectorMain.fromEnvironment(
+            Map.of(
+                    "EVENTFLOW_CLOUD_MONITORING_PROJECT", "my-project",
+                    "EVENTFLOW_CLOUD_MONITORING_LOCATION", "europe-west1")
+                ::get);
+    CloudMonitoring monitoring = config.cloudMonitoring().orElseThrow();
+    assertThat(monitoring.project()).isEqualTo("my-project");
+    assertThat(monitoring.location()).isEqualTo("europe-west1");
+    assertThat(monitoring.job()).isEqualTo("eventflow-collector");
+    assertThatThrownBy(
+            () ->
+                CollectorMain.fromEnvironment(
+                    Map.of("EVENTFLOW_CLOUD_MONITORING_PROJECT", "Not A Project")::get))
+        .hasMessageStartingWith("EVENTFLOW_CLOUD_MONITORING_PROJECT: \"Not A Project\"");
   }
 
   @Test
