@@ -1,6 +1,7 @@
 package io.eventflow.mqtt;
 
 import io.eventflow.common.Redaction;
+import io.eventflow.metrics.CloudMonitoring;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,8 @@ import java.util.Optional;
  * @param publishTimeout how long a failing Pub/Sub publish is retried before the bridge reconnects
  *     to have the broker redeliver it
  * @param shutdownTimeout how long a graceful stop waits for in-flight messages
+ * @param cloudMonitoring where the metrics are also published; empty: Prometheus ({@code /metrics})
+ *     only
  */
 public record BridgeConfig(
     String host,
@@ -68,7 +71,11 @@ public record BridgeConfig(
     long maxOutstanding,
     Duration publishBatchDelay,
     Duration publishTimeout,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Optional<CloudMonitoring> cloudMonitoring) {
+
+  /** The service's name in Cloud Monitoring (the {@code job} label of its metrics' resource). */
+  public static final String MONITORING_JOB = "eventflow-mqtt";
 
   /** The default client id. Stable: a random id per start would orphan the broker's session. */
   public static final String DEFAULT_CLIENT_ID = "eventflow-mqtt-bridge";
@@ -191,6 +198,7 @@ public record BridgeConfig(
     private Duration publishBatchDelay = Duration.ofMillis(10);
     private Duration publishTimeout = Duration.ofMinutes(10);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private Optional<CloudMonitoring> cloudMonitoring = Optional.empty();
 
     private Builder(String uri) {
       // Errors show the URI with any user info masked: it may hold a password.
@@ -340,6 +348,12 @@ public record BridgeConfig(
       return this;
     }
 
+    /** Also publishes the metrics to Cloud Monitoring, when present. Default: not. */
+    public Builder cloudMonitoring(Optional<CloudMonitoring> cloudMonitoring) {
+      this.cloudMonitoring = Objects.requireNonNull(cloudMonitoring, "cloudMonitoring");
+      return this;
+    }
+
     /**
      * Builds the configuration.
      *
@@ -380,7 +394,8 @@ public record BridgeConfig(
           maxOutstanding,
           publishBatchDelay,
           publishTimeout,
-          shutdownTimeout);
+          shutdownTimeout,
+          cloudMonitoring);
     }
   }
 }

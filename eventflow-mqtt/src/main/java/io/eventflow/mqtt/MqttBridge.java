@@ -10,9 +10,9 @@ import com.google.pubsub.v1.TopicName;
 import io.eventflow.common.EventValidator;
 import io.eventflow.common.ValidationLimits;
 import io.eventflow.common.pb.InvalidReason;
+import io.eventflow.metrics.ServiceMeters;
 import io.eventflow.publisher.EventPublisher;
 import io.eventflow.publisher.InvalidEventException;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
@@ -42,7 +42,7 @@ public final class MqttBridge implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(MqttBridge.class);
 
   private final BridgeConfig config;
-  private final PrometheusMeterRegistry registry;
+  private final ServiceMeters meters;
   private final BridgeMetrics metrics;
   private final EventMapper mapper;
   private final InOrderAcks acks;
@@ -58,9 +58,7 @@ public final class MqttBridge implements AutoCloseable {
 
   private MqttBridge(BridgeConfig config, Clock clock) throws IOException {
     this.config = config;
-    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.acks = new InOrderAcks(nanos -> metrics().acked(nanos));
-    this.metrics = new BridgeMetrics(registry, acks::inFlight, this::isReady);
     this.mapper =
         new EventMapper(
             config.templates(),
@@ -94,6 +92,10 @@ public final class MqttBridge implements AutoCloseable {
       events.close();
       throw e;
     }
+    // Prometheus for /metrics; Cloud Monitoring too when configured (eventflow-metrics). Created
+    // once the publishers exist, so a failed start leaves no publishing thread behind.
+    this.meters = ServiceMeters.of(config.cloudMonitoring());
+    this.metrics = new BridgeMetrics(meters.registry(), acks::inFlight, this::isReady);
     // One thread maps and publishes, in arrival order; it blocks only on publisher flow control.
     this.dispatch =
         Executors.newSingleThreadExecutor(
@@ -171,9 +173,9 @@ public final class MqttBridge implements AutoCloseable {
     return acks.inFlight();
   }
 
-  /** Returns the registry holding the bridge's metrics, for {@code /metrics}. */
+  /** Returns the Prometheus registry holding the bridge's metrics, for {@code /metrics}. */
   public PrometheusMeterRegistry registry() {
-    return registry;
+    return meters.prometheus();
   }
 
   /** Returns the configuration. */
@@ -322,6 +324,8 @@ public final class MqttBridge implements AutoCloseable {
       logger.warn("{}", e.getMessage());
     }
     deadLetters.close();
-    registry.close();
+    // Last, so the final values (the acknowledgements just drained included) reach Cloud
+    // Monitoring.
+    meters.close();
   }
 }

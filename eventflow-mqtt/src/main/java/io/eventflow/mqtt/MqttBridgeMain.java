@@ -1,6 +1,7 @@
 package io.eventflow.mqtt;
 
 import io.eventflow.common.EnvironmentReader;
+import io.eventflow.metrics.CloudMonitoring;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,6 +28,7 @@ import java.util.function.Function;
  *   <tr><td>{@code EVENTFLOW_MQTT_EVENTS_TOPIC}, {@code EVENTFLOW_MQTT_DEAD_LETTER_TOPIC}</td><td>{@code events}, {@code mqtt-dead-letters}</td></tr>
  *   <tr><td>{@code GOOGLE_CLOUD_PROJECT}, {@code PUBSUB_EMULATOR_HOST}</td><td>as every Pub/Sub client reads them</td></tr>
  *   <tr><td>{@code EVENTFLOW_MQTT_HTTP_PORT}</td><td>8080: {@code /healthz}, {@code /readyz}, {@code /metrics}</td></tr>
+ *   <tr><td>{@code EVENTFLOW_CLOUD_MONITORING_PROJECT} (and {@code _LOCATION}, {@code _STEP_SECONDS})</td><td>unset: metrics on {@code /metrics} only (see {@link CloudMonitoring})</td></tr>
  * </table>
  */
 public final class MqttBridgeMain {
@@ -113,6 +115,8 @@ public final class MqttBridgeMain {
     if (emulator != null && !emulator.isBlank()) {
       builder.emulatorHost(emulator.trim());
     }
+    builder.cloudMonitoring(
+        CloudMonitoring.fromEnvironment(environment, BridgeConfig.MONITORING_JOB));
     return builder.build();
   }
 

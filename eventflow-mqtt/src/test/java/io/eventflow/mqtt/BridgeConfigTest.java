@@ -3,6 +3,7 @@ package io.eventflow.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class BridgeConfigTest {
@@ -29,5 +30,22 @@ class BridgeConfigTest {
   void aBrokerUriWithoutPortTakesTheSchemesDefault() {
     BridgeConfig config = BridgeConfig.builder("ssl://mqtt.example.com").build();
     assertThat(config.brokerUri()).isEqualTo("ssl://mqtt.example.com:8883");
+  }
+
+  @Test
+  void aCloudMonitoringProjectExportsTheMetricsAsTheBridgesJob() {
+    assertThat(
+            MqttBridgeMain.fromEnvironment(
+                    Map.of("EVENTFLOW_MQTT_BROKER", "tcp://mqtt.example.com:1883")::get)
+                .cloudMonitoring())
+        .isEmpty();
+    BridgeConfig config =
+        MqttBridgeMain.fromEnvironment(
+            Map.of(
+                    "EVENTFLOW_MQTT_BROKER", "tcp://mqtt.example.com:1883",
+                    "EVENTFLOW_CLOUD_MONITORING_PROJECT", "my-project")
+                ::get);
+    assertThat(config.cloudMonitoring().orElseThrow().project()).isEqualTo("my-project");
+    assertThat(config.cloudMonitoring().orElseThrow().job()).isEqualTo("eventflow-mqtt");
   }
 }
