@@ -72,13 +72,16 @@ resource "google_cloud_run_v2_service" "query" {
         value = local.query_redis_url
       }
       # The AUTH string from Secret Manager: Cloud Run reads the secret as the service account at
-      # start-up, so it never appears in the service's configuration.
+      # start-up, so it never appears in the service's configuration. The version is pinned to the
+      # one Terraform wrote: a new AUTH string (README.md, "Rotate the Redis AUTH string") is a new
+      # version, and so a new revision whose instances read it; with "latest" running instances
+      # would keep the old string until they happened to restart.
       env {
         name = "EVENTFLOW_REDIS_PASSWORD"
         value_source {
           secret_key_ref {
             secret  = google_secret_manager_secret.redis_auth.secret_id
-            version = "latest"
+            version = google_secret_manager_secret_version.redis_auth.version
           }
         }
       }
@@ -92,10 +95,15 @@ resource "google_cloud_run_v2_service" "query" {
         value = tostring(local.query_grpc_port)
       }
       # Cloud Run routes only the one container port, so a Prometheus endpoint would be
-      # unreachable; request metrics come from Cloud Run itself.
+      # unreachable: the server publishes its metrics (query latency, cache hits) to Cloud
+      # Monitoring instead (eventflow-metrics), as its service account may (monitoring.tf).
       env {
         name  = "EVENTFLOW_METRICS_PORT"
         value = "none"
+      }
+      env {
+        name  = "EVENTFLOW_CLOUD_MONITORING_PROJECT"
+        value = var.project_id
       }
 
       # The gRPC health service (grpc.health.v1) answers SERVING once the server is up. A JVM

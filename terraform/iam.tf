@@ -30,6 +30,35 @@ resource "google_service_account" "publisher" {
   depends_on = [google_project_service.apis]
 }
 
+resource "google_service_account" "collector" {
+  account_id   = local.collector_sa_id
+  display_name = "eventflow collector (Cloud Run)"
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_service_account" "mqtt" {
+  account_id   = local.mqtt_sa_id
+  display_name = "eventflow MQTT bridge (Cloud Run)"
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_service_account" "feed" {
+  account_id   = local.feed_sa_id
+  display_name = "eventflow scheduled feed (Cloud Run job)"
+
+  depends_on = [google_project_service.apis]
+}
+
+# Cloud Scheduler calls jobs.run as this account; it can start the feed job and nothing else.
+resource "google_service_account" "feed_runner" {
+  account_id   = local.feed_runner_id
+  display_name = "eventflow feed schedule (Cloud Scheduler)"
+
+  depends_on = [google_project_service.apis]
+}
+
 # --- Both jobs -------------------------------------------------------------------------------
 
 # Dataflow workers must report progress and fetch work: roles/dataflow.worker exists only at
@@ -149,6 +178,64 @@ resource "google_pubsub_topic_iam_member" "publishers" {
   topic  = google_pubsub_topic.events.id
   role   = "roles/pubsub.publisher"
   member = each.value
+}
+
+# --- Collector -------------------------------------------------------------------------------
+
+resource "google_pubsub_topic_iam_member" "collector_publishes" {
+  topic  = google_pubsub_topic.events.id
+  role   = "roles/pubsub.publisher"
+  member = google_service_account.collector.member
+}
+
+# Cloud Run mounts the key file as the service's account.
+resource "google_secret_manager_secret_iam_member" "collector_reads_api_keys" {
+  secret_id = google_secret_manager_secret.collector_api_keys.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.collector.member
+}
+
+# --- MQTT bridge -----------------------------------------------------------------------------
+
+# Valid events to the events topic, the rest to its own dead-letter topic.
+resource "google_pubsub_topic_iam_member" "mqtt_publishes" {
+  for_each = {
+    events       = google_pubsub_topic.events.id
+    dead_letters = google_pubsub_topic.mqtt_dead_letters.id
+  }
+
+  topic  = each.value
+  role   = "roles/pubsub.publisher"
+  member = google_service_account.mqtt.member
+}
+
+resource "google_secret_manager_secret_iam_member" "mqtt_reads_secrets" {
+  for_each = {
+    broker_url = google_secret_manager_secret.mqtt_broker_url.id
+    password   = google_secret_manager_secret.mqtt_password.id
+  }
+
+  secret_id = each.value
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.mqtt.member
+}
+
+# --- Scheduled feed --------------------------------------------------------------------------
+
+resource "google_pubsub_topic_iam_member" "feed_publishes" {
+  topic  = google_pubsub_topic.events.id
+  role   = "roles/pubsub.publisher"
+  member = google_service_account.feed.member
+}
+
+# roles/run.invoker on the job carries run.jobs.run: start an execution, without overrides.
+resource "google_cloud_run_v2_job_iam_member" "feed_runner_runs_job" {
+  count = var.cli_image == "" ? 0 : 1
+
+  name     = google_cloud_run_v2_job.feed[0].name
+  location = var.region
+  role     = "roles/run.invoker"
+  member   = google_service_account.feed_runner.member
 }
 
 # --- People who launch the jobs --------------------------------------------------------------

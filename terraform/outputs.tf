@@ -72,3 +72,41 @@ output "publisher_service_account" {
   description = "The service account services publish events as."
   value       = google_service_account.publisher.email
 }
+
+output "image_repository" {
+  description = "The Artifact Registry repository every image is pushed to: <this>/eventflow-collector, /eventflow-mqtt, /eventflow-cli, /eventflow-timeseries-srv (README.md, \"Deploy the services\")."
+  value       = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}"
+}
+
+output "collector_url" {
+  description = "The collector's public HTTPS URL (HTTP API and gRPC on port 443; every event request needs an API key), or null before collector_image is given."
+  value       = one(google_cloud_run_v2_service.collector[*].uri)
+}
+
+output "collector_api_keys_secret" {
+  description = "The Secret Manager secret holding the collector's key file (hashes only), one version per set of collector_api_keys."
+  value       = google_secret_manager_secret.collector_api_keys.id
+}
+
+output "mqtt_secrets" {
+  description = "The secrets the MQTT bridge reads: add their versions (gcloud secrets versions add NAME --data-file=-) before setting mqtt_image."
+  value = {
+    broker_url = google_secret_manager_secret.mqtt_broker_url.secret_id
+    password   = google_secret_manager_secret.mqtt_password.secret_id
+  }
+}
+
+output "mqtt_dead_letter_subscription" {
+  description = "Holds messages the MQTT bridge could not turn into events, with their reason (attribute invalid.reason); it should stay empty."
+  value       = google_pubsub_subscription.mqtt_dead_letters_hold.id
+}
+
+output "feed_schedule" {
+  description = "The Cloud Scheduler job starting the feed every minute (gcloud scheduler jobs resume/pause NAME --location REGION), or null before cli_image is given."
+  value       = one(google_cloud_scheduler_job.feed[*].name)
+}
+
+output "feed_args" {
+  description = "The arguments the feed job passes to the eventflow CLI."
+  value       = local.feed_args
+}

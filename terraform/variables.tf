@@ -255,3 +255,166 @@ variable "query_invokers" {
     error_message = "The query service is not public: grant roles/run.invoker to named users, groups or service accounts."
   }
 }
+
+# --- Collector (collector.tf) ----------------------------------------------------------------
+
+variable "collector_image" {
+  type        = string
+  description = "Container image of eventflow-collector (entry point io.eventflow.collector.CollectorMain), e.g. us-central1-docker.pkg.dev/PROJECT/eventflow/eventflow-collector:0.1.0. Empty: the collector is not deployed yet."
+  default     = ""
+}
+
+variable "collector_api_keys" {
+  type        = map(string)
+  description = "The collector's API keys as SHA-256 hex hash => source, the lines of its key file (`eventflow collector hash-key KEY SOURCE` prints one). Only hashes: a key of 128 random bits or more cannot be recovered from its hash, so this may sit in tfvars and state. Required once collector_image is set (the collector refuses to listen publicly without keys)."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for hash, source in var.collector_api_keys : can(regex("^[0-9a-f]{64}$", hash)) && can(regex("^[^\\s#]+$", source))])
+    error_message = "collector_api_keys maps lowercase 64-digit SHA-256 hex hashes to sources without spaces (eventflow collector hash-key KEY SOURCE)."
+  }
+}
+
+variable "collector_cors_origins" {
+  type        = list(string)
+  description = "Origins browsers may send events from (the browser tracker), e.g. [\"https://shop.example.com\"]; [\"*\"] for any. Empty: no CORS (server-to-server clients only)."
+  default     = []
+}
+
+variable "collector_rate_per_key" {
+  type        = number
+  description = "Requests per second one API key may make (a token bucket per key and instance, bursts of one second's worth); over it the collector answers 429 with Retry-After."
+  default     = 1000
+}
+
+variable "collector_max_request_bytes" {
+  type        = number
+  description = "Largest request body the collector reads, in bytes (413 above it). At most 10,000,000, Pub/Sub's own request limit, and at least 262,144, the largest event ingest accepts."
+  default     = 10000000
+
+  validation {
+    condition     = var.collector_max_request_bytes >= 262144 && var.collector_max_request_bytes <= 10000000
+    error_message = "collector_max_request_bytes is between 262144 (one event) and 10000000 (Pub/Sub's request limit)."
+  }
+}
+
+variable "collector_min_instances" {
+  type        = number
+  description = "Collector instances Cloud Run keeps warm. 1 (default) spares the first request after a quiet period a JVM cold start of several seconds; 0 costs nothing while idle."
+  default     = 1
+}
+
+variable "collector_max_instances" {
+  type        = number
+  description = "Autoscaling ceiling of the collector; bounds the bill and the Pub/Sub publish rate under a flood."
+  default     = 10
+}
+
+variable "collector_concurrency" {
+  type        = number
+  description = "Requests one collector instance takes at once (Cloud Run allows 1 to 1000). A request holds no thread while it waits for Pub/Sub's confirmation, and the collector bounds its own memory (64 MiB of unconfirmed requests, then 503), so the default is Cloud Run's maximum: a lower value would add instances for requests that only wait."
+  default     = 1000
+
+  validation {
+    condition     = var.collector_concurrency >= 1 && var.collector_concurrency <= 1000
+    error_message = "Cloud Run takes 1 to 1000 concurrent requests per instance."
+  }
+}
+
+variable "collector_cpu" {
+  type        = string
+  description = "vCPUs per collector instance."
+  default     = "1"
+}
+
+variable "collector_memory" {
+  type        = string
+  description = "Memory per collector instance: the JVM, up to 64 MiB of requests awaiting Pub/Sub and as much again in the publisher's batches fit in 1Gi."
+  default     = "1Gi"
+}
+
+# --- MQTT bridge (mqtt.tf) -------------------------------------------------------------------
+
+variable "mqtt_image" {
+  type        = string
+  description = "Container image of eventflow-mqtt (entry point io.eventflow.mqtt.MqttBridgeMain). Empty: the bridge is not deployed. Before setting it, add the broker URL (and password) as versions of the secrets mqtt.tf creates (README.md, \"Deploy the services\")."
+  default     = ""
+}
+
+variable "mqtt_version" {
+  type        = number
+  description = "MQTT protocol version the bridge speaks: 5, or 3 for 3.1.1 (use 3 against mosquitto 2.0.x, see eventflow-mqtt/README.md)."
+  default     = 5
+
+  validation {
+    condition     = contains([3, 5], var.mqtt_version)
+    error_message = "mqtt_version is 5 or 3 (for 3.1.1)."
+  }
+}
+
+variable "mqtt_client_id" {
+  type        = string
+  description = "The bridge's MQTT client id: the broker keeps the persistent session (and its unacknowledged messages) under it, so it must stay the same across deploys."
+  default     = "eventflow-mqtt-bridge"
+}
+
+variable "mqtt_username" {
+  type        = string
+  description = "Username the bridge connects with; empty: anonymous. The password is never a variable: it is the secret eventflow-mqtt-password."
+  default     = ""
+}
+
+variable "mqtt_topics" {
+  type        = list(string)
+  description = "MQTT subscription filters. Empty: one per template, each placeholder a +."
+  default     = []
+}
+
+variable "mqtt_templates" {
+  type        = list(string)
+  description = "Topic templates mapping topic levels to event fields (eventflow-mqtt/README.md). Empty: the bridge's defaults, devices/{customer}/{source}/{type} and eventflow/events."
+  default     = []
+}
+
+variable "mqtt_broker_url_version" {
+  type        = string
+  description = "Version of the secret eventflow-mqtt-broker-url the bridge reads (tcp://HOST:1883 or ssl://HOST:8883, no credentials in it). Cloud Run reads it when an instance starts, so pin the version you added: changing it rolls out a new revision."
+  default     = "latest"
+}
+
+variable "mqtt_password_version" {
+  type        = string
+  description = "Version of the secret eventflow-mqtt-password the bridge reads when mqtt_username is set. Pin it; rotating is adding a version and applying with its number."
+  default     = "latest"
+}
+
+variable "mqtt_memory" {
+  type        = string
+  description = "Memory of the bridge's one instance (1 vCPU, always allocated): the JVM, 1,000 unacknowledged MQTT messages and up to 64 MiB of pending publishes."
+  default     = "1Gi"
+}
+
+# --- Scheduled feed (feed.tf) ----------------------------------------------------------------
+
+variable "cli_image" {
+  type        = string
+  description = "Container image of the eventflow CLI (entry point io.eventflow.cli.Main, the job passes `feed ...` as arguments). Empty: no feed job or schedule."
+  default     = ""
+}
+
+variable "feed_enabled" {
+  type        = bool
+  description = "Whether Cloud Scheduler starts the synthetic feed every minute. Off by default, like the reference deployment: apply with true to drive the pipeline (a demo, a soak test), or resume it with `gcloud scheduler jobs resume`."
+  default     = false
+}
+
+variable "feed_rate" {
+  type        = number
+  description = "Events per second the feed publishes (eventflow feed --rate) for 55 s of every minute. One task of 1 vCPU publishes a few thousand per second; 5,000 is the ceiling."
+  default     = 100
+
+  validation {
+    condition     = var.feed_rate > 0 && var.feed_rate <= 5000
+    error_message = "feed_rate is between 0 (exclusive) and 5000 events per second, what one feed task can publish."
+  }
+}

@@ -13,7 +13,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -221,6 +225,110 @@ final class TerraformConfig {
     Map<String, Map<String, Object>> outputs = new LinkedHashMap<>();
     blocks("output").forEach((name, body) -> outputs.put(name, cast(body)));
     return outputs;
+  }
+
+  /**
+   * A role granted to a member on a target, as written in the configuration (a for_each value
+   * substituted where the resource uses {@code each.value}).
+   *
+   * @param resource the address of the {@code *_iam_member} resource
+   * @param role the role granted
+   * @param member who is granted it
+   * @param target what it is granted on: a project, topic, secret, service...
+   */
+  record Grant(String resource, String role, String member, String target) {
+    @Override
+    public String toString() {
+      return role + " on " + target;
+    }
+  }
+
+  /** The attributes naming what an {@code *_iam_member} resource grants on, in order of lookup. */
+  private static final List<String> TARGET_ATTRIBUTES =
+      List.of(
+          "project",
+          "bucket",
+          "topic",
+          "subscription",
+          "dataset_id",
+          "database",
+          "name",
+          "service_account_id",
+          "secret_id");
+
+  /**
+   * Every {@code *_iam_member} resource as grants, for_each expanded where its values are written
+   * out.
+   */
+  List<Grant> grants() {
+    List<Grant> grants = new ArrayList<>();
+    resources()
+        .forEach(
+            (address, body) -> {
+              if (!address.contains("_iam_member.")) {
+                return;
+              }
+              String target =
+                  TARGET_ATTRIBUTES.stream()
+                      .filter(body::containsKey)
+                      .map(a -> String.valueOf(body.get(a)))
+                      .findFirst()
+                      .orElseThrow(() -> new AssertionError("no target in " + address));
+              String role = String.valueOf(body.get("role"));
+              String member = String.valueOf(body.get("member"));
+              List<String> values = forEachValues(address, body.get("for_each"));
+              if (values.isEmpty()) {
+                grants.add(new Grant(address, role, member, target));
+              }
+              for (String value : values) {
+                grants.add(
+                    new Grant(
+                        address,
+                        role.replace("each.value", value),
+                        member.replace("each.value", value),
+                        target.replace("each.value", value)));
+              }
+            });
+    return grants;
+  }
+
+  /** Every grant to one member, as "ROLE on TARGET". */
+  Set<String> grantsOf(String member) {
+    Set<String> roles = new TreeSet<>();
+    for (Grant grant : grants()) {
+      if (grant.member().equals(member)) {
+        roles.add(grant.toString());
+      }
+    }
+    return roles;
+  }
+
+  /**
+   * The values a for_each iterates, where written out (a map or list literal); otherwise one
+   * symbolic value, "each of EXPRESSION", with the expression as written in the source.
+   */
+  private List<String> forEachValues(String address, Object forEach) {
+    if (forEach instanceof Map<?, ?> map) {
+      return map.values().stream().map(String::valueOf).toList();
+    }
+    if (forEach instanceof List<?> list) {
+      return list.stream().map(String::valueOf).toList();
+    }
+    int dot = address.indexOf('.');
+    Pattern block =
+        Pattern.compile(
+            "resource \""
+                + address.substring(0, dot)
+                + "\" \""
+                + address.substring(dot + 1)
+                + "\" \\{\\s*for_each = ([^\\n]+)\\n");
+    for (String text : sources.values()) {
+      Matcher m = block.matcher(text);
+      if (m.find()) {
+        return List.of("each of " + m.group(1).strip());
+      }
+    }
+    return List.of();
   }
 
   /**

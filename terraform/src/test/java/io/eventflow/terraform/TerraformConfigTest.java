@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.terraform.TerraformConfig.FileRead;
+import io.eventflow.terraform.TerraformConfig.Grant;
 import io.eventflow.timeseries.srv.ServerConfig;
 import io.eventflow.timeseries.store.Schemas;
 import java.io.IOException;
@@ -51,14 +52,17 @@ class TerraformConfigTest {
 
   @Test
   void configurationIsSplitIntoOneFilePerConcern() {
-    assertThat(config.sources().keySet())
-        .containsExactlyInAnyOrder(
+    List<String> required =
+        List.of(
             "apis.tf",
             "bigquery.tf",
             "cloudrun.tf",
+            "collector.tf",
+            "feed.tf",
             "iam.tf",
             "jobs.tf",
             "locals.tf",
+            "mqtt.tf",
             "network.tf",
             "outputs.tf",
             "pubsub.tf",
@@ -67,6 +71,11 @@ class TerraformConfigTest {
             "storage.tf",
             "variables.tf",
             "versions.tf");
+    assertThat(config.sources().keySet()).containsAll(required);
+    // Any other file is one of the known concerns: the dashboards and alerts.
+    List<String> known = new ArrayList<>(required);
+    known.add("monitoring.tf");
+    assertThat(known).containsAll(config.sources().keySet());
   }
 
   @Test
@@ -152,6 +161,7 @@ class TerraformConfigTest {
             "\"spanner.googleapis.com\"",
             "\"redis.googleapis.com\"",
             "\"run.googleapis.com\"",
+            "\"cloudscheduler.googleapis.com\"",
             "\"secretmanager.googleapis.com\"",
             "\"dataflow.googleapis.com\"",
             "\"storage.googleapis.com\"",
@@ -255,7 +265,7 @@ class TerraformConfigTest {
 
     // The Pub/Sub service agent forwards dead letters: it publishes to the dead-letter topic and
     // acknowledges on the source subscription.
-    Set<String> agentGrants = grantsOf(PUBSUB_SERVICE_AGENT);
+    Set<String> agentGrants = config.grantsOf(PUBSUB_SERVICE_AGENT);
     assertThat(agentGrants)
         .contains(
             "roles/pubsub.publisher on google_pubsub_topic." + deadLetterTopic + ".id",
@@ -264,7 +274,7 @@ class TerraformConfigTest {
 
   @Test
   void eachWorkloadHoldsExactlyTheRolesItNeeds() {
-    assertThat(grantsOf("google_service_account.ingest.member"))
+    assertThat(config.grantsOf("google_service_account.ingest.member"))
         .containsExactlyInAnyOrder(
             "roles/dataflow.worker on var.project_id",
             "roles/storage.objectAdmin on google_storage_bucket.main.name",
@@ -274,7 +284,7 @@ class TerraformConfigTest {
             "roles/pubsub.viewer on google_pubsub_topic.validated.id",
             "roles/bigquery.dataEditor on google_bigquery_dataset.main.dataset_id",
             "roles/bigquery.jobUser on var.project_id");
-    assertThat(grantsOf("google_service_account.rollups.member"))
+    assertThat(config.grantsOf("google_service_account.rollups.member"))
         .containsExactlyInAnyOrder(
             "roles/dataflow.worker on var.project_id",
             "roles/storage.objectAdmin on google_storage_bucket.main.name",
@@ -284,11 +294,11 @@ class TerraformConfigTest {
             // Undecodable messages go to the dataset's invalid_messages table, as ingest's do.
             "roles/bigquery.dataEditor on google_bigquery_dataset.main.dataset_id",
             "roles/bigquery.jobUser on var.project_id");
-    assertThat(grantsOf("google_service_account.query.member"))
+    assertThat(config.grantsOf("google_service_account.query.member"))
         .containsExactlyInAnyOrder(
             "roles/spanner.databaseReader on google_spanner_database.main.name",
             "roles/secretmanager.secretAccessor on google_secret_manager_secret.redis_auth.id");
-    assertThat(grantsOf("google_service_account.publisher.member"))
+    assertThat(config.grantsOf("google_service_account.publisher.member"))
         .containsExactly("roles/pubsub.publisher on google_pubsub_topic.events.id");
   }
 
@@ -306,7 +316,13 @@ class TerraformConfigTest {
 
   @Test
   void nothingIsGrantedToEveryoneOrAtProjectLevelBeyondDataflow() {
-    for (Grant grant : grants()) {
+    for (Grant grant : config.grants()) {
+      // The one public grant: anyone may call the collector, which checks API keys itself.
+      if (grant.resource().equals("google_cloud_run_v2_service_iam_member.collector_public")) {
+        assertThat(grant.role()).isEqualTo("roles/run.invoker");
+        assertThat(grant.member()).isEqualTo("allUsers");
+        continue;
+      }
       assertThat(grant.member()).doesNotContain("allUsers", "allAuthenticatedUsers");
       if (grant.target().equals("var.project_id")) {
         assertThat(grant.role())
@@ -322,7 +338,10 @@ class TerraformConfigTest {
   @Test
   void queryServiceIsInvokableOnlyByTheConfiguredPrincipals() {
     List<Grant> invokers =
-        grants().stream().filter(g -> g.role().equals("roles/run.invoker")).toList();
+        config.grants().stream()
+            .filter(g -> g.role().equals("roles/run.invoker"))
+            .filter(g -> g.target().startsWith("google_cloud_run_v2_service.query"))
+            .toList();
     assertThat(invokers)
         .containsExactly(
             new Grant(
@@ -397,7 +416,9 @@ class TerraformConfigTest {
     assertThat(password).doesNotContainKey("value");
     Map<String, Object> ref = single(single(password, "value_source"), "secret_key_ref");
     assertThat(ref.get("secret")).isEqualTo("google_secret_manager_secret.redis_auth.secret_id");
-    assertThat(ref.get("version")).isEqualTo("latest");
+    // The version Terraform wrote, not "latest": a new AUTH string rolls out a new revision.
+    assertThat(ref.get("version"))
+        .isEqualTo("google_secret_manager_secret_version.redis_auth.version");
   }
 
   @Test
@@ -468,99 +489,6 @@ class TerraformConfigTest {
             "-Dexec.mainClass=io.eventflow.timeseries.rollups.RollupsPipeline",
             "-Dexec.args=\"${join(",
             "\"--runner=DataflowRunner\"");
-  }
-
-  /** A role granted to a member on a target, as written in the configuration. */
-  record Grant(String resource, String role, String member, String target) {
-    @Override
-    public String toString() {
-      return role + " on " + target;
-    }
-  }
-
-  private static final List<String> TARGET_ATTRIBUTES =
-      List.of(
-          "project",
-          "bucket",
-          "topic",
-          "subscription",
-          "dataset_id",
-          "database",
-          "name",
-          "service_account_id",
-          "secret_id");
-
-  /** Every *_iam_member resource as grants, for_each expanded where its values are written out. */
-  private static List<Grant> grants() {
-    List<Grant> grants = new ArrayList<>();
-    config
-        .resources()
-        .forEach(
-            (address, body) -> {
-              if (!address.contains("_iam_member.")) {
-                return;
-              }
-              String target =
-                  TARGET_ATTRIBUTES.stream()
-                      .filter(body::containsKey)
-                      .map(a -> String.valueOf(body.get(a)))
-                      .findFirst()
-                      .orElseThrow(() -> new AssertionError("no target in " + address));
-              String role = String.valueOf(body.get("role"));
-              String member = String.valueOf(body.get("member"));
-              List<String> values = forEachValues(config.sources(), address, body.get("for_each"));
-              if (values.isEmpty()) {
-                grants.add(new Grant(address, role, member, target));
-              }
-              for (String value : values) {
-                grants.add(
-                    new Grant(
-                        address,
-                        role.replace("each.value", value),
-                        member.replace("each.value", value),
-                        target));
-              }
-            });
-    return grants;
-  }
-
-  /**
-   * The values a for_each iterates, where written out (a map or list literal); otherwise one
-   * symbolic value, "each of EXPRESSION", with the expression as written in the source.
-   */
-  private static List<String> forEachValues(
-      Map<String, String> sources, String address, Object forEach) {
-    if (forEach instanceof Map<?, ?> map) {
-      return map.values().stream().map(String::valueOf).toList();
-    }
-    if (forEach instanceof List<?> list) {
-      return list.stream().map(String::valueOf).toList();
-    }
-    int dot = address.indexOf('.');
-    Pattern block =
-        Pattern.compile(
-            "resource \""
-                + address.substring(0, dot)
-                + "\" \""
-                + address.substring(dot + 1)
-                + "\" \\{\\s*for_each = ([^\\n]+)\\n");
-    for (String text : sources.values()) {
-      Matcher m = block.matcher(text);
-      if (m.find()) {
-        return List.of("each of " + m.group(1).strip());
-      }
-    }
-    return List.of();
-  }
-
-  private static Set<String> grantsOf(String member) {
-    Set<String> roles = new TreeSet<>();
-    for (Grant grant : grants()) {
-      if (grant.member().equals(member)) {
-        roles.add(grant.toString());
-      }
-    }
-    return roles;
   }
 
   private static List<Path> readsOf(String tfFile) {
