@@ -9,6 +9,8 @@ import java.time.Instant;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
 import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -18,7 +20,9 @@ import org.apache.beam.sdk.values.PCollection;
 /**
  * Appends {@code events} rows (see {@link TableRows#eventRow}) to BigQuery and returns the rows
  * BigQuery rejected as {@link InvalidReason#BIGQUERY_INSERT_FAILED} invalid messages, so that a row
- * BigQuery refuses is dead-lettered rather than dropped.
+ * BigQuery refuses is dead-lettered rather than dropped. Each is counted as {@code
+ * invalid.BIGQUERY_INSERT_FAILED} in {@link ParseEvents#METRICS_NAMESPACE}, Dataflow's custom
+ * counter that the BigQuery write errors chart and the dead-letter alert read (terraform/).
  */
 public final class WriteEventsToBigQuery
     extends PTransform<PCollection<TableRow>, PCollection<InvalidMessage>> {
@@ -52,6 +56,10 @@ public final class WriteEventsToBigQuery
       extends SimpleFunction<BigQueryStorageApiInsertError, InvalidMessage> {
     private static final long serialVersionUID = 1L;
     private final Clock clock;
+    private final Counter rejected =
+        Metrics.counter(
+            ParseEvents.METRICS_NAMESPACE,
+            ParseEvents.invalidCounterName(InvalidReason.BIGQUERY_INSERT_FAILED));
 
     ToInvalidMessage(Clock clock) {
       this.clock = clock;
@@ -59,6 +67,7 @@ public final class WriteEventsToBigQuery
 
     @Override
     public InvalidMessage apply(BigQueryStorageApiInsertError error) {
+      rejected.inc();
       Instant now = clock.instant();
       TableRow row = error.getRow();
       return InvalidMessage.newBuilder()

@@ -137,6 +137,10 @@ class IngestPipelineTest {
         .isEqualTo(1);
     assertThat(counter(result, ParseEvents.invalidCounterName(InvalidReason.MALFORMED_PROTOBUF)))
         .isEqualTo(1);
+    // BigQuery's rejections are counted apart, for the BigQuery write errors chart (terraform/).
+    assertThat(
+            counter(result, ParseEvents.invalidCounterName(InvalidReason.BIGQUERY_INSERT_FAILED)))
+        .isEqualTo(method == BigQueryTable.WriteMethod.STORAGE_WRITE_API ? 1 : 0);
   }
 
   @Test
