@@ -22,6 +22,9 @@ import io.eventflow.common.pb.Event;
 import io.eventflow.enrichment.EnrichmentStatus;
 import io.eventflow.timeseries.store.jdbc.JdbcEntityStore;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -176,6 +179,43 @@ class IngestEnrichmentTest {
           .allSatisfy(r -> assertThat(r).doesNotContainKey("enrichment"));
     }
     assertThat(counter(result, "enrichment.enriched")).isEqualTo(1);
+  }
+
+  @Test
+  void whenTheStoreFailsEveryEventGoesOnUnenrichedFlaggedUnavailableAndCounted() throws Exception {
+    // The table is there but no read of it succeeds: to the lookup, a store that is down. Nothing
+    // was looked up before, so there is no last known entity to serve as stale.
+    try (Connection c = DriverManager.getConnection(entities, "sa", "");
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE entities");
+      s.execute("CREATE TABLE entities (kind VARCHAR(64) NOT NULL)");
+    }
+    IngestHarness harness = harness(BigQueryTable.WriteMethod.STORAGE_WRITE_API);
+
+    // The fake topic fails the run on any message but these: all three, none dropped.
+    PipelineResult result =
+        harness.run(
+            messages(),
+            List.of(
+                IngestHarness.republished(
+                    enriched(KNOWN, "unavailable", "customer-7", Map.of()), T0),
+                IngestHarness.republished(
+                    enriched(UNKNOWN, "unavailable", "customer-unknown", Map.of()), T0),
+                IngestHarness.republished(enriched(ANONYMOUS, "no_key", null, Map.of()), T0)));
+
+    Map<String, Object> statuses =
+        harness.rows("events").stream()
+            .collect(
+                Collectors.toMap(
+                    r -> (String) r.get("id"),
+                    r -> ((Map<?, ?>) r.get("enrichment")).get("status")));
+    assertThat(statuses)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("e-1", "unavailable", "e-2", "unavailable", "e-3", "no_key"));
+    assertThat(harness.deadLetters()).isEmpty();
+    assertThat(counter(result, "enrichment." + EnrichmentStatus.UNAVAILABLE.label())).isEqualTo(2);
+    assertThat(counter(result, "enrichment." + EnrichmentStatus.NO_KEY.label())).isEqualTo(1);
+    assertThat(counter(result, "enrichment." + EnrichmentStatus.ENRICHED.label())).isZero();
   }
 
   @Test
