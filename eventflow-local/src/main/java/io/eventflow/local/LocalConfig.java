@@ -29,6 +29,7 @@ import java.util.Optional;
  * @param mqttTemplates the MQTT bridge's topic templates, tried in order
  * @param collectorPort the collector's port (0 picks a free one, -1 runs no collector); open, on
  *     the stack's loopback host
+ * @param enrichment ingest's enrichment against the stack's own entities table, if any
  */
 public record LocalConfig(
     Path dataDir,
@@ -43,7 +44,15 @@ public record LocalConfig(
     Duration checkpointInterval,
     int mqttPort,
     List<String> mqttTemplates,
-    int collectorPort) {
+    int collectorPort,
+    Optional<Enrichment> enrichment) {
+
+  /**
+   * Ingest's enrichment in the stack: {@code by} is ingest's {@code --enrichBy} ({@code customer},
+   * {@code source} or {@code attribute:NAME}) and {@code kind} its {@code --enrichKind} (empty: the
+   * kind {@code by} names). The ingest job checks both when the stack starts.
+   */
+  public record Enrichment(String by, String kind) {}
 
   /**
    * The defaults of {@code eventflow local}: ports 8085 and 9090, data in {@code ./.eventflow}; no
@@ -64,7 +73,8 @@ public record LocalConfig(
         Duration.ofSeconds(1),
         -1,
         BridgeConfig.DEFAULT_TEMPLATES,
-        -1);
+        -1,
+        Optional.empty());
   }
 
   /** Checks the values a user can get wrong. */
@@ -129,6 +139,8 @@ public record LocalConfig(
         + mqttTemplates
         + ", collectorPort="
         + collectorPort
+        + ", enrichment="
+        + enrichment.map(Enrichment::toString).orElse("none")
         + "]";
   }
 
@@ -153,7 +165,8 @@ public record LocalConfig(
         checkpointInterval,
         mqttPort,
         mqttTemplates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config with other ports (0 picks free ones). */
@@ -171,7 +184,8 @@ public record LocalConfig(
         checkpointInterval,
         mqttPort,
         mqttTemplates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config with another rollup spec. */
@@ -189,7 +203,8 @@ public record LocalConfig(
         checkpointInterval,
         mqttPort,
         mqttTemplates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config with another flush interval. */
@@ -207,7 +222,8 @@ public record LocalConfig(
         checkpointInterval,
         mqttPort,
         mqttTemplates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config with Redis as the second cache level. */
@@ -225,7 +241,8 @@ public record LocalConfig(
         checkpointInterval,
         mqttPort,
         mqttTemplates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config running the jobs on another engine. */
@@ -243,7 +260,8 @@ public record LocalConfig(
         checkpointInterval,
         mqttPort,
         mqttTemplates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config with another checkpoint interval (Flink runner only). */
@@ -261,7 +279,8 @@ public record LocalConfig(
         interval,
         mqttPort,
         mqttTemplates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config with the embedded MQTT broker on {@code port} and these templates. */
@@ -279,7 +298,8 @@ public record LocalConfig(
         checkpointInterval,
         port,
         templates,
-        collectorPort);
+        collectorPort,
+        enrichment);
   }
 
   /** Returns this config with the collector on {@code port} (-1: none). */
@@ -297,6 +317,26 @@ public record LocalConfig(
         checkpointInterval,
         mqttPort,
         mqttTemplates,
-        port);
+        port,
+        enrichment);
+  }
+
+  /** Returns this config with ingest's enrichment on, against the stack's entities table. */
+  public LocalConfig withEnrichment(Enrichment enrich) {
+    return new LocalConfig(
+        dataDir,
+        host,
+        pubsubPort,
+        grpcPort,
+        metricsPort,
+        rollups,
+        flushInterval,
+        redisUrl,
+        runner,
+        checkpointInterval,
+        mqttPort,
+        mqttTemplates,
+        collectorPort,
+        Optional.of(enrich));
   }
 }

@@ -16,6 +16,7 @@ import io.eventflow.timeseries.rollups.RollupsPipeline;
 import io.eventflow.timeseries.srv.ServerConfig;
 import io.eventflow.timeseries.srv.TimeSeriesServer;
 import io.eventflow.timeseries.store.StoreException;
+import io.eventflow.timeseries.store.jdbc.JdbcEntityStore;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -194,7 +195,9 @@ public final class LocalStack implements AutoCloseable {
       throw e;
     } catch (IllegalArgumentException e) {
       closeAll(started);
-      throw new LocalStackException(e.getMessage(), e);
+      // The jobs list their option problems one per indented line: one line for the user.
+      throw new LocalStackException(
+          String.valueOf(e.getMessage()).replace(":\n  ", ": ").replace("\n  ", "; "), e);
     } catch (ExecutionException e) {
       closeAll(started);
       throw new LocalStackException(
@@ -309,10 +312,12 @@ public final class LocalStack implements AutoCloseable {
     if (config.redisUrl().isPresent()) {
       serverConfig = serverConfig.withRedis(config.redisUrl().get());
     }
+    // The entities table is in the same database: `eventflow entities load` reaches it here.
     TimeSeriesServer server =
         new TimeSeriesServer(
             NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort())),
             JdbcIntervalStore.open(store, Clock.systemUTC()),
+            JdbcEntityStore.open(store, Clock.systemUTC()),
             serverConfig,
             Clock.systemUTC());
     try {
@@ -469,6 +474,17 @@ public final class LocalStack implements AutoCloseable {
     args.add("--seriesShards=" + SERIES_SHARDS);
     if (!config.rollups().isBlank()) {
       args.add("--rollups=" + config.rollups());
+    }
+    if (config.enrichment().isPresent()) {
+      // Entities are looked up in the stack's own database, where `eventflow entities load`
+      // writes them through the query service; Redis only when the user runs one.
+      LocalConfig.Enrichment enrichment = config.enrichment().get();
+      args.add("--enrichBy=" + enrichment.by());
+      if (!enrichment.kind().isEmpty()) {
+        args.add("--enrichKind=" + enrichment.kind());
+      }
+      args.add("--entityStore=" + store);
+      config.redisUrl().ifPresent(url -> args.add("--enrichRedisUrl=" + url));
     }
     PipelineOptionsFactory.register(IngestPipeline.Options.class);
     PipelineOptionsFactory.register(RollupsPipeline.Options.class);
