@@ -77,6 +77,21 @@ public final class BrokerMain implements Callable<Integer> {
               + " RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}, 32 MiB).")
   long maxPendingBytes = LogConfig.DEFAULT_MAX_PENDING_BYTES;
 
+  @Option(
+      names = "--compaction-ratio",
+      paramLabel = "FRACTION",
+      description =
+          "Compact a sealed log segment once this fraction of its bytes is needed by no"
+              + " subscription, snapshot or retention (default ${DEFAULT-VALUE}; above 0, at most"
+              + " 1).")
+  double compactionRatio = 0.5;
+
+  @Option(
+      names = "--compaction-rate",
+      paramLabel = "BYTES",
+      description = "Bytes per second compaction may copy (default ${DEFAULT-VALUE}, 32 MiB).")
+  long compactionRate = BrokerConfig.DEFAULT_COMPACTION_BYTES_PER_SECOND;
+
   /** Created by picocli; see {@link #main}. */
   BrokerMain() {}
 
@@ -157,7 +172,9 @@ public final class BrokerMain implements Callable<Integer> {
               .port(port)
               .host(host)
               .fsync(FsyncPolicy.parse(fsync))
-              .maxPendingPublishBytes(maxPendingBytes);
+              .maxPendingPublishBytes(maxPendingBytes)
+              .compactionMinReclaimRatio(compactionRatio)
+              .compactionBytesPerSecond(compactionRate);
       if (storage.dataDir != null) {
         config.dataDir(storage.dataDir);
       }

@@ -14,11 +14,22 @@ class BrokerMainTest {
   @Test
   void flagsBecomeConfig() throws Exception {
     BrokerConfig config =
-        BrokerMain.parse("--data-dir", "/tmp/x", "--port=9000", "--fsync", "always");
+        BrokerMain.parse(
+            "--data-dir",
+            "/tmp/x",
+            "--port=9000",
+            "--fsync",
+            "always",
+            "--compaction-ratio",
+            "0.8",
+            "--compaction-rate",
+            "1048576");
     assertThat(config.dataDir()).contains(Path.of("/tmp/x"));
     assertThat(config.port()).isEqualTo(9000);
     assertThat(config.fsync()).isEqualTo(FsyncPolicy.ALWAYS);
     assertThat(config.host()).isEqualTo("127.0.0.1");
+    assertThat(config.compactionMinReclaimRatio()).isEqualTo(0.8);
+    assertThat(config.compactionBytesPerSecond()).isEqualTo(1048576);
   }
 
   @Test
@@ -46,6 +57,10 @@ class BrokerMainTest {
         .hasMessageContaining("'--data-dir'");
     assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--max-pending-bytes", "0"))
         .hasMessageContaining("pending batch bound");
+    assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--compaction-ratio", "1.5"))
+        .hasMessage("the compaction ratio must be above 0 and at most 1, got 1.5");
+    assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--compaction-rate", "10"))
+        .hasMessage("the compaction rate must be at least 1024 bytes per second, got 10");
     assertThatThrownBy(() -> BrokerMain.parse("--in-memory", "--port", "70000"))
         .hasMessageContaining("between 0 and 65535");
   }
