@@ -7,21 +7,17 @@ import com.sun.net.httpserver.HttpServer;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.pb.Event;
 import io.eventflow.testing.Await;
-import java.io.File;
+import io.eventflow.testing.HeadlessChromium;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * eventflow.js in a real headless browser (Debian's chromium through chromedriver): a page on
@@ -31,26 +27,17 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * .ci/run} installs it), where its absence fails the test.
  */
 class BrowserTrackerTest {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
   @TempDir Path dir;
   private CollectorFixture fixture;
   private HttpServer site;
+  private HeadlessChromium chromium;
   private ChromeDriver browser;
 
   @BeforeEach
   void start() throws Exception {
-    boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    if (!installed && "true".equals(System.getenv("CI"))) {
-      throw new AssertionError(
-          "chromium and chromedriver are required under CI=true (apt-get install chromium"
-              + " chromium-driver; .ci/run installs them)");
-    }
-    Assumptions.assumeTrue(
-        installed,
-        "skipped: no /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium"
-            + " chromium-driver)");
+    // First, so that a machine without chromium skips before starting anything.
+    chromium = HeadlessChromium.start();
+    browser = chromium.driver();
     fixture = CollectorFixture.start(dir.resolve("broker"), c -> c.corsOrigin("*"));
     // The page lives on its own origin (another port), as a shop's pages would.
     site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -64,16 +51,6 @@ class BrowserTrackerTest {
           exchange.close();
         });
     site.start();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage");
-    browser =
-        new ChromeDriver(
-            new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort()
-                .build(),
-            options);
   }
 
   private String page() {
@@ -86,8 +63,8 @@ class BrowserTrackerTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (browser != null) {
-      browser.quit();
+    if (chromium != null) {
+      chromium.close();
     }
     if (site != null) {
       site.stop(0);

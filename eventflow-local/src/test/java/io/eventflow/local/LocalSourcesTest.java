@@ -129,44 +129,15 @@ class LocalSourcesTest {
       assertSeries(stack, "purchase.count", Map.of(date, 3.0), day);
       assertSeries(stack, "purchase.acme.count", Map.of(date, 2.0), day);
       assertSeries(stack, "purchase.amount.sum", Map.of(date, 35.0), day);
-      assertTotal(stack, "reading.count", 2.0, before);
-      assertTotal(stack, "reading.acme.count", 2.0, before);
-      assertTotal(stack, "reading.temp.sum", 43.5, before);
+      LocalSeries.assertTotal(stack, "reading.count", 2.0, before);
+      LocalSeries.assertTotal(stack, "reading.acme.count", 2.0, before);
+      LocalSeries.assertTotal(stack, "reading.temp.sum", 43.5, before);
       Await.until(
           "the payload that is no JSON object dead-lettered",
           Duration.ofMinutes(1),
           () -> stack.unacknowledged(LocalMqttBridge.DEAD_LETTER_SUBSCRIPTION) == 1);
     } finally {
       stack.close();
-    }
-  }
-
-  /**
-   * The readings are stamped when the bridge receives them, so their day is today's or, across
-   * midnight, tomorrow's: the test checks the total over both.
-   */
-  private static void assertTotal(LocalStack stack, String series, double expected, Instant before)
-      throws Exception {
-    Instant from = before.truncatedTo(ChronoUnit.DAYS);
-    try (TimeSeriesClient client = TimeSeriesClient.connect(stack.grpcHostAndPort())) {
-      SeriesQuery query =
-          SeriesQuery.of(series, from, from.plus(Duration.ofDays(2)))
-              .zone(ZoneOffset.UTC)
-              .granularity(Granularity.GRANULARITY_DAY)
-              .noCache();
-      double[] total = new double[1];
-      Await.until(
-          series + " totals " + expected,
-          Duration.ofMinutes(4),
-          () -> {
-            SeriesValues values = client.get(query);
-            total[0] = 0;
-            for (int i = 0; i < values.size(); i++) {
-              total[0] += values.value(i);
-            }
-            return total[0] == expected;
-          });
-      assertThat(total[0]).as(series).isEqualTo(expected);
     }
   }
 
