@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
       BenchCommand.class,
       SeriesCommand.class,
       EventsCommand.class,
+      EntitiesCommand.class,
       CommandLine.HelpCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -42,7 +43,8 @@ import picocli.CommandLine.Spec;
       "0:Success.",
       "1:An error; nothing, or not everything, was published.",
       "2:Bad flags.",
-      "3:Some input lines were rejected; all the others were published.",
+      "3:Some input lines were rejected; all the others were published (or loaded).",
+      "4:Not found (entities get).",
     })
 public final class EventflowCommand implements Runnable {
   /** Exit status when the command ran but some events could not be published. */
@@ -53,6 +55,9 @@ public final class EventflowCommand implements Runnable {
 
   /** Exit status when some input lines were rejected and every other line was published. */
   public static final int EXIT_REJECTED = 3;
+
+  /** Exit status when what was asked for does not exist ({@code entities get}). */
+  public static final int EXIT_NOT_FOUND = 4;
 
   @Mixin VerboseOption verbose;
 
@@ -92,6 +97,7 @@ public final class EventflowCommand implements Runnable {
           case "series" -> SeriesCommand.class;
           case "publish" -> PublishCommand.class;
           case "events" -> EventsCommand.class;
+          case "entities" -> EntitiesCommand.class;
           default -> null;
         };
     if (only == null && !first.equals("--version") && !first.equals("-V")) {

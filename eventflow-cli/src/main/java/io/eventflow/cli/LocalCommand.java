@@ -165,6 +165,25 @@ final class LocalCommand implements Callable<Integer> {
   String redisUrl; // parsed in call(), so that an error never echoes its password
 
   @Option(
+      names = "--enrich",
+      paramLabel = "BY",
+      description =
+          "Enrich every event with what the entities table knows about its customer, source or"
+              + " attribute: customer, source or attribute:NAME (the ingest job's --enrichBy)."
+              + " Load entities with eventflow entities load. Redis is a cache level only with"
+              + " --redis-url. Default: no enrichment.")
+  String enrich;
+
+  @Option(
+      names = "--enrich-kind",
+      paramLabel = "KIND",
+      defaultValue = "",
+      description =
+          "The entity kind --enrich looks up (the ingest job's --enrichKind). Default: customer"
+              + " or source, as --enrich says; required with attribute:NAME.")
+  String enrichKind;
+
+  @Option(
       names = "--demo",
       paramLabel = "EVENTS_PER_SECOND",
       arity = "0..1",
@@ -197,6 +216,11 @@ final class LocalCommand implements Callable<Integer> {
                   mqttPort,
                   mqttTemplates.isEmpty() ? BridgeConfig.DEFAULT_TEMPLATES : mqttTemplates)
               .withCollector(collectorPort);
+      if (enrich != null) {
+        config = config.withEnrichment(new LocalConfig.Enrichment(enrich, enrichKind));
+      } else if (!enrichKind.isEmpty()) {
+        throw new IllegalArgumentException("--enrich-kind needs --enrich");
+      }
       java.net.URI redis = ServerConfig.redisUrl("--redis-url", redisUrl);
       if (redis != null) {
         config = config.withRedis(redis);
@@ -304,6 +328,11 @@ final class LocalCommand implements Callable<Integer> {
             + tomorrow
             + " --tz UTC --granularity hour");
     out.println("  ./eventflow series list --server " + stack.grpcHostAndPort());
+    out.println("Load entities for enrichment (--enrich):");
+    out.println(
+        "  ./eventflow entities load --server "
+            + stack.grpcHostAndPort()
+            + " --file entities.jsonl");
     out.println("Stop with Ctrl-C.");
     out.flush();
   }

@@ -1,6 +1,7 @@
 package io.eventflow.cli;
 
 import io.eventflow.timeseries.api.TimeSeriesClient;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -31,6 +32,15 @@ final class QueryServerOptions {
    * exception"; statuses the server itself sent are passed on unchanged.
    */
   <T> T call(Function<TimeSeriesClient, T> call) {
+    return call(TimeSeriesClient::new, call);
+  }
+
+  /**
+   * Connects to the server, makes the calls {@code call} makes through the client {@code connect}
+   * builds on the channel, and closes both, with connection failures reported as {@link
+   * #call(Function)} reports them.
+   */
+  <C extends AutoCloseable, T> T call(Function<ManagedChannel, C> connect, Function<C, T> call) {
     // The channel runs on an event loop of its own (NIO: no native library to extract and load),
     // which is stopped before the command returns. gRPC's shared loop would still sit in
     // epoll_wait, a native call, at exit, and HotSpot's exit waits up to 300 ms for every thread
@@ -38,8 +48,8 @@ final class QueryServerOptions {
     // `series get`. See docs/BENCHMARKS.md, "CLI start".
     EventLoopGroup loop =
         new NioEventLoopGroup(1, new DefaultThreadFactory("eventflow-grpc", true));
-    try (TimeSeriesClient client =
-        new TimeSeriesClient(
+    try (C client =
+        connect.apply(
             NettyChannelBuilder.forTarget(server)
                 .usePlaintext()
                 .eventLoopGroup(loop)
@@ -56,6 +66,11 @@ final class QueryServerOptions {
             .asRuntimeException();
       }
       throw e;
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      // Only a client's close() may throw a checked exception (ours throw none).
+      throw new IllegalStateException("cannot close the connection to " + server, e);
     } finally {
       // No quiet period: the channel is closed, nothing else runs on this loop.
       loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

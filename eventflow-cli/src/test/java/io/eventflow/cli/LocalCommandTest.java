@@ -63,6 +63,37 @@ class LocalCommandTest {
     CliRunner.Result badDemo = new CliRunner().run("local", "--demo=-5");
     assertThat(badDemo.exitCode()).isEqualTo(EventflowCommand.EXIT_USAGE);
     assertThat(badDemo.err()).contains("--demo must be a positive rate");
+
+    CliRunner.Result kindAlone = new CliRunner().run("local", "--enrich-kind", "customer");
+    assertThat(kindAlone.exitCode()).isEqualTo(EventflowCommand.EXIT_USAGE);
+    assertThat(kindAlone.err()).startsWith("--enrich-kind needs --enrich");
+  }
+
+  @Test
+  void aBadEnrichValueIsTheIngestJobsOneLineAndExitCodeOne() {
+    CliRunner.Result result =
+        new CliRunner()
+            .run(
+                "local",
+                "--data-dir",
+                dir.toString(),
+                "--pubsub-port",
+                "0",
+                "--grpc-port",
+                "0",
+                "--mqtt-port",
+                "-1",
+                "--collector-port",
+                "-1",
+                "--enrich",
+                "plan");
+
+    assertThat(result.exitCode()).isEqualTo(EventflowCommand.EXIT_ERROR);
+    assertThat(result.err())
+        .isEqualTo(
+            "eventflow local: invalid ingest options: --enrichBy must be customer, source or"
+                + " attribute:NAME, got 'plan'"
+                + System.lineSeparator());
   }
 
   @Test

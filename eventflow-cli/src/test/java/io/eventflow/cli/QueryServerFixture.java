@@ -4,6 +4,7 @@ import io.eventflow.timeseries.srv.ServerConfig;
 import io.eventflow.timeseries.srv.TimeSeriesServer;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.PaneRecorder;
+import io.eventflow.timeseries.store.jdbc.JdbcEntityStore;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalWriter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -16,8 +17,9 @@ import java.time.ZoneOffset;
 
 /**
  * The real query server ({@code eventflow-timeseries-srv}) on a free loopback port over a fresh
- * embedded (H2) store in a temporary directory, with a writer that puts rows in the store the way
- * the rollups job does. The CLI reaches it through {@code --server}, as a user would.
+ * embedded (H2) store in a temporary directory, serving the entities table of the same database as
+ * the local stack's does, with a writer that puts rows in the store the way the rollups job does.
+ * The CLI reaches it through {@code --server}, as a user would.
  */
 final class QueryServerFixture {
   /** The server's "now": the rows tests write are older, so every query is cacheable. */
@@ -36,6 +38,7 @@ final class QueryServerFixture {
                 NettyServerBuilder.forAddress(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
                 JdbcIntervalStore.open(storeUrl, clock),
+                JdbcEntityStore.open(storeUrl, clock),
                 // Metrics endpoint off (-1); the gRPC port comes from the builder above.
                 ServerConfig.defaults(storeUrl, 0, -1),
                 clock)
