@@ -78,7 +78,31 @@ final class TerraformConfig {
     return new TerraformConfig(dir, sources, files, List.copyOf(reads));
   }
 
+  /** A top-level variable block of a canonically formatted file (terraform fmt). */
+  private static final Pattern VARIABLE_BLOCK =
+      Pattern.compile("(?ms)^variable \"[^\"]+\" \\{\\n.*?^\\}\\n");
+
   private static Map<String, Object> parse(
+      Path dir, String name, String text, List<FileRead> reads) {
+    // hcl4j resolves var.X to the default of a variable declared in the same text (and to null if
+    // the text declares others but not X). A file that declares variables and also uses them
+    // (monitoring.tf) is therefore parsed apart from its declarations, so that a reference stays
+    // its own text there too, as in every other file.
+    Matcher declarations = VARIABLE_BLOCK.matcher(text);
+    StringBuilder variables = new StringBuilder();
+    while (declarations.find()) {
+      variables.append(declarations.group()).append('\n');
+    }
+    String rest = declarations.replaceAll("");
+    if (variables.isEmpty() || rest.isBlank()) {
+      return parseText(dir, name, text, reads);
+    }
+    Map<String, Object> blocks = parseText(dir, name, rest, reads);
+    blocks.put("variable", parseText(dir, name, variables.toString(), reads).get("variable"));
+    return blocks;
+  }
+
+  private static Map<String, Object> parseText(
       Path dir, String name, String text, List<FileRead> reads) {
     HCLParser parser = new HCLParser();
     // Record every file() call and answer with the real contents, as Terraform would.

@@ -297,7 +297,9 @@ class TerraformConfigTest {
     assertThat(config.grantsOf("google_service_account.query.member"))
         .containsExactlyInAnyOrder(
             "roles/spanner.databaseReader on google_spanner_database.main.name",
-            "roles/secretmanager.secretAccessor on google_secret_manager_secret.redis_auth.id");
+            "roles/secretmanager.secretAccessor on google_secret_manager_secret.redis_auth.id",
+            // It publishes its metrics to Cloud Monitoring (monitoring.tf).
+            "roles/monitoring.metricWriter on var.project_id");
     assertThat(config.grantsOf("google_service_account.publisher.member"))
         .containsExactly("roles/pubsub.publisher on google_pubsub_topic.events.id");
   }
@@ -326,7 +328,12 @@ class TerraformConfigTest {
       assertThat(grant.member()).doesNotContain("allUsers", "allAuthenticatedUsers");
       if (grant.target().equals("var.project_id")) {
         assertThat(grant.role())
-            .isIn("roles/dataflow.worker", "roles/bigquery.jobUser", "roles/dataflow.admin");
+            .isIn(
+                "roles/dataflow.worker",
+                "roles/bigquery.jobUser",
+                "roles/dataflow.admin",
+                // The services' metrics (monitoring.tf): the role exists only at project level.
+                "roles/monitoring.metricWriter");
       }
     }
     // Authoritative policies (_iam_policy, _iam_binding) would silently remove other grants.
