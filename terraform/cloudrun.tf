@@ -105,6 +105,11 @@ resource "google_cloud_run_v2_service" "query" {
         name  = "EVENTFLOW_CLOUD_MONITORING_PROJECT"
         value = var.project_id
       }
+      # The location label of its series: the region, not eventflow-metrics' default "global".
+      env {
+        name  = "EVENTFLOW_CLOUD_MONITORING_LOCATION"
+        value = var.region
+      }
 
       # The gRPC health service (grpc.health.v1) answers SERVING once the server is up. A JVM
       # starts in a few seconds: 30 probes 2 s apart allow a minute.

@@ -34,7 +34,8 @@ locals {
       EVENTFLOW_COLLECTOR_MAX_REQUEST_BYTES = tostring(var.collector_max_request_bytes)
       GOOGLE_CLOUD_PROJECT                  = var.project_id
       # Besides /metrics, publish the collector's metrics to Cloud Monitoring (eventflow-metrics).
-      EVENTFLOW_CLOUD_MONITORING_PROJECT = var.project_id
+      EVENTFLOW_CLOUD_MONITORING_PROJECT  = var.project_id
+      EVENTFLOW_CLOUD_MONITORING_LOCATION = var.region
     },
     length(var.collector_cors_origins) == 0 ? {} : {
       EVENTFLOW_COLLECTOR_CORS_ORIGINS = join(",", var.collector_cors_origins)

@@ -46,7 +46,8 @@ locals {
       EVENTFLOW_MQTT_HTTP_PORT         = tostring(local.mqtt_port)
       GOOGLE_CLOUD_PROJECT             = var.project_id
       # /metrics is unreachable on Cloud Run: the bridge publishes to Cloud Monitoring instead.
-      EVENTFLOW_CLOUD_MONITORING_PROJECT = var.project_id
+      EVENTFLOW_CLOUD_MONITORING_PROJECT  = var.project_id
+      EVENTFLOW_CLOUD_MONITORING_LOCATION = var.region
     },
     var.mqtt_username == "" ? {} : { EVENTFLOW_MQTT_USERNAME = var.mqtt_username },
     length(var.mqtt_topics) == 0 ? {} : { EVENTFLOW_MQTT_TOPICS = join(",", var.mqtt_topics) },

@@ -57,6 +57,8 @@ class ServicesConfigTest {
   /** The variable naming the project services publish their metrics to (eventflow-metrics). */
   private static final String CLOUD_MONITORING_PROJECT = "EVENTFLOW_CLOUD_MONITORING_PROJECT";
 
+  private static final String CLOUD_MONITORING_LOCATION = "EVENTFLOW_CLOUD_MONITORING_LOCATION";
+
   /** Roles monitoring.tf grants every workload; its own test checks them. */
   private static final String METRIC_WRITER = "roles/monitoring.metricWriter on var.project_id";
 
@@ -484,11 +486,13 @@ class ServicesConfigTest {
   @Test
   void everyServicePublishesItsMetricsToCloudMonitoring() {
     // Cloud Run routes one port per service, so /metrics is out of reach; each service also
-    // publishes its meters to Cloud Monitoring in the deployment's project.
-    assertThat(evaluate(List.of(), "local.collector_env").get(CLOUD_MONITORING_PROJECT).asText())
-        .isEqualTo(PROJECT);
-    assertThat(evaluate(List.of(), "local.mqtt_env").get(CLOUD_MONITORING_PROJECT).asText())
-        .isEqualTo(PROJECT);
+    // publishes its meters to Cloud Monitoring in the deployment's project, its series labelled
+    // with the deployment's region.
+    for (String env : List.of("local.collector_env", "local.mqtt_env")) {
+      JsonNode values = evaluate(List.of("region=europe-west1"), env);
+      assertThat(values.get(CLOUD_MONITORING_PROJECT).asText()).as(env).isEqualTo(PROJECT);
+      assertThat(values.get(CLOUD_MONITORING_LOCATION).asText()).as(env).isEqualTo("europe-west1");
+    }
     Map<String, Object> query =
         single(
             single(config.resource("google_cloud_run_v2_service.query"), "template"), "containers");
@@ -497,6 +501,11 @@ class ServicesConfigTest {
             e -> {
               assertThat(e.get("name")).isEqualTo(CLOUD_MONITORING_PROJECT);
               assertThat(e.get("value")).isEqualTo("var.project_id");
+            })
+        .anySatisfy(
+            e -> {
+              assertThat(e.get("name")).isEqualTo(CLOUD_MONITORING_LOCATION);
+              assertThat(e.get("value")).isEqualTo("var.region");
             });
   }
 
