@@ -10,17 +10,12 @@ import io.eventflow.common.UuidV7Generator;
 import io.eventflow.common.pb.Entity;
 import io.eventflow.common.pb.Event;
 import io.eventflow.publisher.EventPublisher;
-import io.eventflow.testing.Await;
 import io.eventflow.timeseries.api.EntityClient;
-import io.eventflow.timeseries.api.SeriesQuery;
 import io.eventflow.timeseries.api.SeriesSummary;
-import io.eventflow.timeseries.api.SeriesValues;
 import io.eventflow.timeseries.api.TimeSeriesClient;
-import io.eventflow.timeseries.api.pb.Granularity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,9 +107,11 @@ class LocalEnrichmentTest {
       expected.put("purchase.plan=silver.count", 1.0);
       expected.put("purchase.plan=silver.amount.sum", 5.0);
       expected.put("purchase.initech.count", 1.0);
+      Instant from = day.minus(Duration.ofDays(1));
+      Instant to = day.plus(Duration.ofDays(2));
       try (TimeSeriesClient client = TimeSeriesClient.connect(stack.grpcHostAndPort())) {
         for (Map.Entry<String, Double> series : expected.entrySet()) {
-          awaitTotal(client, series.getKey(), series.getValue(), day);
+          LocalSeries.awaitTotal(client, series.getKey(), series.getValue(), from, to);
         }
         // Every series is complete: the plan series are these four, no __other__ among them, and
         // the events without a plan (initech) added to none.
@@ -125,7 +122,7 @@ class LocalEnrichmentTest {
                 "purchase.plan=silver.amount.sum",
                 "purchase.plan=silver.count");
         for (Map.Entry<String, Double> series : expected.entrySet()) {
-          assertThat(total(client, series.getKey(), day))
+          assertThat(LocalSeries.total(client, series.getKey(), from, to))
               .as(series.getKey())
               .isEqualTo(series.getValue());
         }
@@ -133,30 +130,5 @@ class LocalEnrichmentTest {
     } finally {
       stack.close();
     }
-  }
-
-  /** The total of a series over the days around {@code day}. */
-  private static double total(TimeSeriesClient client, String series, Instant day) {
-    SeriesValues values =
-        client.get(
-            SeriesQuery.of(series, day.minus(Duration.ofDays(1)), day.plus(Duration.ofDays(2)))
-                .zone(ZoneOffset.UTC)
-                .granularity(Granularity.GRANULARITY_DAY)
-                .noCache());
-    double total = 0;
-    for (int i = 0; i < values.size(); i++) {
-      total += values.value(i);
-    }
-    return total;
-  }
-
-  private static void awaitTotal(
-      TimeSeriesClient client, String series, double expected, Instant day) throws Exception {
-    double[] last = new double[1];
-    Await.until(
-        series + " totals " + expected,
-        Duration.ofMinutes(4),
-        () -> (last[0] = total(client, series, day)) == expected);
-    assertThat(last[0]).as(series).isEqualTo(expected);
   }
 }
