@@ -86,9 +86,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--checkpoint-interval",
       paramLabel = "DURATION",
-      defaultValue = "1s",
+      defaultValue = "2s",
       converter = DurationConverter.class,
-      description = "How often Flink checkpoints the jobs, as for local. Default: 1s.")
+      description = "How often Flink checkpoints the jobs, as for local. Default: 2s.")
   Duration checkpointInterval;
 
   @Option(

@@ -149,11 +149,11 @@ final class LocalCommand implements Callable<Integer> {
   @Option(
       names = "--checkpoint-interval",
       paramLabel = "DURATION",
-      defaultValue = "1s",
+      defaultValue = "2s",
       converter = DurationConverter.class,
       description =
           "How often Flink checkpoints the jobs; archive files and rollups are written once the"
-              + " checkpoint holding them completed. Default: 1s.")
+              + " checkpoint holding them completed. Default: 2s.")
   Duration checkpointInterval;
 
   @Option(

@@ -70,7 +70,7 @@ public record LocalConfig(
         Duration.ofSeconds(2),
         Optional.empty(),
         LocalRunner.FLINK,
-        Duration.ofSeconds(1),
+        Duration.ofSeconds(2),
         -1,
         BridgeConfig.DEFAULT_TEMPLATES,
         -1,

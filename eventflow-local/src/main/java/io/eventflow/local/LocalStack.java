@@ -434,12 +434,16 @@ public final class LocalStack implements AutoCloseable {
     // into no copy, and a checkpoint then serializes a combine accumulator while the task mutates
     // it (ConcurrentModificationException, a failed checkpoint and a restart, seen at 10,000/s).
     flinkOptions.setObjectReuse(true);
-    // A bundle ends after 100 ms at most: republished events and rollup panes move on quickly.
-    // Up to 5,000 elements: the republish step waits for its publishes only at a bundle's end, and
-    // Beam's default of 1,000 ended a bundle after every publish batch.
-    flinkOptions.setMaxBundleTimeMills(100L);
+    // A bundle ends after 500 ms at most. Every step checks its bundle's age on a timer every half
+    // of this, busy or not: at 100 ms those checks alone kept 2.1% of a core busy on an idle stack,
+    // 0.3% at 500 ms, for ~0.25 s more freshness (docs/BENCHMARKS.md, "Idle"). Up to 5,000
+    // elements: the republish step waits for its publishes only at a bundle's end, and Beam's
+    // default of 1,000 ended a bundle after every publish batch.
+    flinkOptions.setMaxBundleTimeMills(500L);
     flinkOptions.setMaxBundleSize(5_000L);
-    flinkOptions.setAutoWatermarkInterval(200L);
+    // The source's watermark goes downstream once a second: panes close within a second of their
+    // end, well inside the rollups' flush interval, at a fifth of the wake-ups of 200 ms.
+    flinkOptions.setAutoWatermarkInterval(1_000L);
     restore.ifPresent(chk -> flinkOptions.setSavepointPath(chk.toUri().toString()));
     // A checkpoint of an older version may hold state of steps this version no longer has (the
     // rollups job's own reader and dedup before it took ingest's events): dropped, not refused.
