@@ -13,6 +13,12 @@ public final class Await {
 
   private Await() {}
 
+  /** A condition that may throw while it is checked (a pull, a job's counters). */
+  public interface Check {
+    /** Returns whether the awaited condition holds now. */
+    boolean holds() throws Exception;
+  }
+
   /**
    * Polls {@code condition} every 20 ms until it holds.
    *
@@ -30,8 +36,25 @@ public final class Await {
    */
   public static void until(String what, Duration bound, BooleanSupplier condition)
       throws InterruptedException {
+    try {
+      untilHolds(what, bound, condition::getAsBoolean);
+    } catch (InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("a BooleanSupplier threw a checked exception", e);
+    }
+  }
+
+  /**
+   * Checks {@code check} every 20 ms until it holds, at most {@code bound}; unlike {@link
+   * #until(String, Duration, BooleanSupplier)} the check may do work that throws (pull and collect
+   * messages, read a running job's counters), and what it throws fails the wait at once.
+   *
+   * @throws AssertionError naming {@code what} if it does not hold in time
+   */
+  public static void untilHolds(String what, Duration bound, Check check) throws Exception {
     long deadline = System.nanoTime() + bound.toNanos();
-    while (!condition.getAsBoolean()) {
+    while (!check.holds()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError(
             "timed out after " + bound.toSeconds() + " s waiting until " + what);

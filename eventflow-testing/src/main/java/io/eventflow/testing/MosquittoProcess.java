@@ -1,12 +1,8 @@
 package io.eventflow.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,42 +41,18 @@ public final class MosquittoProcess implements AutoCloseable {
    */
   public static MosquittoProcess start(String... extraConfig)
       throws IOException, InterruptedException {
-    Path binary = binary();
-    if (binary == null && "true".equalsIgnoreCase(System.getenv("CI"))) {
-      throw new IllegalStateException(
-          "mosquitto is not installed, and CI=true: .ci/run should have installed it");
-    }
-    assumeTrue(
-        binary != null,
-        "mosquitto is not installed (apt-get install mosquitto); skipping the Mosquitto tests");
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    Path binary =
+        ChildProcesses.requireForTest(
+            // Debian installs the broker in /usr/sbin, which a non-root PATH often lacks.
+            ChildProcesses.find("mosquitto", "/usr/sbin", "/usr/local/sbin"),
+            "mosquitto is not installed (apt-get install mosquitto); skipping the Mosquitto tests",
+            "mosquitto is not installed, and CI=true: .ci/run should have installed it");
+    int port = FreePort.loopback();
     MosquittoProcess mosquitto =
         new MosquittoProcess(
             binary, Files.createTempDirectory("mosquitto"), port, List.of(extraConfig));
     mosquitto.launch();
     return mosquitto;
-  }
-
-  private static Path binary() {
-    List<String> dirs =
-        new ArrayList<>(
-            List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
-    // Debian installs the broker in /usr/sbin, which a non-root PATH often lacks.
-    dirs.add("/usr/sbin");
-    dirs.add("/usr/local/sbin");
-    for (String dir : dirs) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path p = Path.of(dir, "mosquitto");
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return null;
   }
 
   /** Starts (or restarts, after {@link #kill()}) the broker and waits until it accepts. */

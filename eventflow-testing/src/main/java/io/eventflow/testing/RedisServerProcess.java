@@ -1,22 +1,10 @@
 package io.eventflow.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A real {@code redis-server} child process on a free loopback port, without persistence, for one
@@ -46,16 +34,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
   /** Returns the {@code redis-server} binary on the PATH, if there is one. */
   public static Optional<Path> binary() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path p = Path.of(dir, "redis-server");
-      if (Files.isExecutable(p)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
+    return ChildProcesses.find("redis-server");
   }
 
   /**
@@ -63,15 +42,11 @@ public final class RedisServerProcess implements AutoCloseable {
    * {@code CI=true}).
    */
   public static RedisServerProcess start() throws IOException, InterruptedException {
-    Optional<Path> binary = binary();
-    if (binary.isEmpty() && "true".equalsIgnoreCase(System.getenv("CI"))) {
-      throw new IllegalStateException(
-          "redis-server is not installed, and CI=true: .ci/run should have installed it");
-    }
-    assumeTrue(
-        binary.isPresent(),
-        "redis-server is not installed (apt-get install redis-server); skipping the Redis tests");
-    return launchOn(binary.get());
+    return launchOn(
+        ChildProcesses.requireForTest(
+            binary(),
+            "redis-server is not installed (apt-get install redis-server); skipping the Redis tests",
+            "redis-server is not installed, and CI=true: .ci/run should have installed it"));
   }
 
   /**
@@ -91,10 +66,7 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   private static RedisServerProcess launchOn(Path binary) throws IOException, InterruptedException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
+    int port = FreePort.loopback();
     RedisServerProcess redis = new RedisServerProcess(binary, port);
     redis.launch();
     return redis;
@@ -108,7 +80,8 @@ public final class RedisServerProcess implements AutoCloseable {
    */
   public void launch() throws IOException, InterruptedException {
     process =
-        new ProcessBuilder(
+        ChildProcesses.startUntilReady(
+            new ProcessBuilder(
                 binary.toString(),
                 "--port",
                 Integer.toString(port),
@@ -117,46 +90,10 @@ public final class RedisServerProcess implements AutoCloseable {
                 "--save",
                 "",
                 "--appendonly",
-                "no")
-            .redirectErrorStream(true)
-            .start();
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    StringBuilder output = new StringBuilder();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader lines =
-                  new BufferedReader(
-                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                // Keep draining after the ready line, so a chatty server never blocks on a full
-                // pipe.
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                  if (!ready.isDone()) {
-                    output.append(line).append('\n');
-                    if (line.contains(READY)) {
-                      ready.complete(null);
-                    }
-                  }
-                }
-              } catch (IOException e) {
-                // The process died; reported below as "exited before it was ready".
-              }
-              ready.completeExceptionally(
-                  new IllegalStateException(
-                      "redis-server exited before it was ready on port " + port + ":\n" + output));
-            },
-            "redis-server-" + port + "-output");
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      ready.get(START_SECONDS, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw (IllegalStateException) e.getCause();
-    } catch (TimeoutException e) {
-      process.destroyForcibly();
-      throw new IllegalStateException(
-          "redis-server was not ready on port " + port + " in " + START_SECONDS + " s", e);
-    }
+                "no"),
+            READY,
+            "redis-server-" + port,
+            START_SECONDS);
   }
 
   /** Returns the server's {@code redis://127.0.0.1:port} URL. */
