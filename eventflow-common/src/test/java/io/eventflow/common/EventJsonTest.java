@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class EventJsonTest {
   @Test
   void roundTripsATypicalEvent() throws Exception {
-    Event event = Events.purchase();
+    Event event = SampleEvents.purchase();
     assertThat(EventJson.parse(EventJson.print(event))).isEqualTo(event);
     assertThat(EventJson.parse(EventJson.printBytes(event))).isEqualTo(event);
   }
@@ -24,7 +24,7 @@ class EventJsonTest {
   @Test
   void anEnrichedEventRoundTripsWithItsEnrichment() throws Exception {
     Event event =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .setEnrichment(
                 io.eventflow.common.pb.Enrichment.newBuilder()
                     .setStatus("enriched")
@@ -45,7 +45,7 @@ class EventJsonTest {
 
   @Test
   void printsCompactCanonicalJson() {
-    assertThat(EventJson.print(Events.purchase()))
+    assertThat(EventJson.print(SampleEvents.purchase()))
         .isEqualTo(
             "{\"id\":\"0190b3a4-7c1e-7d2a-9f3e-4b5c6d7e8f90\",\"type\":\"purchase\","
                 + "\"source\":\"checkout-service\",\"customer\":\"acme\","

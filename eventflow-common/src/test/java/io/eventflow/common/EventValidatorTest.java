@@ -25,44 +25,46 @@ class EventValidatorTest {
 
   @Test
   void acceptsATypicalEvent() {
-    assertThat(validator.validate(Events.purchase())).isEmpty();
+    assertThat(validator.validate(SampleEvents.purchase())).isEmpty();
   }
 
   @Test
   void missingId() {
-    assertThat(reasonFor(Events.purchase().toBuilder().clearId().build()))
+    assertThat(reasonFor(SampleEvents.purchase().toBuilder().clearId().build()))
         .isEqualTo(InvalidReason.MISSING_ID);
   }
 
   @Test
   void blankEventType() {
-    assertThat(reasonFor(Events.purchase().toBuilder().setType(" \t").build()))
+    assertThat(reasonFor(SampleEvents.purchase().toBuilder().setType(" \t").build()))
         .isEqualTo(InvalidReason.MISSING_TYPE);
   }
 
   @Test
   void blankSource() {
-    assertThat(reasonFor(Events.purchase().toBuilder().setSource("").build()))
+    assertThat(reasonFor(SampleEvents.purchase().toBuilder().setSource("").build()))
         .isEqualTo(InvalidReason.MISSING_SOURCE);
   }
 
   @Test
   void missingTimestamp() {
-    assertThat(reasonFor(Events.purchase().toBuilder().clearTimestamp().build()))
+    assertThat(reasonFor(SampleEvents.purchase().toBuilder().clearTimestamp().build()))
         .isEqualTo(InvalidReason.MISSING_TIMESTAMP);
   }
 
   @Test
   void outOfRangeTimestamp() {
     Event event =
-        Events.purchase().toBuilder().setTimestamp(Timestamp.newBuilder().setNanos(-1)).build();
+        SampleEvents.purchase().toBuilder()
+            .setTimestamp(Timestamp.newBuilder().setNanos(-1))
+            .build();
     assertThat(reasonFor(event)).isEqualTo(InvalidReason.INVALID_TIMESTAMP);
   }
 
   @Test
   void timestampBeforeTheEarliestBound() {
     Event event =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .setTimestamp(Timestamp.newBuilder().setSeconds(946_684_799L))
             .build();
     assertThat(validator.validate(event))
@@ -77,11 +79,11 @@ class EventValidatorTest {
   void timestampTooFarInTheFuture() {
     long limit = NOW.instant().getEpochSecond() + 24 * 3_600;
     Event atLimit =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .setTimestamp(Timestamp.newBuilder().setSeconds(limit))
             .build();
     Event pastLimit =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .setTimestamp(Timestamp.newBuilder().setSeconds(limit).setNanos(1))
             .build();
     assertThat(reasonFor(atLimit)).isNull();
@@ -90,27 +92,28 @@ class EventValidatorTest {
 
   @Test
   void noAttributes() {
-    assertThat(reasonFor(Events.purchase().toBuilder().clearAttributes().build()))
+    assertThat(reasonFor(SampleEvents.purchase().toBuilder().clearAttributes().build()))
         .isEqualTo(InvalidReason.NO_ATTRIBUTES);
   }
 
   @Test
   void tooManyAttributes() {
     EventValidator strict = new EventValidator(ValidationLimits.DEFAULTS.withMaxAttributes(4), NOW);
-    assertThat(strict.validate(Events.purchase()).orElseThrow().reason())
+    assertThat(strict.validate(SampleEvents.purchase()).orElseThrow().reason())
         .isEqualTo(InvalidReason.TOO_MANY_ATTRIBUTES);
   }
 
   @Test
   void blankAttributeKey() {
-    Event event = Events.purchase().toBuilder().putAttributes(" ", AttributeValues.of(1L)).build();
+    Event event =
+        SampleEvents.purchase().toBuilder().putAttributes(" ", AttributeValues.of(1L)).build();
     assertThat(reasonFor(event)).isEqualTo(InvalidReason.BLANK_ATTRIBUTE_KEY);
   }
 
   @Test
   void attributeKeyTooLong() {
     Event event =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .putAttributes("k".repeat(257), AttributeValues.of(1L))
             .build();
     assertThat(validator.validate(event).orElseThrow().message()).contains("257 chars");
@@ -120,7 +123,7 @@ class EventValidatorTest {
   @Test
   void attributeWithoutValue() {
     Event event =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .putAttributes("empty", AttributeValue.getDefaultInstance())
             .build();
     assertThat(validator.validate(event).orElseThrow().message()).contains("\"empty\"");
@@ -130,7 +133,7 @@ class EventValidatorTest {
   @Test
   void invalidNestedTimestamp() {
     Event event =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .putAttributes(
                 "at", AttributeValues.of(Timestamp.newBuilder().setSeconds(Long.MAX_VALUE).build()))
             .build();
@@ -140,7 +143,7 @@ class EventValidatorTest {
   @Test
   void invalidNestedDuration() {
     Event event =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .putAttributes(
                 "d", AttributeValues.of(Duration.newBuilder().setSeconds(1).setNanos(-1).build()))
             .build();
@@ -151,9 +154,9 @@ class EventValidatorTest {
   void stringsLongerThanTheLimit() {
     EventValidator strict =
         new EventValidator(ValidationLimits.DEFAULTS.withMaxStringLength(8), NOW);
-    Event longType = Events.purchase().toBuilder().setType("purchase!").setId("1").build();
+    Event longType = SampleEvents.purchase().toBuilder().setType("purchase!").setId("1").build();
     Event longValue =
-        Events.purchase().toBuilder()
+        SampleEvents.purchase().toBuilder()
             .setId("1")
             .setSource("s")
             .putAttributes("currency", AttributeValues.of("123456789"))

@@ -8,7 +8,10 @@ import io.eventflow.common.pb.AttributeValue;
 import io.eventflow.common.pb.Event;
 import java.util.Random;
 
-/** Test fixtures: a typical event, and random valid events from a seeded {@link Random}. */
+/**
+ * Random events from a seeded {@link Random} for property tests ({@link SampleEvents} has the fixed
+ * ones).
+ */
 final class Events {
   /** Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, protobuf's timestamp range. */
   static final long MIN_SECONDS = -62_135_596_800L;
@@ -35,23 +38,6 @@ final class Events {
   };
 
   private Events() {}
-
-  /** A typical ~300-byte purchase event. */
-  static Event purchase() {
-    return Event.newBuilder()
-        .setId("0190b3a4-7c1e-7d2a-9f3e-4b5c6d7e8f90")
-        .setType("purchase")
-        .setSource("checkout-service")
-        .setCustomer(StringValue.of("acme"))
-        .setTimestamp(Timestamp.newBuilder().setSeconds(1_717_171_717L).setNanos(123_000_000))
-        .putAttributes("amount", AttributeValues.of(4_999L))
-        .putAttributes("discount", AttributeValues.of(0.15))
-        .putAttributes("currency", AttributeValues.of("EUR"))
-        .putAttributes("first_order", AttributeValues.of(true))
-        .putAttributes(
-            "latency", AttributeValues.of(Duration.newBuilder().setNanos(1_500_000).build()))
-        .build();
-  }
 
   /**
    * A string from one of three families: any UTF-16 units (controls, lone surrogates included),
