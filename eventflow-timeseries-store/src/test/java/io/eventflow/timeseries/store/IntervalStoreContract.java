@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 /**
  * What every interval store adapter must do, written once and run against each: a subclass opens an
  * empty store and its writer before each test ({@link #store()}, {@link #writer()}) and closes them
- * after. The H2 store runs it in {@code JdbcIntervalStoreTest}, the Spanner adapters in {@code
- * SpannerEmulatorContainerTest} (Google's emulator in Docker). Other modules get it from this
- * module's test-jar.
+ * after. The H2 store runs it in {@code JdbcIntervalStoreTest}, the Spanner adapters against
+ * Google's emulator in {@code SpannerEmulatorProcessTest} (its binary) and {@code
+ * SpannerEmulatorContainerTest} (its Docker image); not against the in-process mock, which stores
+ * nothing. Other modules get it from this module's test-jar.
  *
  * <p>It cannot live in eventflow-testing: the contract needs this module's types, and this module's
  * tests depend on eventflow-testing's fixtures.
