@@ -7,24 +7,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.pb.Entity;
-import io.eventflow.testing.ManualClock;
 import io.eventflow.timeseries.api.EntityClient;
 import io.eventflow.timeseries.api.pb.EntityServiceGrpc;
 import io.eventflow.timeseries.api.pb.GetEntityRequest;
 import io.eventflow.timeseries.api.pb.UpsertEntitiesRequest;
-import io.eventflow.timeseries.store.jdbc.JdbcEntityStore;
-import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,34 +28,22 @@ import org.junit.jupiter.api.Test;
  * called through the real {@link EntityClient}.
  */
 class EntityServiceTest {
-  private static final AtomicLong databases = new AtomicLong();
-
+  private ServerFixture server;
   private String url;
-  private TimeSeriesServer server;
   private ManagedChannel channel;
   private EntityClient client;
 
   @BeforeEach
   void startServer() throws Exception {
-    url = "jdbc:h2:mem:entities" + databases.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
-    ManualClock clock = new ManualClock(ServerFixture.NOW);
-    String name = InProcessServerBuilder.generateName();
-    server =
-        new TimeSeriesServer(
-                InProcessServerBuilder.forName(name).directExecutor(),
-                JdbcIntervalStore.open(url, clock),
-                JdbcEntityStore.open(url, clock),
-                ServerConfig.defaults(url, 0, -1),
-                clock)
-            .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    server = ServerFixture.startWithEntities();
+    url = server.storeUrl;
+    channel = server.channel;
     client = new EntityClient(channel);
   }
 
   @AfterEach
   void stopServer() throws Exception {
-    client.close();
-    server.stop();
+    server.close();
   }
 
   private static Entity customer(String key, String plan) {
@@ -189,23 +171,11 @@ class EntityServiceTest {
 
   @Test
   void aServerWithoutAnEntitiesTableDoesNotServeTheService() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    ManualClock clock = new ManualClock(ServerFixture.NOW);
-    TimeSeriesServer plain =
-        new TimeSeriesServer(
-                InProcessServerBuilder.forName(name).directExecutor(),
-                JdbcIntervalStore.open(url, clock),
-                ServerConfig.defaults(url, 0, -1),
-                clock)
-            .start();
-    try (EntityClient other =
-        new EntityClient(InProcessChannelBuilder.forName(name).directExecutor().build())) {
-      assertThatThrownBy(() -> other.get("customer", "acme"))
-          .isInstanceOfSatisfying(
-              StatusRuntimeException.class,
-              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
-    } finally {
-      plain.stop();
-    }
+    // A replica over the same database, started without the entities table.
+    EntityClient other = new EntityClient(server.replica(c -> c).channel);
+    assertThatThrownBy(() -> other.get("customer", "acme"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
   }
 }

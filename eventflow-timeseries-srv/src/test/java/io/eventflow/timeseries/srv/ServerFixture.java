@@ -5,11 +5,16 @@ import io.eventflow.timeseries.api.TimeSeriesClient;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalStore;
 import io.eventflow.timeseries.store.PaneRecorder;
+import io.eventflow.timeseries.store.jdbc.JdbcEntityStore;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalWriter;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -20,10 +25,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
- * The real server in-process over the real embedded (H2) store, with a writer to put rows in the
- * store the way the rollups job does, and the real client. One fixture per test.
+ * The real server over the real embedded (H2) store, with a writer to put rows in the store the way
+ * the rollups job does, and the real client. One fixture per test. The query service's own tests
+ * run it in-process on a {@link ManualClock}; other modules ({@code eventflow series} and {@code
+ * eventflow entities} in the CLI) get it from this module's test-jar and run it on a free loopback
+ * port ({@link #startOnLoopback}), serving {@code EntityService} over the same database.
  */
-final class ServerFixture implements AutoCloseable {
+public final class ServerFixture implements AutoCloseable {
   /** "Now" in every test: rows are written in early 2024, so their ranges are old. */
   static final Instant NOW = Instant.parse("2024-12-01T00:00:00Z");
 
@@ -42,7 +50,9 @@ final class ServerFixture implements AutoCloseable {
       String storeUrl,
       ManualClock clock,
       ServerConfig config,
-      UnaryOperator<IntervalStore> wrapStore)
+      UnaryOperator<IntervalStore> wrapStore,
+      boolean onLoopback,
+      boolean entities)
       throws Exception {
     this.storeUrl = storeUrl;
     this.clock = clock;
@@ -51,12 +61,19 @@ final class ServerFixture implements AutoCloseable {
     String name = InProcessServerBuilder.generateName();
     this.server =
         new TimeSeriesServer(
-                InProcessServerBuilder.forName(name).directExecutor(),
+                onLoopback
+                    ? NettyServerBuilder.forAddress(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                    : InProcessServerBuilder.forName(name).directExecutor(),
                 wrapStore.apply(JdbcIntervalStore.open(storeUrl, clock)),
+                entities ? JdbcEntityStore.open(storeUrl, clock) : null,
                 config,
                 clock)
             .start();
-    this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    this.channel =
+        onLoopback
+            ? ManagedChannelBuilder.forTarget(target()).usePlaintext().build()
+            : InProcessChannelBuilder.forName(name).directExecutor().build();
     this.client = new TimeSeriesClient(channel);
   }
 
@@ -74,16 +91,57 @@ final class ServerFixture implements AutoCloseable {
   static ServerFixture start(
       UnaryOperator<ServerConfig> customize, UnaryOperator<IntervalStore> wrapStore)
       throws Exception {
-    String url = "jdbc:h2:mem:timeseries" + databases.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+    String url = freshDatabase();
     return new ServerFixture(
-        url, new ManualClock(NOW), customize.apply(ServerConfig.defaults(url, 0, -1)), wrapStore);
+        url,
+        new ManualClock(NOW),
+        customize.apply(ServerConfig.defaults(url, 0, -1)),
+        wrapStore,
+        false,
+        false);
+  }
+
+  /**
+   * Starts a server with default settings over a fresh database that also serves {@code
+   * EntityService} over the database's entities table.
+   */
+  static ServerFixture startWithEntities() throws Exception {
+    String url = freshDatabase();
+    return new ServerFixture(
+        url, new ManualClock(NOW), ServerConfig.defaults(url, 0, -1), s -> s, false, true);
+  }
+
+  /**
+   * Starts a server with default settings on a free loopback port over a fresh database, serving
+   * the entities table of the same database too (as the local stack's does), with its clock
+   * standing at {@code now}: a client in another module reaches it at {@link #target()}.
+   */
+  public static ServerFixture startOnLoopback(Instant now) throws Exception {
+    String url = freshDatabase();
+    // Metrics endpoint off (-1); the gRPC port comes from the server builder.
+    return new ServerFixture(
+        url, new ManualClock(now), ServerConfig.defaults(url, 0, -1), s -> s, true, true);
+  }
+
+  private static String freshDatabase() {
+    return "jdbc:h2:mem:timeseries" + databases.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+  }
+
+  /** Returns the {@code host:port} of a server started on loopback. */
+  public String target() {
+    return InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.port();
   }
 
   /** Starts a second server (a replica) over the same database and clock, closed with this one. */
   ServerFixture replica(UnaryOperator<ServerConfig> customize) throws Exception {
     ServerFixture replica =
         new ServerFixture(
-            storeUrl, clock, customize.apply(ServerConfig.defaults(storeUrl, 0, -1)), s -> s);
+            storeUrl,
+            clock,
+            customize.apply(ServerConfig.defaults(storeUrl, 0, -1)),
+            s -> s,
+            false,
+            false);
     others.add(replica);
     return replica;
   }
@@ -92,7 +150,8 @@ final class ServerFixture implements AutoCloseable {
    * Records one pane partial of a series for the minute starting at {@code minute}, as the rollups
    * job writes it: a minute row, a quarter-hour row for the same pane, and the catalog.
    */
-  void record(String series, AggregateFunction function, String minute, double value, long events)
+  public void record(
+      String series, AggregateFunction function, String minute, double value, long events)
       throws Exception {
     panes.record(series, function, minute, value, events);
   }
@@ -105,6 +164,7 @@ final class ServerFixture implements AutoCloseable {
     }
   }
 
+  /** Stops the server (closing its stores), its replicas, the client and the writer. */
   @Override
   public void close() throws Exception {
     for (ServerFixture other : others) {

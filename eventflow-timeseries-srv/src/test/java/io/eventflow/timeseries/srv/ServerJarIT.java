@@ -2,6 +2,7 @@ package io.eventflow.timeseries.srv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventflow.testing.FreePort;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
@@ -9,7 +10,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.File;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,10 +32,7 @@ class ServerJarIT {
   @Test
   void runnableJarServesHealthFromEnvironmentConfigurationAndStopsOnSigterm() throws Exception {
     assertThat(JAR).exists();
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = FreePort.loopback();
     ProcessBuilder builder =
         new ProcessBuilder(
                 List.of(
