@@ -3,9 +3,13 @@ package io.eventflow.enrichment;
 import static io.eventflow.enrichment.EntityStoreFixture.customer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.eventflow.common.AttributeValues;
+import io.eventflow.testing.Await;
+import io.eventflow.testing.ManualClock;
 import io.eventflow.timeseries.store.StoreException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +32,8 @@ class EntityLookupTest {
           Duration.ofSeconds(1),
           Duration.ofSeconds(20));
 
-  private final ManualTicker ticker = new ManualTicker();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final Ticker ticker = clock::nanoTime;
   private EntityStoreFixture store;
   private EntityLookup lookup;
 
@@ -67,20 +72,20 @@ class EntityLookupTest {
     store.with("nobody", "silver");
 
     // 59 s: both fresh.
-    ticker.advance(Duration.ofSeconds(59));
+    clock.advance(Duration.ofSeconds(59));
     assertThat(lookup.lookupAll(List.of("acme", "nobody")).get("nobody"))
         .isEqualTo(Lookup.NOT_FOUND);
     assertThat(store.reads).hasSize(1);
 
     // 61 s: the negative TTL (1 min) is over, the positive one (5 min) is not.
-    ticker.advance(Duration.ofSeconds(2));
+    clock.advance(Duration.ofSeconds(2));
     Map<String, Lookup> after = lookup.lookupAll(List.of("acme", "nobody"));
     assertThat(after.get("nobody")).isEqualTo(Lookup.of(customer("nobody", "silver")));
     assertThat(store.reads.get(1)).containsExactly("nobody");
 
     // 5 min 1 s: acme is read again and sees the change.
     store.with("acme", "platinum");
-    ticker.advance(Duration.ofMinutes(4));
+    clock.advance(Duration.ofMinutes(4));
     assertThat(lookup.lookupAll(List.of("acme")).get("acme"))
         .isEqualTo(Lookup.of(customer("acme", "platinum")));
     assertThat(store.reads.get(2)).containsExactly("acme");
@@ -97,11 +102,10 @@ class EntityLookupTest {
         answers.add(pool.submit(() -> lookup.lookupAll(List.of("acme"))));
       }
       // Every thread but the loading one is waiting on its flight before the read goes on.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (lookup.stats().snapshot().keys() < threads) {
-        assertThat(System.nanoTime()).as("all threads asked").isLessThan(deadline);
-        Thread.sleep(5);
-      }
+      Await.until(
+          "all threads asked",
+          Duration.ofSeconds(30),
+          () -> lookup.stats().snapshot().keys() >= threads);
       store.release();
       for (Future<Map<String, Lookup>> answer : answers) {
         assertThat(answer.get(30, TimeUnit.SECONDS).get("acme"))
@@ -117,7 +121,7 @@ class EntityLookupTest {
   @Test
   void storeDownServesStaleAndFlagsUnknownKeysAndBacksOff() {
     lookup.lookupAll(List.of("acme"));
-    ticker.advance(Duration.ofMinutes(6));
+    clock.advance(Duration.ofMinutes(6));
     store.down(true);
 
     Map<String, Lookup> down = lookup.lookupAll(List.of("acme", "initech"));
@@ -135,7 +139,7 @@ class EntityLookupTest {
     assertThat(lookup.lookupAll(List.of("initech")).get("initech")).isEqualTo(Lookup.UNAVAILABLE);
     assertThat(lookup.stats().snapshot().storeReads()).isEqualTo(2);
 
-    ticker.advance(Duration.ofSeconds(1));
+    clock.advance(Duration.ofSeconds(1));
     Map<String, Lookup> back = lookup.lookupAll(List.of("acme", "initech"));
     assertThat(back.get("acme")).isEqualTo(Lookup.of(customer("acme", "gold")));
     assertThat(back.get("initech").status()).isEqualTo(EnrichmentStatus.ENRICHED);
@@ -144,7 +148,7 @@ class EntityLookupTest {
   @Test
   void staleEntriesAreGoneAfterTheStalePeriod() {
     lookup.lookupAll(List.of("acme"));
-    ticker.advance(SETTINGS.positiveTtl().plus(SETTINGS.staleFor()));
+    clock.advance(SETTINGS.positiveTtl().plus(SETTINGS.staleFor()));
     store.down(true);
 
     assertThat(lookup.lookupAll(List.of("acme")).get("acme")).isEqualTo(Lookup.UNAVAILABLE);

@@ -3,9 +3,12 @@ package io.eventflow.enrichment;
 import static io.eventflow.enrichment.EntityStoreFixture.customer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.eventflow.testing.ManualClock;
 import io.eventflow.testing.RedisServerProcess;
 import io.eventflow.timeseries.store.StoreException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +21,8 @@ import redis.clients.jedis.Jedis;
  * All three levels against a real redis-server: two workers sharing it, round trips, Redis down.
  */
 class RedisEntityCacheTest {
-  private final ManualTicker ticker = new ManualTicker();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final Ticker ticker = clock::nanoTime;
   private RedisServerProcess redis;
   private EntityStoreFixture store;
   private final List<AutoCloseable> closing = new ArrayList<>();
@@ -145,7 +149,7 @@ class RedisEntityCacheTest {
 
     // After the back-off Redis is tried again, and used once it is back.
     redis.launch();
-    ticker.advance(Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(5));
     lookup.lookupAll(List.of("c60"));
     assertThat(sharedStats.snapshot().l2Failures()).isEqualTo(1);
     assertThat(calls("psetex")).isEqualTo(1);
