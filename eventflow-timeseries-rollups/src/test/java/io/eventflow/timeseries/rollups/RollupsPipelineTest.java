@@ -11,17 +11,15 @@ import io.eventflow.common.ContentType;
 import io.eventflow.common.EventJson;
 import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.pb.Event;
+import io.eventflow.testing.ArchiveFiles;
 import io.eventflow.timeseries.store.AggregateFunction;
 import io.eventflow.timeseries.store.IntervalRows;
 import io.eventflow.timeseries.store.Resolution;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.StoreException;
 import io.eventflow.timeseries.store.jdbc.JdbcIntervalStore;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,8 +29,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessageWithAttributesAndMessageIdCoder;
@@ -279,23 +275,13 @@ class RollupsPipelineTest {
   /** Every row of the gzip JSON-lines files under {@code archive/folder}, by file. */
   static Map<Path, List<JsonNode>> archived(Path archive, String folder) throws IOException {
     Map<Path, List<JsonNode>> rows = new TreeMap<>();
-    Path root = archive.resolve(folder);
-    if (!Files.isDirectory(root)) {
-      return rows;
-    }
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".json.gz")).toList()) {
-        try (BufferedReader lines =
-            new BufferedReader(
-                new InputStreamReader(
-                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
-          List<JsonNode> parsed = new ArrayList<>();
-          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            parsed.add(JSON.readTree(line));
-          }
-          rows.put(archive.relativize(file), parsed);
-        }
+    for (Map.Entry<Path, List<String>> file :
+        ArchiveFiles.jsonLines(archive.resolve(folder)).entrySet()) {
+      List<JsonNode> parsed = new ArrayList<>();
+      for (String line : file.getValue()) {
+        parsed.add(JSON.readTree(line));
       }
+      rows.put(archive.relativize(file.getKey()), parsed);
     }
     return rows;
   }
