@@ -1,6 +1,6 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
+import static io.eventflow.broker.BrokerFixture.subscription;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.pubsub.v1.Publisher;
@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
  */
 class BacklogMetricsTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
 
   @BeforeEach
   void startBroker() throws Exception {
     pubsub =
-        PubSubClients.start(
+        BrokerFixture.start(
             BrokerConfig.builder().clock(clock).leaseCheckInterval(Duration.ofHours(1)).build());
   }
 
@@ -60,23 +60,23 @@ class BacklogMetricsTest {
     String metrics = pubsub.metrics();
     String sub = "subscription=\"" + subscription("backlog-sub") + "\"";
     assertThat(
-            PubSubClients.sample(
+            BrokerFixture.sample(
                 metrics, "eventflow_broker_subscription_num_undelivered_messages", sub))
         .isEqualTo(3);
     double threeBytes =
-        PubSubClients.sample(metrics, "eventflow_broker_subscription_backlog_bytes", sub);
+        BrokerFixture.sample(metrics, "eventflow_broker_subscription_backlog_bytes", sub);
     assertThat(threeBytes).isGreaterThan(3);
     assertThat(
-            PubSubClients.sample(
+            BrokerFixture.sample(
                 metrics, "eventflow_broker_subscription_oldest_unacked_message_age_seconds", sub))
         .isEqualTo(90);
     assertThat(
-            PubSubClients.sample(
+            BrokerFixture.sample(
                 metrics, "eventflow_broker_subscription_num_outstanding_messages", sub))
         .isEqualTo(2);
     for (String attempts : List.of("0", "1", "2")) {
       assertThat(
-              PubSubClients.sample(
+              BrokerFixture.sample(
                   metrics,
                   "eventflow_broker_subscription_unacked_messages_by_delivery_attempts",
                   "delivery_attempts=\"" + attempts + "\"," + sub))
@@ -89,13 +89,13 @@ class BacklogMetricsTest {
         List.of(two.getReceivedMessages(0).getAckId(), two.getReceivedMessages(1).getAckId()));
     metrics = pubsub.metrics();
     assertThat(
-            PubSubClients.sample(
+            BrokerFixture.sample(
                 metrics, "eventflow_broker_subscription_num_undelivered_messages", sub))
         .isEqualTo(1);
-    assertThat(PubSubClients.sample(metrics, "eventflow_broker_subscription_backlog_bytes", sub))
+    assertThat(BrokerFixture.sample(metrics, "eventflow_broker_subscription_backlog_bytes", sub))
         .isEqualTo(threeBytes / 3);
     assertThat(
-            PubSubClients.sample(
+            BrokerFixture.sample(
                 metrics, "eventflow_broker_subscription_oldest_unacked_message_age_seconds", sub))
         .isEqualTo(60);
 

@@ -1,7 +1,7 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
-import static io.eventflow.broker.PubSubClients.topic;
+import static io.eventflow.broker.BrokerFixture.subscription;
+import static io.eventflow.broker.BrokerFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.pubsub.v1.PullResponse;
@@ -19,11 +19,9 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubIO;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -45,13 +43,13 @@ class BeamPubsubIOTest {
   /** Counted down when the read pipeline sees the message published last. */
   static volatile CountDownLatch lastSeen = new CountDownLatch(1);
 
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
 
   @BeforeEach
   void startBroker() throws Exception {
     READ.clear();
     lastSeen = new CountDownLatch(1);
-    pubsub = PubSubClients.start(BrokerConfig.builder().pullWait(Duration.ofMillis(500)).build());
+    pubsub = BrokerFixture.start(BrokerConfig.builder().pullWait(Duration.ofMillis(500)).build());
   }
 
   @AfterEach
@@ -144,11 +142,8 @@ class BeamPubsubIOTest {
   }
 
   private PubsubOptions options(boolean streaming) {
-    PubsubOptions options = PipelineOptionsFactory.create().as(PubsubOptions.class);
+    PubsubOptions options = BeamBrokerFixture.options(pubsub.broker().restRootUrl());
     options.setRunner(DirectRunner.class);
-    options.setPubsubRootUrl(pubsub.broker.restRootUrl());
-    options.setProject("eventflow-test");
-    options.setCredentialFactoryClass(NoopCredentialFactory.class);
     options.as(StreamingOptions.class).setStreaming(streaming);
     // A streaming read never finishes: run() must return so the test can cancel it.
     options.as(DirectOptions.class).setBlockOnRun(!streaming);

@@ -36,11 +36,11 @@ class BrokerCloseTest {
   void closeLetsAnInFlightPublishFinishBeforeClosingTheEngine() throws Exception {
     HoldingClock clock = new HoldingClock();
     Broker broker = Broker.start(BrokerConfig.builder().clock(clock).build());
-    try (PubSubClients pubsub = PubSubClients.connect(broker.hostAndPort())) {
+    try (BrokerFixture pubsub = BrokerFixture.connect(broker.hostAndPort())) {
       pubsub.createTopicAndSubscription("drain", Subscription.newBuilder());
       Publisher publisher = pubsub.publisher("drain");
       SubscriptionState subscription =
-          broker.engine().requireSubscription(PubSubClients.subscription("drain-sub"));
+          broker.engine().requireSubscription(BrokerFixture.subscription("drain-sub"));
 
       clock.hold();
       // The clock is released in the inner finally, before the client closes: a publisher shuts
@@ -89,8 +89,8 @@ class BrokerCloseTest {
   @Test
   void anAckAfterTheEngineClosedIsRefusedNotSilentlyDropped() throws Exception {
     BrokerEngine engine = BrokerEngine.open(BrokerConfig.builder().build(), new BrokerMetrics());
-    String topic = PubSubClients.topic("late-ack");
-    String subscription = PubSubClients.subscription("late-ack-sub");
+    String topic = BrokerFixture.topic("late-ack");
+    String subscription = BrokerFixture.subscription("late-ack-sub");
     engine.createTopic(Topic.newBuilder().setName(topic).build());
     engine.createSubscription(
         Subscription.newBuilder().setName(subscription).setTopic(topic).build());

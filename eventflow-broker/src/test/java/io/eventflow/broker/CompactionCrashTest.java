@@ -1,7 +1,7 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
-import static io.eventflow.broker.PubSubClients.topic;
+import static io.eventflow.broker.BrokerFixture.subscription;
+import static io.eventflow.broker.BrokerFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.pubsub.v1.ReceivedMessage;
@@ -68,7 +68,7 @@ class CompactionCrashTest {
     Process child = ChildBroker.start(ReclaimCrashChild.class, dataDir.toString(), step.name());
     try {
       String address = ChildBroker.awaitReady(child);
-      try (PubSubClients pubsub = PubSubClients.connect(address)) {
+      try (BrokerFixture pubsub = BrokerFixture.connect(address)) {
         pubsub.createTopicAndSubscription(
             "crash", Subscription.newBuilder().setAckDeadlineSeconds(600));
         pubsub.subscriptions.createSubscription(
@@ -95,7 +95,7 @@ class CompactionCrashTest {
           pubsub.subscriptions.acknowledge(subscription(sub), ackIds);
           unacked.put(sub, left);
         }
-        bytesBefore = PubSubClients.logBytes(dataDir);
+        bytesBefore = BrokerFixture.logBytes(dataDir);
 
         child.getOutputStream().write("reclaim\n".getBytes(StandardCharsets.UTF_8));
         child.getOutputStream().flush();
@@ -106,17 +106,17 @@ class CompactionCrashTest {
       child.destroyForcibly();
     }
 
-    try (PubSubClients pubsub = PubSubClients.start(config(dataDir).build())) {
+    try (BrokerFixture pubsub = BrokerFixture.start(config(dataDir).build())) {
       assertThat(temporaryFiles()).isEmpty();
       boolean copyCutShort =
           step == ReclaimObserver.Step.COPY_STARTED || step == ReclaimObserver.Step.COPY_FORCED;
-      assertThat(pubsub.broker.recoveryReport())
+      assertThat(pubsub.broker().recoveryReport())
           .filteredOn(r -> r.kind() == Repair.Kind.COMPACTION_INTERRUPTED_REMOVED)
           .hasSize(copyCutShort ? 1 : 0);
 
-      pubsub.broker.applyRetention();
+      pubsub.broker().applyRetention();
       assertThat(temporaryFiles()).isEmpty();
-      assertThat(PubSubClients.logBytes(dataDir)).isLessThan(bytesBefore / 2);
+      assertThat(BrokerFixture.logBytes(dataDir)).isLessThan(bytesBefore / 2);
       for (String sub : SUBSCRIPTIONS) {
         assertThat(pubsub.drain(sub))
             .as("%s after a halt at %s, seed %d", sub, step, seed)

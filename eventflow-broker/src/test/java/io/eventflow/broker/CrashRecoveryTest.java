@@ -1,6 +1,6 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
+import static io.eventflow.broker.BrokerFixture.subscription;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.api.core.ApiFuture;
@@ -39,7 +39,7 @@ class CrashRecoveryTest {
     Process child = startChildBroker(dataDir);
     try {
       String address = ChildBroker.awaitReady(child);
-      try (PubSubClients pubsub = PubSubClients.connect(address)) {
+      try (BrokerFixture pubsub = BrokerFixture.connect(address)) {
         pubsub.createTopicAndSubscription("durable", Subscription.newBuilder());
         Publisher publisher = pubsub.publisher("durable");
         List<ApiFuture<String>> ids = new ArrayList<>();
@@ -71,8 +71,8 @@ class CrashRecoveryTest {
     }
 
     Set<String> redelivered = new HashSet<>();
-    try (PubSubClients pubsub =
-        PubSubClients.start(BrokerConfig.builder().dataDir(dataDir).build())) {
+    try (BrokerFixture pubsub =
+        BrokerFixture.start(BrokerConfig.builder().dataDir(dataDir).build())) {
       ChildBroker.Deadline draining =
           new ChildBroker.Deadline(WAIT, "the restarted broker's backlog drained");
       while (true) {
@@ -102,7 +102,7 @@ class CrashRecoveryTest {
   void restartKeepsTopicsSubscriptionsAndAcks() throws Exception {
     BrokerConfig config = BrokerConfig.builder().dataDir(dataDir).fsync(FsyncPolicy.ALWAYS).build();
     String firstId;
-    try (PubSubClients pubsub = PubSubClients.start(config)) {
+    try (BrokerFixture pubsub = BrokerFixture.start(config)) {
       pubsub.createTopicAndSubscription(
           "kept", Subscription.newBuilder().setAckDeadlineSeconds(42));
       Publisher publisher = pubsub.publisher("kept");
@@ -112,7 +112,7 @@ class CrashRecoveryTest {
       assertThat(first.getMessage().getMessageId()).isEqualTo(firstId);
       pubsub.subscriptions.acknowledge(subscription("kept-sub"), List.of(first.getAckId()));
     }
-    try (PubSubClients pubsub = PubSubClients.start(config)) {
+    try (BrokerFixture pubsub = BrokerFixture.start(config)) {
       assertThat(
               pubsub
                   .subscriptions

@@ -1,8 +1,8 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.PROJECT;
-import static io.eventflow.broker.PubSubClients.subscription;
-import static io.eventflow.broker.PubSubClients.topic;
+import static io.eventflow.broker.BrokerFixture.PROJECT;
+import static io.eventflow.broker.BrokerFixture.subscription;
+import static io.eventflow.broker.BrokerFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Durations;
@@ -36,11 +36,11 @@ class DiskReclaimTest {
 
   @TempDir Path dataDir;
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
 
   private void start() throws Exception {
     pubsub =
-        PubSubClients.start(
+        BrokerFixture.start(
             BrokerConfig.builder()
                 .dataDir(dataDir)
                 .segmentBytes(4096)
@@ -91,18 +91,18 @@ class DiskReclaimTest {
       pubsub.subscriptions.acknowledge(subscription(sub), ackIds);
       unacked.put(sub, left);
     }
-    long before = PubSubClients.logBytes(dataDir);
+    long before = BrokerFixture.logBytes(dataDir);
 
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
 
-    long after = PubSubClients.logBytes(dataDir);
+    long after = BrokerFixture.logBytes(dataDir);
     assertThat(after).as("seed %d", seed).isLessThan(before / 2);
     String metrics = pubsub.metrics();
     String labels = "topic=\"" + topic("reclaim") + "\"";
     assertThat(
-            PubSubClients.sample(metrics, "eventflow_broker_log_segments_compacted_total", labels))
+            BrokerFixture.sample(metrics, "eventflow_broker_log_segments_compacted_total", labels))
         .isPositive();
-    assertThat(PubSubClients.sample(metrics, "eventflow_broker_log_reclaimed_bytes_total", labels))
+    assertThat(BrokerFixture.sample(metrics, "eventflow_broker_log_reclaimed_bytes_total", labels))
         .isEqualTo(before - after);
 
     pubsub.subscriptions.modifyAckDeadline(
@@ -140,7 +140,7 @@ class DiskReclaimTest {
     }
     pubsub.subscriptions.acknowledge(subscription("stuck-sub"), ackIds);
 
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
 
     assertThat(segmentFiles()).as("the first segment, compacted, and the active one").hasSize(2);
     assertThat(segmentFiles().get(0).toFile().length()).isLessThan(300);
@@ -173,11 +173,11 @@ class DiskReclaimTest {
     String snapshot = PROJECT + "/snapshots/snap-snap";
     pubsub.subscriptions.createSnapshot(snapshot, subscription("snap-sub"));
     pubsub.subscriptions.acknowledge(subscription("snap-sub"), laterAcks);
-    long before = PubSubClients.logBytes(dataDir);
+    long before = BrokerFixture.logBytes(dataDir);
 
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
 
-    assertThat(PubSubClients.logBytes(dataDir)).isLessThan(before / 2);
+    assertThat(BrokerFixture.logBytes(dataDir)).isLessThan(before / 2);
     pubsub.subscriptions.seek(
         SeekRequest.newBuilder()
             .setSubscription(subscription("snap-sub"))
@@ -188,7 +188,7 @@ class DiskReclaimTest {
         .containsExactlyInAnyOrderElementsOf(keptBySnapshot);
 
     pubsub.subscriptions.deleteSnapshot(snapshot);
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
     assertThat(segmentFiles()).as("only the active segment").hasSize(1);
   }
 
@@ -211,11 +211,11 @@ class DiskReclaimTest {
     Instant published = clock.instant();
     List<String> ids = pubsub.publishNumbered("retained", MESSAGES);
     assertThat(pubsub.drain("retained-sub")).containsExactlyInAnyOrderElementsOf(ids);
-    long before = PubSubClients.logBytes(dataDir);
+    long before = BrokerFixture.logBytes(dataDir);
 
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
 
-    assertThat(PubSubClients.logBytes(dataDir)).isEqualTo(before);
+    assertThat(BrokerFixture.logBytes(dataDir)).isEqualTo(before);
     pubsub.subscriptions.seek(
         SeekRequest.newBuilder()
             .setSubscription(subscription("retained-sub"))
@@ -224,7 +224,7 @@ class DiskReclaimTest {
     assertThat(pubsub.drain("retained-sub")).containsExactlyInAnyOrderElementsOf(ids);
 
     clock.advance(Duration.ofMinutes(11));
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
     assertThat(segmentFiles()).as("only the active segment").hasSize(1);
   }
 

@@ -1,7 +1,7 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
-import static io.eventflow.broker.PubSubClients.topic;
+import static io.eventflow.broker.BrokerFixture.subscription;
+import static io.eventflow.broker.BrokerFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,12 +46,12 @@ import org.junit.jupiter.api.Test;
  */
 class OfficialClientTest extends PubSubCompatibilityChecks {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
 
   @BeforeEach
   void startBroker() throws Exception {
     pubsub =
-        PubSubClients.start(
+        BrokerFixture.start(
             BrokerConfig.builder()
                 .clock(clock)
                 .leaseCheckInterval(Duration.ofMillis(20))
@@ -65,7 +65,7 @@ class OfficialClientTest extends PubSubCompatibilityChecks {
   }
 
   @Override
-  PubSubClients pubsub() {
+  BrokerFixture pubsub() {
     return pubsub;
   }
 
@@ -111,16 +111,16 @@ class OfficialClientTest extends PubSubCompatibilityChecks {
     for (int i = 0; i < 3; i++) {
       pubsub.publish(publisher, "m" + i, Map.of());
     }
-    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isEqualTo(3);
+    assertThat(pubsub.broker().unacknowledged(subscription("drain-sub"))).isEqualTo(3);
 
     PullResponse leased = pubsub.pullWaiting("drain-sub", 3);
-    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isEqualTo(3);
+    assertThat(pubsub.broker().unacknowledged(subscription("drain-sub"))).isEqualTo(3);
     pubsub.subscriptions.acknowledge(
         subscription("drain-sub"), List.of(leased.getReceivedMessages(2).getAckId()));
-    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isEqualTo(2);
+    assertThat(pubsub.broker().unacknowledged(subscription("drain-sub"))).isEqualTo(2);
 
     acknowledgeAll("drain-sub", leased);
-    assertThat(pubsub.broker.unacknowledged(subscription("drain-sub"))).isZero();
+    assertThat(pubsub.broker().unacknowledged(subscription("drain-sub"))).isZero();
   }
 
   /**
@@ -134,13 +134,13 @@ class OfficialClientTest extends PubSubCompatibilityChecks {
     for (int i = 0; i < 5; i++) {
       pubsub.publish(publisher, "m" + i, Map.of());
     }
-    assertThat(pubsub.broker.undelivered(subscription("lazy-sub"))).isEqualTo(5);
+    assertThat(pubsub.broker().undelivered(subscription("lazy-sub"))).isEqualTo(5);
     PullResponse leased = pubsub.pullWaiting("lazy-sub", 2);
     int held = leased.getReceivedMessagesCount();
-    assertThat(pubsub.broker.undelivered(subscription("lazy-sub"))).isEqualTo(5 - held);
+    assertThat(pubsub.broker().undelivered(subscription("lazy-sub"))).isEqualTo(5 - held);
 
-    assertThat(pubsub.broker.acknowledgeLeased(subscription("lazy-sub"))).isEqualTo(held);
-    assertThat(pubsub.broker.unacknowledged(subscription("lazy-sub"))).isEqualTo(5 - held);
+    assertThat(pubsub.broker().acknowledgeLeased(subscription("lazy-sub"))).isEqualTo(held);
+    assertThat(pubsub.broker().unacknowledged(subscription("lazy-sub"))).isEqualTo(5 - held);
     clock.advance(Duration.ofMinutes(10)); // past every deadline: nothing acked comes back
     List<String> rest = dataOf(pubsub.pullWaiting("lazy-sub", 10));
     assertThat(rest).hasSize(5 - held).doesNotContainAnyElementsOf(dataOf(leased));
@@ -166,7 +166,7 @@ class OfficialClientTest extends PubSubCompatibilityChecks {
     ReceivedMessage first = pubsub.pullWaiting("slow-sub", 10).getReceivedMessages(0);
     assertThat(first.getDeliveryAttempt()).isEqualTo(1);
     clock.advance(Duration.ofSeconds(29));
-    pubsub.broker.engine().expireLeases(); // a lease check at 29 s must leave the lease alone
+    pubsub.broker().engine().expireLeases(); // a lease check at 29 s must leave the lease alone
     assertThat(pubsub.pullNow("slow-sub", 10).getReceivedMessagesList()).isEmpty();
 
     clock.advance(Duration.ofSeconds(2));
@@ -186,7 +186,7 @@ class OfficialClientTest extends PubSubCompatibilityChecks {
     pubsub.subscriptions.modifyAckDeadline(subscription("extend-sub"), List.of(m.getAckId()), 60);
     clock.advance(Duration.ofSeconds(30));
     // Run the lease check now rather than waiting for its timer: it must not expire the lease.
-    pubsub.broker.engine().expireLeases();
+    pubsub.broker().engine().expireLeases();
     assertThat(pubsub.pullNow("extend-sub", 1).getReceivedMessagesList()).isEmpty();
 
     clock.advance(Duration.ofSeconds(31));
@@ -364,7 +364,7 @@ class OfficialClientTest extends PubSubCompatibilityChecks {
         .isInstanceOf(AlreadyExistsException.class);
     assertThatThrownBy(() -> pubsub.topics.getTopic(topic("missing")))
         .isInstanceOf(NotFoundException.class);
-    assertThatThrownBy(() -> pubsub.topics.createTopic(PubSubClients.PROJECT + "/topics/x"))
+    assertThatThrownBy(() -> pubsub.topics.createTopic(BrokerFixture.PROJECT + "/topics/x"))
         .isInstanceOf(InvalidArgumentException.class)
         .hasMessageContaining("3-255 characters");
     assertThatThrownBy(

@@ -1,7 +1,7 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
-import static io.eventflow.broker.PubSubClients.topic;
+import static io.eventflow.broker.BrokerFixture.subscription;
+import static io.eventflow.broker.BrokerFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OrderingKeysTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
 
   @TempDir Path dataDir;
 
@@ -55,7 +55,7 @@ class OrderingKeysTest {
     if (durable) {
       config.dataDir(dataDir);
     }
-    pubsub = PubSubClients.start(config.build());
+    pubsub = BrokerFixture.start(config.build());
   }
 
   /**
@@ -163,12 +163,12 @@ class OrderingKeysTest {
     assertThat(pubsub.pullNow("batches-sub", 10).getReceivedMessagesList()).isEmpty();
 
     clock.advance(Duration.ofSeconds(11));
-    pubsub.broker.engine().expireLeases();
+    pubsub.broker().engine().expireLeases();
     // a1 expired: it and everything after it in key a come back in order, a2 although acked.
     PullResponse again = pubsub.pullNow("batches-sub", 10);
     assertThat(data(again)).containsExactly("a1", "a2", "a3");
     acknowledgeAll("batches-sub", again);
-    assertThat(pubsub.broker.unacknowledged(subscription("batches-sub"))).isZero();
+    assertThat(pubsub.broker().unacknowledged(subscription("batches-sub"))).isZero();
   }
 
   /**
@@ -193,7 +193,7 @@ class OrderingKeysTest {
     PullResponse again = pubsub.pullNow("nacks-sub", 10);
     assertThat(data(again)).containsExactly("k1", "k2", "k3");
     acknowledgeAll("nacks-sub", again);
-    assertThat(pubsub.broker.unacknowledged(subscription("nacks-sub"))).isZero();
+    assertThat(pubsub.broker().unacknowledged(subscription("nacks-sub"))).isZero();
   }
 
   /**

@@ -1,6 +1,6 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
+import static io.eventflow.broker.BrokerFixture.subscription;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Durations;
@@ -30,7 +30,7 @@ abstract class PubSubCompatibilityChecks {
   private static final int MAX_PULLS = 20;
 
   /** The clients, connected to the implementation under test for the current test. */
-  abstract PubSubClients pubsub();
+  abstract BrokerFixture pubsub();
 
   /**
    * A published message is pulled with its id, data and attributes, and once acked it does not come
@@ -38,7 +38,7 @@ abstract class PubSubCompatibilityChecks {
    */
   @Test
   void publishedMessageIsPulledAndStaysAckedAfterAck() throws Exception {
-    PubSubClients pubsub = pubsub();
+    BrokerFixture pubsub = pubsub();
     pubsub.createTopicAndSubscription("orders", Subscription.newBuilder());
     String id = pubsub.publish(pubsub.publisher("orders"), "hello", Map.of("k", "v"));
 
@@ -60,7 +60,7 @@ abstract class PubSubCompatibilityChecks {
   /** A nack through the streaming subscriber makes the message come back at once. */
   @Test
   void nackedMessageIsRedeliveredImmediately() throws Exception {
-    PubSubClients pubsub = pubsub();
+    BrokerFixture pubsub = pubsub();
     pubsub.createTopicAndSubscription("retry", Subscription.newBuilder());
     pubsub.publish(pubsub.publisher("retry"), "flaky", Map.of());
 
@@ -84,7 +84,7 @@ abstract class PubSubCompatibilityChecks {
   /** Only messages whose attributes match the filter are delivered; the rest are acked. */
   @Test
   void filterDeliversOnlyMatchingMessages() throws Exception {
-    PubSubClients pubsub = pubsub();
+    BrokerFixture pubsub = pubsub();
     pubsub.createTopicAndSubscription(
         "events",
         Subscription.newBuilder()
@@ -108,7 +108,7 @@ abstract class PubSubCompatibilityChecks {
    */
   @Test
   void seekToTimeReplaysAcknowledgedMessages() throws Exception {
-    PubSubClients pubsub = pubsub();
+    BrokerFixture pubsub = pubsub();
     pubsub.createTopicAndSubscription(
         "history",
         Subscription.newBuilder()

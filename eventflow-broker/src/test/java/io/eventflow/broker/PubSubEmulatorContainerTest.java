@@ -28,11 +28,11 @@ class PubSubEmulatorContainerTest extends PubSubCompatibilityChecks {
   @Container
   private static final PubSubEmulatorContainer EMULATOR = new PubSubEmulatorContainer(IMAGE);
 
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
 
   @BeforeEach
   void connect() throws Exception {
-    pubsub = PubSubClients.connect(EMULATOR.getEmulatorEndpoint());
+    pubsub = BrokerFixture.connect(EMULATOR.getEmulatorEndpoint());
   }
 
   @AfterEach
@@ -41,7 +41,7 @@ class PubSubEmulatorContainerTest extends PubSubCompatibilityChecks {
   }
 
   @Override
-  PubSubClients pubsub() {
+  BrokerFixture pubsub() {
     return pubsub;
   }
 }

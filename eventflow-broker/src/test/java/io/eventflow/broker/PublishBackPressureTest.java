@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * counted, and accepted again once the disk caught up.
  */
 class PublishBackPressureTest {
-  private static final String TOPIC = PubSubClients.topic("slow-disk");
+  private static final String TOPIC = BrokerFixture.topic("slow-disk");
 
   @Test
   void publishesAreRefusedWithResourceExhaustedWhileTheDiskIsBehind() throws Exception {

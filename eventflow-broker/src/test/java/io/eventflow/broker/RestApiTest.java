@@ -3,6 +3,7 @@ package io.eventflow.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.pubsub.v1.Subscription;
+import io.eventflow.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
  * the proto3 JSON mapping, and Google's JSON error shape.
  */
 class RestApiTest {
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void startBroker() throws Exception {
-    pubsub = PubSubClients.start(BrokerConfig.builder().build());
+    pubsub = BrokerFixture.start(BrokerConfig.builder().build());
   }
 
   @AfterEach
@@ -41,13 +41,13 @@ class RestApiTest {
     HttpResponse<String> created = send("PUT", "/v1/projects/eventflow-test/topics/shared", "{}");
     assertThat(created.statusCode()).isEqualTo(200);
     assertThat(created.body()).contains("\"name\":\"projects/eventflow-test/topics/shared\"");
-    assertThat(pubsub.topics.getTopic(PubSubClients.topic("shared")).getName())
-        .isEqualTo(PubSubClients.topic("shared"));
+    assertThat(pubsub.topics.getTopic(BrokerFixture.topic("shared")).getName())
+        .isEqualTo(BrokerFixture.topic("shared"));
 
     pubsub.subscriptions.createSubscription(
         Subscription.newBuilder()
-            .setName(PubSubClients.subscription("shared-sub"))
-            .setTopic(PubSubClients.topic("shared"))
+            .setName(BrokerFixture.subscription("shared-sub"))
+            .setTopic(BrokerFixture.topic("shared"))
             .build());
     HttpResponse<String> list = send("GET", "/v1/projects/eventflow-test/subscriptions", null);
     assertThat(list.body()).contains("projects/eventflow-test/subscriptions/shared-sub");
@@ -110,7 +110,7 @@ class RestApiTest {
 
     var pulled = pubsub.pullNow("snapjson-sub", 10);
     pubsub.subscriptions.acknowledge(
-        PubSubClients.subscription("snapjson-sub"),
+        BrokerFixture.subscription("snapjson-sub"),
         List.of(pulled.getReceivedMessages(0).getAckId()));
     HttpResponse<String> seek =
         send(
@@ -174,12 +174,9 @@ class RestApiTest {
     // Publish only once the Pull is waiting in the broker (it would otherwise answer at once and
     // the test would not show the wait), not after a guessed delay.
     SubscriptionState subscription =
-        pubsub.broker.engine().requireSubscription(PubSubClients.subscription("later-sub"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (subscription.sinkCount() == 0) {
-      assertThat(System.nanoTime()).as("the Pull never started waiting").isLessThan(deadline);
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
+        pubsub.broker().engine().requireSubscription(BrokerFixture.subscription("later-sub"));
+    Await.until(
+        "the Pull started waiting", Duration.ofSeconds(30), () -> subscription.sinkCount() > 0);
     assertThat(pending).isNotDone();
     pubsub.publish(pubsub.publisher("later"), "late", Map.of());
     assertThat(pending.get(30, TimeUnit.SECONDS).body()).contains("\"data\":\"bGF0ZQ==\"");
@@ -201,7 +198,7 @@ class RestApiTest {
   private HttpRequest request(String method, String path, String body) {
     // A bound for a broken broker, not a timing assertion: every answer here takes milliseconds,
     // and a waiting Pull at most the broker's 5 s pull wait.
-    return HttpRequest.newBuilder(URI.create(pubsub.broker.restRootUrl() + path))
+    return HttpRequest.newBuilder(URI.create(pubsub.broker().restRootUrl() + path))
         .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json")
         .method(

@@ -1,7 +1,7 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.subscription;
-import static io.eventflow.broker.PubSubClients.topic;
+import static io.eventflow.broker.BrokerFixture.subscription;
+import static io.eventflow.broker.BrokerFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.pubsub.v1.PullResponse;
@@ -25,8 +25,8 @@ class RetentionTest {
   @TempDir Path dataDir;
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
 
-  private PubSubClients start() throws Exception {
-    return PubSubClients.start(
+  private BrokerFixture start() throws Exception {
+    return BrokerFixture.start(
         BrokerConfig.builder()
             .dataDir(dataDir)
             .segmentBytes(1024)
@@ -37,7 +37,7 @@ class RetentionTest {
 
   @Test
   void fullyAckedSegmentsAreDeletedAndUnackedOnesKept() throws Exception {
-    try (PubSubClients pubsub = start()) {
+    try (BrokerFixture pubsub = start()) {
       pubsub.createTopicAndSubscription("short", Subscription.newBuilder());
       var publisher = pubsub.publisher("short");
       for (int i = 0; i < 40; i++) {
@@ -46,18 +46,18 @@ class RetentionTest {
       long before = segmentFiles("short");
       assertThat(before).isGreaterThan(3);
 
-      pubsub.broker.applyRetention();
+      pubsub.broker().applyRetention();
       assertThat(segmentFiles("short")).isEqualTo(before);
 
       ackAll(pubsub, "short-sub");
-      pubsub.broker.applyRetention();
+      pubsub.broker().applyRetention();
       assertThat(segmentFiles("short")).isEqualTo(1);
     }
   }
 
   @Test
   void topicRetentionKeepsAckedSegmentsUntilTheyAge() throws Exception {
-    try (PubSubClients pubsub = start()) {
+    try (BrokerFixture pubsub = start()) {
       pubsub.topics.createTopic(
           Topic.newBuilder()
               .setName(topic("kept"))
@@ -75,16 +75,16 @@ class RetentionTest {
       }
       ackAll(pubsub, "kept-sub");
       long before = segmentFiles("kept");
-      pubsub.broker.applyRetention();
+      pubsub.broker().applyRetention();
       assertThat(segmentFiles("kept")).isEqualTo(before);
 
       clock.advance(Duration.ofMinutes(61));
-      pubsub.broker.applyRetention();
+      pubsub.broker().applyRetention();
       assertThat(segmentFiles("kept")).isEqualTo(1);
     }
   }
 
-  private static void ackAll(PubSubClients pubsub, String subscriptionId) {
+  private static void ackAll(BrokerFixture pubsub, String subscriptionId) {
     while (true) {
       PullResponse response = pubsub.pullNow(subscriptionId, 1000);
       if (response.getReceivedMessagesCount() == 0) {

@@ -1,8 +1,8 @@
 package io.eventflow.broker;
 
-import static io.eventflow.broker.PubSubClients.PROJECT;
-import static io.eventflow.broker.PubSubClients.subscription;
-import static io.eventflow.broker.PubSubClients.topic;
+import static io.eventflow.broker.BrokerFixture.PROJECT;
+import static io.eventflow.broker.BrokerFixture.subscription;
+import static io.eventflow.broker.BrokerFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SnapshotsTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private PubSubClients pubsub;
+  private BrokerFixture pubsub;
 
   @TempDir Path dataDir;
 
@@ -54,7 +54,7 @@ class SnapshotsTest {
 
   private void start() throws Exception {
     pubsub =
-        PubSubClients.start(
+        BrokerFixture.start(
             BrokerConfig.builder()
                 .dataDir(dataDir)
                 .segmentBytes(1024)
@@ -134,7 +134,7 @@ class SnapshotsTest {
     acknowledge("replay-sub", all, "m1", "m3", "m4");
     pubsub.publish(publisher, "m5", Map.of());
     acknowledge("replay-sub", pullAll("replay-sub", 1), "m5");
-    assertThat(pubsub.broker.unacknowledged(subscription("replay-sub"))).isZero();
+    assertThat(pubsub.broker().unacknowledged(subscription("replay-sub"))).isZero();
 
     restart();
     pubsub.subscriptions.seek(
@@ -193,13 +193,13 @@ class SnapshotsTest {
     acknowledge("aging-sub", all);
     long segments = segmentFiles("aging");
     assertThat(segments).isGreaterThan(3);
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
     assertThat(segmentFiles("aging")).isEqualTo(segments);
 
     clock.advance(Duration.ofDays(4));
     assertThatThrownBy(() -> pubsub.subscriptions.getSnapshot(name))
         .isInstanceOf(NotFoundException.class);
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
     assertThat(segmentFiles("aging")).isEqualTo(1);
 
     // A backlog exactly 6 days 23 hours old gives a snapshot of one hour, allowed; 30 minutes
@@ -242,7 +242,7 @@ class SnapshotsTest {
       pubsub.publish(publisher, "old" + i, Map.of());
     }
     acknowledge("retained-first", pullAll("retained-first", 3));
-    pubsub.broker.applyRetention();
+    pubsub.broker().applyRetention();
 
     pubsub.subscriptions.createSubscription(
         Subscription.newBuilder()

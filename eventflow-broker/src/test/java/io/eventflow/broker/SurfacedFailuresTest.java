@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * do not parse, and log reads that fail while leasing.
  */
 class SurfacedFailuresTest {
-  private static final String TOPIC = PubSubClients.topic("tea");
+  private static final String TOPIC = BrokerFixture.topic("tea");
 
   @TempDir Path dir;
 
@@ -69,10 +69,10 @@ class SurfacedFailuresTest {
   /** A torn log tail and an interrupted topic creation are repaired, reported and counted. */
   @Test
   void repairsAtStartAreReportedAndCounted() throws Exception {
-    try (PubSubClients pubsub = PubSubClients.start(durable())) {
+    try (BrokerFixture pubsub = BrokerFixture.start(durable())) {
       pubsub.createTopicAndSubscription("tea", Subscription.newBuilder());
       pubsub.publish(pubsub.publisher("tea"), "kept", Map.of());
-      assertThat(pubsub.broker.recoveryReport()).isEmpty();
+      assertThat(pubsub.broker().recoveryReport()).isEmpty();
     }
     Path segment = onlySegment();
     try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
@@ -81,14 +81,14 @@ class SurfacedFailuresTest {
     Path ghost = Files.createDirectories(dir.resolve("topics").resolve("ghost"));
     Files.write(ghost.resolve("00000000000000000000.log"), new byte[100]);
 
-    try (PubSubClients pubsub = PubSubClients.start(durable())) {
-      assertThat(pubsub.broker.recoveryReport())
+    try (BrokerFixture pubsub = BrokerFixture.start(durable())) {
+      assertThat(pubsub.broker().recoveryReport())
           .extracting(Repair::kind, Repair::file, Repair::bytesDropped)
           .containsExactlyInAnyOrder(
               org.assertj.core.groups.Tuple.tuple(
                   Repair.Kind.INTERRUPTED_CREATE_OR_DELETE_REMOVED, ghost, 100L),
               org.assertj.core.groups.Tuple.tuple(Repair.Kind.LOG_TAIL_TRUNCATED, segment, 7L));
-      assertThat(metrics(pubsub.broker))
+      assertThat(metrics(pubsub.broker()))
           .contains("eventflow_broker_recovery_repairs_total{kind=\"log_tail_truncated\"} 1.0")
           .contains(
               "eventflow_broker_recovery_bytes_dropped_total{kind=\"log_tail_truncated\"} 7.0")
@@ -105,7 +105,7 @@ class SurfacedFailuresTest {
    */
   @Test
   void anUnreadableRecordIsSkippedAndCounted() throws Exception {
-    try (PubSubClients pubsub = PubSubClients.start(durable())) {
+    try (BrokerFixture pubsub = BrokerFixture.start(durable())) {
       pubsub.createTopicAndSubscription("tea", Subscription.newBuilder());
       pubsub.publish(pubsub.publisher("tea"), "before", Map.of());
     }
@@ -123,15 +123,15 @@ class SurfacedFailuresTest {
       committer.shutdownNow();
     }
 
-    try (PubSubClients pubsub = PubSubClients.start(durable())) {
+    try (BrokerFixture pubsub = BrokerFixture.start(durable())) {
       pubsub.publish(pubsub.publisher("tea"), "after", Map.of());
       assertThat(pubsub.pullNow("tea-sub", 10).getReceivedMessagesList())
           .extracting(m -> m.getMessage().getData().toStringUtf8())
           .containsExactly("before", "after");
-      assertThat(metrics(pubsub.broker))
+      assertThat(metrics(pubsub.broker()))
           .contains(
               "eventflow_broker_messages_unreadable_total{subscription=\""
-                  + PubSubClients.subscription("tea-sub")
+                  + BrokerFixture.subscription("tea-sub")
                   + "\"} 1.0");
     }
   }
@@ -139,7 +139,7 @@ class SurfacedFailuresTest {
   /** A record corrupted on disk after it was written fails the read; the failure is counted. */
   @Test
   void aFailedLogReadIsCounted() throws Exception {
-    try (PubSubClients pubsub = PubSubClients.start(durable())) {
+    try (BrokerFixture pubsub = BrokerFixture.start(durable())) {
       pubsub.createTopicAndSubscription("tea", Subscription.newBuilder());
       pubsub.publish(pubsub.publisher("tea"), "flipped", Map.of());
       Path segment = onlySegment();
@@ -148,7 +148,7 @@ class SurfacedFailuresTest {
       Files.write(segment, bytes);
 
       assertThat(pubsub.pullNow("tea-sub", 10).getReceivedMessagesList()).isEmpty();
-      assertThat(metrics(pubsub.broker))
+      assertThat(metrics(pubsub.broker()))
           .contains("eventflow_broker_log_read_errors_total{topic=\"" + TOPIC + "\"} 1.0");
     }
   }
@@ -156,11 +156,11 @@ class SurfacedFailuresTest {
   /** Publishes are counted per topic, and gRPC calls by method, next to the broker's meters. */
   @Test
   void metricsCountPublishesAndGrpcCalls() throws Exception {
-    try (PubSubClients pubsub = PubSubClients.start(BrokerConfig.builder().build())) {
+    try (BrokerFixture pubsub = BrokerFixture.start(BrokerConfig.builder().build())) {
       pubsub.createTopicAndSubscription("tea", Subscription.newBuilder());
       pubsub.publish(pubsub.publisher("tea"), "one", Map.of());
 
-      assertThat(metrics(pubsub.broker))
+      assertThat(metrics(pubsub.broker()))
           .contains("eventflow_broker_messages_published_total{topic=\"" + TOPIC + "\"} 1.0")
           .contains("eventflow_broker_log_pending_bytes")
           .contains("method=\"Publish\"");

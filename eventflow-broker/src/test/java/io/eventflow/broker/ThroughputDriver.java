@@ -36,7 +36,7 @@ public final class ThroughputDriver {
     Path dir = Files.createTempDirectory("broker-throughput");
     BrokerConfig config = BrokerConfig.builder().dataDir(dir).fsync(FsyncPolicy.INTERVAL).build();
     ByteString payload = ByteString.copyFrom(new byte[300]);
-    try (PubSubClients pubsub = PubSubClients.start(config)) {
+    try (BrokerFixture pubsub = BrokerFixture.start(config)) {
       pubsub.createTopicAndSubscription(
           "load",
           Subscription.newBuilder().setAckDeadlineSeconds(60).setEnableMessageOrdering(ordered));
@@ -47,7 +47,7 @@ public final class ThroughputDriver {
             received.countDown();
           };
       Subscriber subscriber =
-          Subscriber.newBuilder(PubSubClients.subscription("load-sub"), receiver)
+          Subscriber.newBuilder(BrokerFixture.subscription("load-sub"), receiver)
               .setChannelProvider(pubsub.channels)
               .setCredentialsProvider(pubsub.credentials)
               .setParallelPullCount(2)
@@ -56,7 +56,7 @@ public final class ThroughputDriver {
               .build();
       subscriber.startAsync().awaitRunning();
       Publisher publisher =
-          Publisher.newBuilder(PubSubClients.topic("load"))
+          Publisher.newBuilder(BrokerFixture.topic("load"))
               .setChannelProvider(pubsub.channels)
               .setCredentialsProvider(pubsub.credentials)
               .setBatchingSettings(
