@@ -2,7 +2,9 @@ package io.eventflow.beam;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventflow.broker.BeamBrokerFixture;
 import io.eventflow.broker.Broker;
+import io.eventflow.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,10 +33,13 @@ import org.junit.jupiter.api.Test;
  * batches from one topic over gRPC, drop repeated ids in memory, publish batches to another.
  */
 class BatchedGrpcPipelineTest {
-  private static final TopicPath IN = TestBroker.topic("events-in");
-  private static final TopicPath OUT = TestBroker.topic("events-out");
+  private static final TopicPath IN = BeamBrokerFixture.topic("events-in");
+  private static final TopicPath OUT = BeamBrokerFixture.topic("events-out");
 
-  private TestBroker test;
+  /** A bound for a hang, not a timing check: each wait normally takes a few seconds. */
+  private static final Duration WAIT = Duration.ofMinutes(2);
+
+  private BeamBrokerFixture test;
   private Broker broker;
   private PubsubClient client;
   private SubscriptionPath inSubscription;
@@ -42,9 +47,9 @@ class BatchedGrpcPipelineTest {
 
   @BeforeEach
   void startBroker() throws Exception {
-    test = new TestBroker();
-    broker = test.broker;
-    client = test.client;
+    test = BeamBrokerFixture.start();
+    broker = test.broker();
+    client = test.client();
     inSubscription = test.topicWithSubscription("events-in");
     outSubscription = test.topicWithSubscription("events-out");
   }
@@ -83,11 +88,11 @@ class BatchedGrpcPipelineTest {
     PipelineResult job = pipeline().run();
     Map<String, IncomingMessage> byId = new HashMap<>();
     try {
-      // Guards against a hang, not timing checks: each normally takes a few seconds.
-      await(() -> pullInto(byId) >= 2_000, "2,000 ids on the output topic");
-      await(
-          () -> broker.undelivered(inSubscription.getPath()) == 0,
-          "all 2,500 input messages delivered to the job");
+      Await.untilHolds("2,000 ids on the output topic", WAIT, () -> pullInto(byId) >= 2_000);
+      Await.untilHolds(
+          "all 2,500 input messages delivered to the job",
+          WAIT,
+          () -> broker.undelivered(inSubscription.getPath()) == 0);
       client.publish(
           IN,
           List.of(
@@ -97,12 +102,13 @@ class BatchedGrpcPipelineTest {
                   0,
                   null,
                   null)));
-      await(
+      Await.untilHolds(
+          "the sentinel on the output topic",
+          WAIT,
           () -> {
             pullInto(byId);
             return byId.containsKey("sentinel");
-          },
-          "the sentinel on the output topic");
+          });
     } finally {
       job.cancel();
     }
@@ -114,34 +120,11 @@ class BatchedGrpcPipelineTest {
     assertThat(first.message().getData().toStringUtf8()).isEqualTo("payload-7");
   }
 
-  /** A condition polled while the job runs. */
-  private interface Check {
-    boolean holds() throws Exception;
-  }
-
-  /** Polls {@code done} until it holds, failing after two minutes with what was awaited. */
-  private static void await(Check done, String what) throws Exception {
-    Duration wait = Duration.ofMinutes(2);
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (!done.holds()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("not within " + wait + ": " + what);
-      }
-      Thread.sleep(50); // nothing new yet: poll again shortly
-    }
-  }
-
   /** Pulls the output topic into {@code byId}, acknowledging; returns how many ids it holds. */
   private int pullInto(Map<String, IncomingMessage> byId) throws Exception {
-    List<IncomingMessage> pulled = client.pull(0, outSubscription, 1_000, true);
-    List<String> ackIds = new ArrayList<>();
-    for (IncomingMessage m : pulled) {
+    for (IncomingMessage m : test.pullAndAck(outSubscription, 1_000)) {
       String id = m.message().getAttributesMap().get("id");
       assertThat(byId.put(id, m)).as("id %s republished once", id).isNull();
-      ackIds.add(m.ackId());
-    }
-    if (!ackIds.isEmpty()) {
-      client.acknowledge(outSubscription, ackIds);
     }
     return byId.size();
   }

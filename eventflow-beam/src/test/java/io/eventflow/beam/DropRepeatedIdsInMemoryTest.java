@@ -3,8 +3,7 @@ package io.eventflow.beam;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventflow.beam.DropRepeatedIdsInMemory.DropFn;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import io.eventflow.testing.ManualClock;
 import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -41,16 +40,17 @@ class DropRepeatedIdsInMemoryTest {
    */
   @Test
   void idsAreForgottenAfterTheWindow() {
-    AtomicLong nanos = new AtomicLong(1_000);
+    ManualClock clock = new ManualClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
     Duration window = Duration.standardMinutes(10);
     DropFn<String> fn =
-        new DropFn<>(s -> s.substring(0, s.indexOf(':')), window, "ticking-window", nanos::get);
+        new DropFn<>(
+            s -> s.substring(0, s.indexOf(':')), window, "ticking-window", clock::nanoTime);
     fn.setup();
 
     assertThat(fn.firstSeen("x:1")).isTrue();
-    nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(window.getMillis()) - 1);
+    clock.advance(java.time.Duration.ofMillis(window.getMillis()).minusNanos(1));
     assertThat(fn.firstSeen("x:2")).isFalse();
-    nanos.addAndGet(1);
+    clock.advance(java.time.Duration.ofNanos(1));
     assertThat(fn.firstSeen("x:3")).isTrue();
     assertThat(fn.firstSeen("x:4")).isFalse();
   }

@@ -3,6 +3,8 @@ package io.eventflow.beam;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventflow.broker.BeamBrokerFixture;
+import io.eventflow.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,11 +26,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class PublishPubsubMessagesTest {
-  private TestBroker broker;
+  private BeamBrokerFixture broker;
 
   @BeforeEach
   void startBroker() throws Exception {
-    broker = new TestBroker();
+    broker = BeamBrokerFixture.start();
   }
 
   @AfterEach
@@ -48,30 +50,28 @@ class PublishPubsubMessagesTest {
                 * PublishPubsubMessages.MAX_MESSAGES_PER_PUBLISH
             + 17;
 
-    pipeline(TestBroker.topic("out").getPath(), count).run().waitUntilFinish();
+    pipeline(BeamBrokerFixture.topic("out").getPath(), count).run().waitUntilFinish();
 
     Map<String, String> stored = new HashMap<>();
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (stored.size() < count && System.nanoTime() < deadline) {
-      List<String> ackIds = new ArrayList<>();
-      for (IncomingMessage m : broker.client.pull(0, subscription, 1_000, true)) {
-        String n = m.message().getAttributesMap().get("n");
-        assertThat(stored.put(n, m.message().getData().toStringUtf8()))
-            .as("message %s stored once", n)
-            .isNull();
-        ackIds.add(m.ackId());
-      }
-      if (!ackIds.isEmpty()) {
-        broker.client.acknowledge(subscription, ackIds);
-      }
-    }
+    Await.untilHolds(
+        count + " messages pulled",
+        Duration.ofMinutes(1),
+        () -> {
+          for (IncomingMessage m : broker.pullAndAck(subscription, 1_000)) {
+            String n = m.message().getAttributesMap().get("n");
+            assertThat(stored.put(n, m.message().getData().toStringUtf8()))
+                .as("message %s stored once", n)
+                .isNull();
+          }
+          return stored.size() >= count;
+        });
     assertThat(stored).hasSize(count).containsEntry("11000", "payload-11000");
   }
 
   /** A publish the broker refuses fails the bundle, so its input is not taken as done. */
   @Test
   void aRefusedPublishFailsThePipeline() {
-    Pipeline pipeline = pipeline(TestBroker.topic("no-such-topic").getPath(), 2_500);
+    Pipeline pipeline = pipeline(BeamBrokerFixture.topic("no-such-topic").getPath(), 2_500);
 
     assertThatThrownBy(() -> pipeline.run().waitUntilFinish())
         .isInstanceOf(PipelineExecutionException.class)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.eventflow.beam.PullPubsubMessages.PullCheckpoint;
 import io.eventflow.beam.PullPubsubMessages.PullReader;
 import io.eventflow.beam.PullPubsubMessages.PullSource;
+import io.eventflow.broker.BeamBrokerFixture;
 import io.eventflow.broker.Broker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,18 +28,18 @@ import org.junit.jupiter.api.Test;
 
 /** The batched reader against eventflow-broker over the wire: batches, timestamps, acks. */
 class PullPubsubMessagesTest {
-  static final TopicPath TOPIC = TestBroker.topic("events-in");
+  static final TopicPath TOPIC = BeamBrokerFixture.topic("events-in");
 
-  private TestBroker test;
+  private BeamBrokerFixture test;
   private Broker broker;
   private PubsubClient client;
   private SubscriptionPath subscription;
 
   @BeforeEach
   void startBroker() throws Exception {
-    test = new TestBroker();
-    broker = test.broker;
-    client = test.client;
+    test = BeamBrokerFixture.start();
+    broker = test.broker();
+    client = test.client();
     subscription = test.topicWithSubscription("events-in");
   }
 
