@@ -4,11 +4,10 @@ import com.google.api.client.util.Clock;
 import com.google.api.services.bigquery.model.TableRow;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.pb.Event;
-import java.io.BufferedReader;
+import io.eventflow.testing.ArchiveFiles;
+import io.eventflow.testing.Await;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
@@ -134,7 +132,8 @@ final class IngestHarness {
    * not a timing check); then cancels it (a streaming job never ends by itself). Closing the fake
    * checks that every pulled message was acked and every expected message published.
    */
-  void runPulling(List<IncomingMessage> incoming, List<OutgoingMessage> republished, Check done)
+  void runPulling(
+      List<IncomingMessage> incoming, List<OutgoingMessage> republished, Await.Check done)
       throws Exception {
     IngestPipeline.Options options =
         PipelineOptionsFactory.fromArgs(args.toArray(String[]::new))
@@ -251,11 +250,6 @@ final class IngestHarness {
     }
   }
 
-  /** A condition polled while a streaming job runs. */
-  interface Check {
-    boolean holds() throws Exception;
-  }
-
   /** Returns the rows of a BigQuery table. */
   List<TableRow> rows(String table) throws Exception {
     return datasets.getAllRows(PROJECT, DATASET, table);
@@ -289,22 +283,11 @@ final class IngestHarness {
   /** Returns every archived row, keyed by the folder (relative to the archive) of its file. */
   Map<String, List<TableRow>> archivedRows() throws IOException {
     Map<String, List<TableRow>> rows = new HashMap<>();
-    if (!Files.exists(archive())) {
-      return rows;
-    }
-    try (Stream<Path> files = Files.walk(archive())) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".json.gz")).toList()) {
-        String folder = archive().relativize(file.getParent()).toString();
-        try (BufferedReader reader =
-            new BufferedReader(
-                new InputStreamReader(
-                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = reader.readLine()) != null) {
-            rows.computeIfAbsent(folder, f -> new ArrayList<>())
-                .add(BigQueryHelpers.fromJsonString(line, TableRow.class));
-          }
-        }
+    for (Map.Entry<Path, List<String>> file : ArchiveFiles.jsonLines(archive()).entrySet()) {
+      String folder = archive().relativize(file.getKey().getParent()).toString();
+      for (String line : file.getValue()) {
+        rows.computeIfAbsent(folder, f -> new ArrayList<>())
+            .add(BigQueryHelpers.fromJsonString(line, TableRow.class));
       }
     }
     return rows;

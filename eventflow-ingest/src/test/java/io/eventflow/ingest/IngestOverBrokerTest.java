@@ -4,17 +4,16 @@ import static io.eventflow.ingest.TestEvents.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.eventflow.broker.Broker;
-import io.eventflow.broker.BrokerConfig;
+import io.eventflow.broker.BeamBrokerFixture;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.MessageAttributes;
 import io.eventflow.common.pb.Event;
 import io.eventflow.common.pb.InvalidReason;
+import io.eventflow.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory;
@@ -23,8 +22,6 @@ import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.IncomingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.OutgoingMessage;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.SubscriptionPath;
 import org.apache.beam.sdk.io.gcp.pubsub.PubsubClient.TopicPath;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubJsonClient;
-import org.apache.beam.sdk.io.gcp.pubsub.PubsubOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,37 +34,27 @@ import org.junit.jupiter.api.io.TempDir;
  * REST client), with topics and messages handled through the same REST API.
  */
 class IngestOverBrokerTest {
-  private static final String PROJECT = "eventflow-test";
-  private static final TopicPath EVENTS = PubsubClient.topicPathFromName(PROJECT, "events");
-  private static final TopicPath VALIDATED =
-      PubsubClient.topicPathFromName(PROJECT, "events-validated");
-  private static final SubscriptionPath INGEST =
-      PubsubClient.subscriptionPathFromName(PROJECT, "events-ingest");
-  private static final SubscriptionPath ROLLUPS =
-      PubsubClient.subscriptionPathFromName(PROJECT, "events-rollups");
+  private static final String PROJECT = BeamBrokerFixture.PROJECT_ID;
+  private static final TopicPath EVENTS = BeamBrokerFixture.topic("events");
+  private static final TopicPath VALIDATED = BeamBrokerFixture.topic("events-validated");
 
   @TempDir Path directory;
 
-  private Broker broker;
-  private PubsubOptions clientOptions;
+  private BeamBrokerFixture broker;
   private PubsubClient client;
+  private SubscriptionPath ingest;
+  private SubscriptionPath rollups;
 
   @BeforeEach
   void startBroker() throws Exception {
-    broker = Broker.start(BrokerConfig.builder().inMemory().port(0).build());
-    clientOptions = PipelineOptionsFactory.create().as(PubsubOptions.class);
-    clientOptions.setPubsubRootUrl(broker.restRootUrl());
-    clientOptions.setCredentialFactoryClass(NoopCredentialFactory.class);
-    client = PubsubJsonClient.FACTORY.newClient(null, null, clientOptions);
-    client.createTopic(EVENTS);
-    client.createTopic(VALIDATED);
-    client.createSubscription(EVENTS, INGEST, 60);
-    client.createSubscription(VALIDATED, ROLLUPS, 60);
+    broker = BeamBrokerFixture.start();
+    client = broker.client();
+    ingest = broker.topicWithSubscription("events", "events-ingest");
+    rollups = broker.topicWithSubscription("events-validated", "events-rollups");
   }
 
   @AfterEach
   void stopBroker() throws Exception {
-    client.close();
     broker.close();
   }
 
@@ -98,9 +85,9 @@ class IngestOverBrokerTest {
         PipelineOptionsFactory.fromArgs(
                 "--runner=DirectRunner",
                 "--project=" + PROJECT,
-                "--pubsubRootUrl=" + broker.restRootUrl(),
+                "--pubsubRootUrl=" + broker.rootUrl(),
                 "--credentialFactoryClass=" + NoopCredentialFactory.class.getName(),
-                "--inputSubscription=" + INGEST.getPath(),
+                "--inputSubscription=" + ingest.getPath(),
                 "--validatedTopic=" + VALIDATED.getPath(),
                 "--archiveLocation=" + directory.resolve("archive"))
             .withValidation()
@@ -147,20 +134,18 @@ class IngestOverBrokerTest {
   }
 
   /** Pulls the validated topic into {@code republished} until {@code done} holds, or fails. */
-  private void awaitWhilePulling(
-      List<IncomingMessage> republished, IngestHarness.Check done, String what) throws Exception {
-    Duration wait = Duration.ofMinutes(3);
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (!done.holds()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("not within " + wait + ": " + what);
-      }
-      List<IncomingMessage> pulled = pullAndAck();
-      republished.addAll(pulled);
-      if (pulled.isEmpty()) {
-        Thread.sleep(100); // the topic is empty: poll again shortly
-      }
-    }
+  private void awaitWhilePulling(List<IncomingMessage> republished, Await.Check done, String what)
+      throws Exception {
+    Await.untilHolds(
+        what,
+        Duration.ofMinutes(3),
+        () -> {
+          if (done.holds()) {
+            return true;
+          }
+          republished.addAll(broker.pullAndAck(rollups, 100));
+          return false;
+        });
   }
 
   private static boolean isEvent(IncomingMessage message, String id) {
@@ -169,15 +154,6 @@ class IngestOverBrokerTest {
 
   private static long parsed(PipelineResult result, String counter) {
     return IngestHarness.counter(result, counter);
-  }
-
-  private List<IncomingMessage> pullAndAck() throws Exception {
-    List<IncomingMessage> messages = client.pull(0, ROLLUPS, 100, true);
-    if (!messages.isEmpty()) {
-      client.acknowledge(
-          ROLLUPS, messages.stream().map(IncomingMessage::ackId).collect(Collectors.toList()));
-    }
-    return messages;
   }
 
   private static OutgoingMessage outgoing(Event event, ContentType contentType) {

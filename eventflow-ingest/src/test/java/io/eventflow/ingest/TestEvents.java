@@ -1,11 +1,10 @@
 package io.eventflow.ingest;
 
-import com.google.protobuf.StringValue;
-import com.google.protobuf.util.Timestamps;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.EventJson;
 import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.SampleEvents;
 import io.eventflow.common.pb.Event;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,12 +23,8 @@ final class TestEvents {
 
   /** A valid purchase event with the given id, an hour before {@link #NOW}. */
   static Event.Builder event(String id) {
-    return Event.newBuilder()
-        .setId(id)
-        .setType("purchase")
-        .setSource("checkout-service")
-        .setCustomer(StringValue.of("customer-7"))
-        .setTimestamp(Timestamps.fromMillis(NOW.minusSeconds(3600).toEpochMilli()))
+    return SampleEvents.event(
+            id, "purchase", "checkout-service", NOW.minusSeconds(3600), "customer-7")
         .putAttributes("amount_cents", AttributeValues.of(1299L))
         .putAttributes("currency", AttributeValues.of("EUR"));
   }
