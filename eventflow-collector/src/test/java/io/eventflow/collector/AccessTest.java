@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -166,7 +167,7 @@ class AccessTest {
                 .statusCode())
         .isEqualTo(200);
 
-    fixture.nanos.addAndGet(500_000_000L);
+    fixture.clock.advance(Duration.ofMillis(500));
     assertThat(
             fixture
                 .postJson("/v1/events", EVENT.formatted("r4"), "Authorization", auth)

@@ -1,8 +1,9 @@
 package io.eventflow.collector;
 
 import com.google.pubsub.v1.PubsubMessage;
+import io.eventflow.broker.BrokerFixture;
 import io.eventflow.common.pb.Event;
-import io.eventflow.publisher.BrokerFixture;
+import io.eventflow.testing.ManualClock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,25 +11,25 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
  * A collector publishing to a real, durable eventflow-broker on free loopback ports, with the
- * events topic and a subscription to it, a JDK HTTP client, and a settable nanosecond clock for the
- * rate limits. The broker can be stopped and restarted to play a Pub/Sub outage.
+ * events topic and a subscription to it, a JDK HTTP client, and a manual clock for the rate limits.
+ * The broker can be stopped and restarted to play a Pub/Sub outage.
  */
 final class CollectorFixture implements AutoCloseable {
-  static final String PROJECT = "demo";
+  static final String PROJECT = BrokerFixture.PROJECT_ID;
 
   final BrokerFixture broker;
   final String subscription;
   final CollectorServer collector;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  /** The rate limiter's clock: tests move it by hand. */
-  final AtomicLong nanos = new AtomicLong();
+  /** The rate limiter's clock (read as a nanosecond ticker): tests move it by hand. */
+  final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
 
   private CollectorFixture(Path dir, ApiKeys keys, UnaryOperator<CollectorConfig.Builder> settings)
       throws IOException {
@@ -44,7 +45,7 @@ final class CollectorFixture implements AutoCloseable {
                     .emulatorHost(broker.hostAndPort()))
             .build();
     PubSubEventSink sink = PubSubEventSink.create(config, Clock.systemUTC());
-    collector = CollectorServer.start(config, sink, keys, nanos::get);
+    collector = CollectorServer.start(config, sink, keys, clock::nanoTime);
   }
 
   /** Starts an open collector (no API keys) with the given settings. */
@@ -123,7 +124,7 @@ final class CollectorFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void close() throws Exception {
     try {
       collector.close();
     } finally {

@@ -3,7 +3,7 @@ package io.eventflow.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.pubsub.v1.PubsubMessage;
-import io.eventflow.publisher.BrokerFixture;
+import io.eventflow.broker.BrokerFixture;
 import io.eventflow.testing.Await;
 import io.eventflow.testing.FreePort;
 import io.eventflow.testing.HttpProbe;
@@ -53,7 +53,7 @@ class ContainerImageIT {
       ProcessBuilder builder =
           image.processBuilder(root).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().put("PORT", Integer.toString(port));
-      builder.environment().put("GOOGLE_CLOUD_PROJECT", "demo");
+      builder.environment().put("GOOGLE_CLOUD_PROJECT", BrokerFixture.PROJECT_ID);
       builder.environment().put("PUBSUB_EMULATOR_HOST", broker.hostAndPort());
       Process collector = builder.start();
       try {
