@@ -1,41 +1,27 @@
 package io.eventflow.mqtt;
 
-import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.cloud.pubsub.v1.MessageReceiver;
-import com.google.cloud.pubsub.v1.Subscriber;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.Subscription;
-import com.google.pubsub.v1.TopicName;
-import io.eventflow.broker.Broker;
-import io.eventflow.broker.BrokerConfig;
-import io.eventflow.publisher.PubSubAdmin;
+import io.eventflow.broker.BrokerFixture;
 import io.eventflow.testing.Await;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * The Pub/Sub side of the bridge's tests: eventflow-broker, durable under a directory, on a free
- * loopback port, with the bridge's two topics, a subscription to each, and the official
- * streaming-pull Subscriber collecting what arrives. It can be stopped and started again on the
- * same port and directory, to play a Pub/Sub outage.
+ * loopback port ({@link BrokerFixture}, from the broker's test-jar), with the bridge's two topics,
+ * a subscription to each, and the official streaming-pull Subscriber collecting what arrives. It
+ * can be stopped and started again on the same port and directory, to play a Pub/Sub outage.
  */
 final class PubSubFixture implements AutoCloseable {
-  static final String PROJECT = "demo";
+  static final String PROJECT = BrokerFixture.PROJECT_ID;
   static final String EVENTS = "events";
   static final String DEAD_LETTERS = "mqtt-dead-letters";
 
-  private final Path dir;
-  private final int port;
-  private Broker broker;
-  private final PubSubAdmin admin;
-  private final List<Subscriber> subscribers = new ArrayList<>();
+  private final BrokerFixture broker;
 
   /** Messages of the events subscription, in arrival order (redeliveries included). */
   final List<PubsubMessage> events = new CopyOnWriteArrayList<>();
@@ -44,21 +30,7 @@ final class PubSubFixture implements AutoCloseable {
   final List<PubsubMessage> deadLetters = new CopyOnWriteArrayList<>();
 
   private PubSubFixture(Path dir) throws IOException {
-    this.dir = dir;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
-    startBroker();
-    admin = PubSubAdmin.connect(hostAndPort());
-    for (String topic : List.of(EVENTS, DEAD_LETTERS)) {
-      admin.createTopic(TopicName.of(PROJECT, topic));
-      admin.createSubscription(
-          Subscription.newBuilder()
-              .setName("projects/" + PROJECT + "/subscriptions/" + topic + "-sub")
-              .setTopic(TopicName.of(PROJECT, topic).toString())
-              .setAckDeadlineSeconds(60)
-              .build());
-    }
+    broker = BrokerFixture.startDurable(dir);
     collect(EVENTS, events);
     collect(DEAD_LETTERS, deadLetters);
   }
@@ -68,28 +40,21 @@ final class PubSubFixture implements AutoCloseable {
     return new PubSubFixture(dir);
   }
 
-  private void startBroker() throws IOException {
-    broker = Broker.start(BrokerConfig.builder().host("127.0.0.1").port(port).dataDir(dir).build());
-  }
-
   private void collect(String topic, List<PubsubMessage> into) {
-    MessageReceiver receiver =
+    String subscription =
+        broker.createTopicAndSubscription(
+            topic, Subscription.newBuilder().setAckDeadlineSeconds(60));
+    broker.subscriber(
+        subscription,
         (message, consumer) -> {
           into.add(message);
           consumer.ack();
-        };
-    Subscriber subscriber =
-        Subscriber.newBuilder("projects/" + PROJECT + "/subscriptions/" + topic + "-sub", receiver)
-            .setChannelProvider(admin.channelProvider())
-            .setCredentialsProvider(NoCredentialsProvider.create())
-            .build();
-    subscriber.startAsync().awaitRunning();
-    subscribers.add(subscriber);
+        });
   }
 
   /** Returns the broker's {@code host:port}, the bridge's emulator host. */
   String hostAndPort() {
-    return "127.0.0.1:" + port;
+    return broker.hostAndPort();
   }
 
   /** A bridge configuration builder publishing here, for the MQTT broker at {@code uri}. */
@@ -104,12 +69,12 @@ final class PubSubFixture implements AutoCloseable {
 
   /** Stops the broker: Pub/Sub is unavailable until {@link #restart()}. */
   void stop() throws IOException {
-    broker.close();
+    broker.stop();
   }
 
   /** Starts the broker again on the same port and directory. */
   void restart() throws IOException {
-    startBroker();
+    broker.restart();
   }
 
   /**
@@ -119,12 +84,9 @@ final class PubSubFixture implements AutoCloseable {
     Await.until(what, condition);
   }
 
+  /** Stops the collectors, the clients and the broker. */
   @Override
-  public void close() throws IOException, java.util.concurrent.TimeoutException {
-    for (Subscriber subscriber : subscribers) {
-      subscriber.stopAsync().awaitTerminated(10, TimeUnit.SECONDS);
-    }
-    admin.close();
+  public void close() throws Exception {
     broker.close();
   }
 }
