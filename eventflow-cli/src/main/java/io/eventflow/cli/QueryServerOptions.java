@@ -4,11 +4,7 @@ import io.eventflow.timeseries.api.TimeSeriesClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
@@ -41,20 +37,13 @@ final class QueryServerOptions {
    * #call(Function)} reports them.
    */
   <C extends AutoCloseable, T> T call(Function<ManagedChannel, C> connect, Function<C, T> call) {
-    // The channel runs on an event loop of its own (NIO: no native library to extract and load),
-    // which is stopped before the command returns. gRPC's shared loop would still sit in
-    // epoll_wait, a native call, at exit, and HotSpot's exit waits up to 300 ms for every thread
-    // in native code to come back (VM_Exit::wait_for_threads_in_native_to_block): a third of a
-    // `series get`. See docs/BENCHMARKS.md, "CLI start".
-    EventLoopGroup loop =
-        new NioEventLoopGroup(1, new DefaultThreadFactory("eventflow-grpc", true));
-    try (C client =
-        connect.apply(
-            NettyChannelBuilder.forTarget(server)
-                .usePlaintext()
-                .eventLoopGroup(loop)
-                .channelType(NioSocketChannel.class)
-                .build())) {
+    // gRPC's OkHttp transport, not Netty: a one-call client needs none of Netty's event loops,
+    // buffer pools and pipeline, and `series get` starts sooner for it (docs/BENCHMARKS.md, "CLI
+    // start"). Its reader thread blocks in a socket read, a native call, and HotSpot's exit waits
+    // up to 300 ms for every thread in native code (VM_Exit::wait_for_threads_in_native_to_block):
+    // the channel is therefore shut down, and its sockets closed, before the command returns.
+    ManagedChannel channel = OkHttpChannelBuilder.forTarget(server).usePlaintext().build();
+    try (C client = connect.apply(channel)) {
       return call.apply(client);
     } catch (StatusRuntimeException e) {
       // A status the server sent arrives from its trailers without a cause; one the channel made up
@@ -72,8 +61,12 @@ final class QueryServerOptions {
       // Only a client's close() may throw a checked exception (ours throw none).
       throw new IllegalStateException("cannot close the connection to " + server, e);
     } finally {
-      // No quiet period: the channel is closed, nothing else runs on this loop.
-      loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      channel.shutdownNow();
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
