@@ -2,10 +2,9 @@ package io.eventflow.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.StringValue;
-import com.google.protobuf.Timestamp;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.Entities;
+import io.eventflow.common.SampleEvents;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.common.pb.Entity;
 import io.eventflow.common.pb.Event;
@@ -43,12 +42,7 @@ class LocalEnrichmentTest {
   private final UuidV7Generator ids = new UuidV7Generator();
 
   private Event purchase(Instant at, String customer, long amount) {
-    return Event.newBuilder()
-        .setId(ids.nextId())
-        .setType("purchase")
-        .setSource("checkout")
-        .setCustomer(StringValue.of(customer))
-        .setTimestamp(Timestamp.newBuilder().setSeconds(at.getEpochSecond()))
+    return SampleEvents.event(ids.nextId(), "purchase", "checkout", at, customer)
         .putAttributes("amount", AttributeValues.of(amount))
         .build();
   }

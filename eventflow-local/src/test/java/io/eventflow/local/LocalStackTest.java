@@ -8,13 +8,12 @@ import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.cloud.pubsub.v1.Publisher;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.StringValue;
-import com.google.protobuf.Timestamp;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.MessageAttributes;
+import io.eventflow.common.SampleEvents;
 import io.eventflow.common.UuidV7Generator;
 import io.eventflow.common.pb.Event;
 import io.eventflow.publisher.EventPublisher;
@@ -89,11 +88,7 @@ class LocalStackTest {
     valid.add(purchase(day.plus(Duration.ofMinutes(23 * 60 + 30)), "globex", 5));
     valid.add(purchase(day.plus(Duration.ofHours(28)), null, 7));
     valid.add(
-        Event.newBuilder()
-            .setId(ids.nextId())
-            .setType("signup")
-            .setSource("web")
-            .setTimestamp(ts(day.plus(Duration.ofHours(12))))
+        SampleEvents.event(ids.nextId(), "signup", "web", day.plus(Duration.ofHours(12)), null)
             .putAttributes("plan", AttributeValues.of("pro"))
             .build());
     // Published last, hours older than the rest.
@@ -210,21 +205,9 @@ class LocalStackTest {
   }
 
   private Event purchase(Instant at, String customer, long amount) {
-    Event.Builder b =
-        Event.newBuilder()
-            .setId(ids.nextId())
-            .setType("purchase")
-            .setSource("checkout")
-            .setTimestamp(ts(at))
-            .putAttributes("amount", AttributeValues.of(amount));
-    if (customer != null) {
-      b.setCustomer(StringValue.of(customer));
-    }
-    return b.build();
-  }
-
-  private static Timestamp ts(Instant at) {
-    return Timestamp.newBuilder().setSeconds(at.getEpochSecond()).setNanos(at.getNano()).build();
+    return SampleEvents.event(ids.nextId(), "purchase", "checkout", at, customer)
+        .putAttributes("amount", AttributeValues.of(amount))
+        .build();
   }
 
   /** The naive reference: group purchases by local date and apply each series' function. */

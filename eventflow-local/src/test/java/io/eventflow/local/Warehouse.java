@@ -3,12 +3,9 @@ package io.eventflow.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.common.MessageAttributes;
-import java.io.BufferedReader;
+import io.eventflow.testing.ArchiveFiles;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,8 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the local stack's warehouse as a user's tools would: every {@code *.json.gz} file under
@@ -71,19 +66,10 @@ final class Warehouse {
   List<JsonNode> rows(String folder) {
     Path dir = root.resolve(folder);
     List<JsonNode> rows = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return rows;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".json.gz")).toList()) {
-        try (BufferedReader reader =
-            new BufferedReader(
-                new InputStreamReader(
-                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = reader.readLine()) != null) {
-            rows.add(JSON.readTree(line));
-          }
+    try {
+      for (List<String> lines : ArchiveFiles.jsonLines(dir).values()) {
+        for (String line : lines) {
+          rows.add(JSON.readTree(line));
         }
       }
     } catch (IOException e) {
