@@ -3,11 +3,11 @@ package io.eventflow.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.pubsub.v1.PubsubMessage;
+import io.eventflow.broker.BrokerFixture;
 import io.eventflow.common.EventJson;
 import io.eventflow.common.EventValidator;
 import io.eventflow.common.ValidationLimits;
 import io.eventflow.common.pb.Event;
-import io.eventflow.publisher.BrokerFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -2,11 +2,11 @@ package io.eventflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventflow.broker.BrokerFixture;
 import io.eventflow.collector.ApiKeys;
 import io.eventflow.collector.CollectorConfig;
 import io.eventflow.collector.LocalCollector;
 import io.eventflow.collector.Processor;
-import io.eventflow.publisher.BrokerFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,7 +85,8 @@ class CollectorCommandTest {
     try (BrokerFixture broker = BrokerFixture.start()) {
       broker.createTopicAndSubscription("events", "");
       try (LocalCollector collector =
-          LocalCollector.start("127.0.0.1", 0, broker.hostAndPort(), "demo", "events")) {
+          LocalCollector.start(
+              "127.0.0.1", 0, broker.hostAndPort(), BrokerFixture.PROJECT_ID, "events")) {
         ProcessorCommand.Echo echo = new ProcessorCommand.Echo(context(Map.of()));
         new CommandLine(echo)
             .parseArgs("--collector", "127.0.0.1:" + collector.port(), "--types", "ping,pong");

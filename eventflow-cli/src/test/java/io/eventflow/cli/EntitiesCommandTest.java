@@ -10,11 +10,12 @@ import com.google.spanner.v1.Mutation;
 import com.google.spanner.v1.TypeCode;
 import io.eventflow.common.Entities;
 import io.eventflow.common.pb.Entity;
+import io.eventflow.testing.FreePort;
+import io.eventflow.timeseries.srv.ServerFixture;
 import io.eventflow.timeseries.store.spanner.MockSpannerServer;
 import io.eventflow.timeseries.store.spanner.SpannerEntityStore;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +40,11 @@ class EntitiesCommandTest {
 
   @TempDir Path directory;
 
-  private QueryServerFixture server;
+  private ServerFixture server;
 
   @BeforeEach
   void startServer() throws Exception {
-    server = QueryServerFixture.start(directory);
+    server = ServerFixture.startOnLoopback(CliRunner.NOW);
   }
 
   @AfterEach
@@ -190,10 +191,7 @@ class EntitiesCommandTest {
         .isEqualTo(
             "eventflow entities load: no such file: " + directory.resolve("absent.jsonl") + "\n");
 
-    String target;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + socket.getLocalPort();
-    }
+    String target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + FreePort.loopback();
     CliRunner.Result get =
         new CliRunner().run("entities", "get", "--server", target, "customer", "acme");
     assertThat(get.exitCode()).isEqualTo(EventflowCommand.EXIT_ERROR);

@@ -2,25 +2,26 @@ package io.eventflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventflow.testing.FreePort;
+import io.eventflow.timeseries.srv.ServerFixture;
 import io.eventflow.timeseries.store.AggregateFunction;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code eventflow series list|get} against the real query server over the embedded store. */
 class SeriesCommandTest {
   private static final AggregateFunction SUM = AggregateFunction.SUM;
   private static final AggregateFunction MAX = AggregateFunction.MAX;
 
-  @TempDir Path directory;
+  /** The server's "now": the rows the tests write are older, so every query is cacheable. */
+  private static final Instant SERVER_NOW = Instant.parse("2026-12-01T00:00:00Z");
 
-  private QueryServerFixture server;
+  private ServerFixture server;
 
   /**
    * Purchases on 2026-11-20 at 10:00Z (10, one event) and 10:07Z (5, one event) and on 2026-11-21
@@ -28,7 +29,7 @@ class SeriesCommandTest {
    */
   @BeforeEach
   void startServer() throws Exception {
-    server = QueryServerFixture.start(directory);
+    server = ServerFixture.startOnLoopback(SERVER_NOW);
     server.record("purchase.amount.sum", SUM, "2026-11-20T10:00:00Z", 10, 1);
     server.record("purchase.amount.sum", SUM, "2026-11-20T10:07:00Z", 5, 1);
     server.record("purchase.amount.sum", SUM, "2026-11-21T03:00:00Z", 7, 2);
@@ -311,11 +312,8 @@ class SeriesCommandTest {
 
   @Test
   void anUnreachableServerIsOneLineNamingIt() throws Exception {
-    String target;
     // A port that was free a moment ago and that nothing listens on now.
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + socket.getLocalPort();
-    }
+    String target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + FreePort.loopback();
 
     CliRunner.Result list = new CliRunner().run("series", "list", "--server", target);
     CliRunner.Result get =
