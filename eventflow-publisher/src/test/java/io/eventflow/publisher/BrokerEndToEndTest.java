@@ -7,6 +7,7 @@ import com.google.protobuf.StringValue;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import com.google.pubsub.v1.PubsubMessage;
+import io.eventflow.broker.BrokerFixture;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.ContentType;
 import io.eventflow.common.EventJson;

@@ -2,19 +2,15 @@ package io.eventflow.publisher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.cloud.pubsub.v1.SubscriptionAdminClient;
-import com.google.cloud.pubsub.v1.SubscriptionAdminSettings;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.TopicName;
-import io.eventflow.broker.Broker;
-import io.eventflow.broker.BrokerConfig;
+import io.eventflow.broker.BrokerFixture;
 import org.junit.jupiter.api.Test;
 
 class PubSubAdminTest {
   @Test
   void createsTopicsAndSubscriptionsOnceAndLeavesExistingOnesAlone() throws Exception {
-    try (Broker broker = Broker.start(BrokerConfig.builder().port(0).inMemory().build());
+    try (BrokerFixture broker = BrokerFixture.start();
         PubSubAdmin admin = PubSubAdmin.connect(broker.hostAndPort())) {
       TopicName topic = TopicName.of("demo", "events");
       Subscription subscription =
@@ -33,26 +29,22 @@ class PubSubAdminTest {
           .isFalse();
       admin.createTopicAndSubscription(TopicName.of("demo", "other"), "other-sub");
 
-      try (SubscriptionAdminClient subscriptions =
-          SubscriptionAdminClient.create(
-              SubscriptionAdminSettings.newBuilder()
-                  .setTransportChannelProvider(admin.channelProvider())
-                  .setCredentialsProvider(NoCredentialsProvider.create())
-                  .build())) {
-        Subscription stored = subscriptions.getSubscription(subscription.getName());
-        assertThat(stored.getTopic()).isEqualTo("projects/demo/topics/events");
-        assertThat(stored.getAckDeadlineSeconds()).isEqualTo(60);
-        assertThat(
-                subscriptions.getSubscription("projects/demo/subscriptions/other-sub").getTopic())
-            .isEqualTo("projects/demo/topics/other");
-      }
+      Subscription stored = broker.subscriptions.getSubscription(subscription.getName());
+      assertThat(stored.getTopic()).isEqualTo("projects/demo/topics/events");
+      assertThat(stored.getAckDeadlineSeconds()).isEqualTo(60);
+      assertThat(
+              broker
+                  .subscriptions
+                  .getSubscription("projects/demo/subscriptions/other-sub")
+                  .getTopic())
+          .isEqualTo("projects/demo/topics/other");
     }
   }
 
   /** A subscription nothing reads any more is deleted once; deleting it again is no error. */
   @Test
   void deletesASubscriptionIfItExists() throws Exception {
-    try (Broker broker = Broker.start(BrokerConfig.builder().port(0).inMemory().build());
+    try (BrokerFixture broker = BrokerFixture.start();
         PubSubAdmin admin = PubSubAdmin.connect(broker.hostAndPort())) {
       admin.createTopicAndSubscription(TopicName.of("demo", "events"), "old");
 
