@@ -1,5 +1,7 @@
 package io.eventflow.events.query;
 
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.BigQueryOptions;
@@ -20,7 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,6 +33,19 @@ import java.util.regex.Pattern;
  */
 public final class BigQueryEventStore implements EventStore {
   /**
+   * The environment variable naming a BigQuery emulator, or anything else that speaks BigQuery's
+   * REST API, as Google's Python and Node.js clients read it: {@code http://localhost:9050} ({@code
+   * localhost:9050} means plain HTTP). With it set the client sends no credentials.
+   */
+  public static final String EMULATOR_HOST_ENV = "BIGQUERY_EMULATOR_HOST";
+
+  /**
+   * The labels of every query job: the project's job history ({@code INFORMATION_SCHEMA.JOBS}) and
+   * billing export tell eventflow's queries, and what they cost, from everyone else's.
+   */
+  public static final Map<String, String> JOB_LABELS = Map.of("eventflow-command", "events-query");
+
+  /**
    * {@code PROJECT.DATASET.TABLE}: a project id (possibly domain-scoped, {@code example.com:p}), a
    * dataset and a table of letters, digits and underscores (and dashes in a table name). Nothing
    * else is accepted, so the quoted table name in the statement cannot end early.
@@ -39,36 +54,75 @@ public final class BigQueryEventStore implements EventStore {
       Pattern.compile(
           "([a-z][a-z0-9.:-]{0,61}[a-z0-9])\\.([A-Za-z0-9_]{1,1024})\\.([A-Za-z0-9_-]{1,1024})");
 
-  private final String project;
   private final String table;
-  private final Supplier<BigQuery> clients;
+  private final Clients clients;
   private BigQuery client;
 
-  private BigQueryEventStore(String project, String table, Supplier<BigQuery> clients) {
-    this.project = project;
+  /** Creates the client when the first statement runs. */
+  private interface Clients {
+    BigQuery open() throws IOException;
+  }
+
+  private BigQueryEventStore(String table, Clients clients) {
     this.table = table;
     this.clients = clients;
   }
 
   /**
-   * Returns the store of table {@code PROJECT.DATASET.TABLE}, whose client (with the application
-   * default credentials, billed to PROJECT) is created when a statement first runs.
+   * Returns the store of table {@code PROJECT.DATASET.TABLE} in this process's environment: see
+   * {@link #of(String, Function)}.
    *
    * @throws InvalidQueryException if {@code text} is not a table name of that form
    */
   public static BigQueryEventStore of(String text) throws InvalidQueryException {
-    Matcher m = parse(text);
-    String project = m.group(1);
-    return new BigQueryEventStore(
-        project,
-        text,
-        () -> BigQueryOptions.newBuilder().setProjectId(project).build().getService());
+    return of(text, System::getenv);
   }
 
-  /** Returns the store of a table, running statements on {@code client}. */
-  static BigQueryEventStore of(String text, BigQuery client) throws InvalidQueryException {
+  /**
+   * Returns the store of table {@code PROJECT.DATASET.TABLE}, whose client is created when a
+   * statement first runs: billed to PROJECT with the application default credentials, or, when
+   * {@code environment} sets {@link #EMULATOR_HOST_ENV}, against that endpoint without any.
+   *
+   * @throws InvalidQueryException if {@code text} is not a table name of that form
+   */
+  public static BigQueryEventStore of(String text, Function<String, String> environment)
+      throws InvalidQueryException {
     Matcher m = parse(text);
-    return new BigQueryEventStore(m.group(1), text, () -> client);
+    String project = m.group(1);
+    String emulator = environment.apply(EMULATOR_HOST_ENV);
+    return new BigQueryEventStore(text, () -> open(project, emulator));
+  }
+
+  private static BigQuery open(String project, String emulator) throws IOException {
+    BigQueryOptions.Builder options = BigQueryOptions.newBuilder().setProjectId(project);
+    if (emulator != null && !emulator.isBlank()) {
+      // An emulator takes no credentials, and the client must not go looking for any.
+      options.setHost(endpoint(emulator)).setCredentials(NoCredentials.getInstance());
+    } else {
+      options.setCredentials(applicationDefaultCredentials());
+    }
+    return options.build().getService();
+  }
+
+  /** Returns the base URL of an emulator named as {@code [http[s]://]host:port}. */
+  static String endpoint(String emulatorHost) {
+    String host = emulatorHost.strip();
+    return host.contains("://") ? host : "http://" + host;
+  }
+
+  /**
+   * Looks the credentials up before the first request, so that their absence is one line saying
+   * what to do rather than whatever the client makes of a request without them.
+   */
+  private static GoogleCredentials applicationDefaultCredentials() throws IOException {
+    try {
+      return GoogleCredentials.getApplicationDefault();
+    } catch (IOException e) {
+      throw new IOException(
+          "no Google credentials for BigQuery: run gcloud auth application-default login, or set"
+              + " GOOGLE_APPLICATION_CREDENTIALS to a service account key file",
+          e);
+    }
   }
 
   private static Matcher parse(String text) throws InvalidQueryException {
@@ -98,30 +152,46 @@ public final class BigQueryEventStore implements EventStore {
   public List<Object[]> execute(GeneratedSql sql) throws InvalidQueryException, IOException {
     QueryJobConfiguration job = job(sql);
     if (client == null) {
-      client = clients.get();
+      client = clients.open();
     }
-    TableResult result;
     try {
-      result = client.query(job);
-    } catch (BigQueryException e) {
-      if ("invalidQuery".equals(e.getReason()) || e.getCode() == 400) {
-        throw new InvalidQueryException("BigQuery rejected the query: " + e.getMessage());
+      TableResult result = client.query(job);
+      FieldList fields = result.getSchema().getFields();
+      List<Object[]> rows = new ArrayList<>();
+      // Every page: the first came with the answer, the client fetches the others (tabledata.list)
+      // as the loop reaches them, and a failure there is BigQuery's refusal like any other.
+      for (FieldValueList row : result.iterateAll()) {
+        Object[] values = new Object[fields.size()];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = plain(row.get(i), fields.get(i).getType());
+        }
+        rows.add(values);
       }
-      throw new IOException("BigQuery (project " + project + "): " + e.getMessage(), e);
+      return rows;
+    } catch (BigQueryException e) {
+      String message = oneLine(e.getMessage() == null ? e.toString() : e.getMessage());
+      if (e.getCode() == 400 || "invalidQuery".equals(e.getReason())) {
+        // A statement BigQuery will not run: the table is not an events table (a missing column),
+        // say. The user fixes the flags, as for any other bad query.
+        throw new InvalidQueryException("BigQuery rejected the query: " + message);
+      }
+      // Anything else names the table and what BigQuery said with its status: 404 notFound (a
+      // table, dataset or project that is not there), 403 accessDenied, a quota...
+      String status =
+          e.getCode() > 0
+              ? " (" + e.getCode() + (e.getReason() == null ? "" : " " + e.getReason()) + ")"
+              : "";
+      throw new IOException(
+          "BigQuery could not run the query on " + table + ": " + message + status, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while BigQuery ran the query", e);
     }
-    FieldList fields = result.getSchema().getFields();
-    List<Object[]> rows = new ArrayList<>();
-    for (FieldValueList row : result.iterateAll()) {
-      Object[] values = new Object[fields.size()];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = plain(row.get(i), fields.get(i).getType());
-      }
-      rows.add(values);
-    }
-    return rows;
+  }
+
+  /** Joins the lines of a message BigQuery wrote: the command prints one line. */
+  private static String oneLine(String message) {
+    return message.strip().replaceAll("\\s*\\R\\s*", " ");
   }
 
   /** Returns the query job of a statement: Standard SQL with its named parameters. */
@@ -130,9 +200,13 @@ public final class BigQueryEventStore implements EventStore {
     for (Parameter p : sql.parameters()) {
       parameters.put(p.name(), value(p));
     }
+    // Nothing here may take the client off jobs.query, BigQuery's one-call path for queries that
+    // finish within its default wait of 10 s: a destination table, priority or job timeout would
+    // make it insert a job and poll for it instead.
     return QueryJobConfiguration.newBuilder(sql.text())
         .setUseLegacySql(false)
         .setNamedParameters(parameters)
+        .setLabels(JOB_LABELS)
         .build();
   }
 
@@ -157,20 +231,25 @@ public final class BigQueryEventStore implements EventStore {
     };
   }
 
+  /**
+   * Returns a cell as one of the plain types {@link EventStore#execute} promises. Types are matched
+   * by their legacy names, which BigQuery sends, and their Standard SQL names, which the BigQuery
+   * emulator sends ({@code INT64}, {@code FLOAT64}, {@code BOOL}).
+   */
   private static Object plain(FieldValue value, LegacySQLTypeName type) {
     if (value.isNull()) {
       return null;
     }
-    if (type.equals(LegacySQLTypeName.INTEGER)) {
-      return value.getLongValue();
-    }
-    if (type.equals(LegacySQLTypeName.FLOAT)) {
-      return value.getDoubleValue();
-    }
-    if (type.equals(LegacySQLTypeName.BOOLEAN)) {
-      return value.getBooleanValue();
-    }
-    return value.getStringValue();
+    // A TIMESTAMP arrives as seconds in a decimal ("1.7940096E9") or as microseconds, as the client
+    // asked for it, and becomes microseconds either way. The statements select times as
+    // UNIX_MICROS; this keeps any other TIMESTAMP cell exact too.
+    return switch (type.name()) {
+      case "INTEGER", "INT64" -> value.getLongValue();
+      case "FLOAT", "FLOAT64" -> value.getDoubleValue();
+      case "BOOLEAN", "BOOL" -> value.getBooleanValue();
+      case "TIMESTAMP" -> value.getTimestampValue();
+      default -> value.getStringValue();
+    };
   }
 
   @Override
