@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
           + " the archive under --data-dir, or the BigQuery table named by --bigquery.",
     })
 final class EventsQueryCommand implements Callable<Integer> {
+  private final CliContext context;
+
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
@@ -49,7 +51,10 @@ final class EventsQueryCommand implements Callable<Integer> {
   @Option(
       names = "--bigquery",
       paramLabel = "PROJECT.DATASET.TABLE",
-      description = "Query this BigQuery events table (billed to PROJECT) instead of the archive.")
+      description =
+          "Query this BigQuery events table (billed to PROJECT, application default credentials)"
+              + " instead of the archive; $BIGQUERY_EMULATOR_HOST (http://HOST:PORT) sends the"
+              + " query there instead, without credentials.")
   String bigQueryTable;
 
   @Option(names = "--type", required = true, paramLabel = "TYPE", description = "The event type.")
@@ -141,6 +146,11 @@ final class EventsQueryCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** Creates the command; {@code $BIGQUERY_EMULATOR_HOST} comes from the context's environment. */
+  EventsQueryCommand(CliContext context) {
+    this.context = context;
+  }
+
   @Override
   public Integer call() throws Exception {
     EventQuery query;
@@ -154,7 +164,7 @@ final class EventsQueryCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (EventStore store =
         bigQueryTable != null
-            ? BigQueryEventStore.of(bigQueryTable)
+            ? BigQueryEventStore.of(bigQueryTable, context.environment())
             : ArchiveEventStore.ofDataDir(dataDir)) {
       if (dryRun) {
         out.print(EventQueries.sql(store, query).describe(store.dialect()));

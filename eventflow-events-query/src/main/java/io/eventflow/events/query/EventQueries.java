@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventflow.timeseries.srv.InvalidQueryException;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -176,7 +177,11 @@ public final class EventQueries {
         Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
   }
 
-  /** Reads the attributes column's JSON ({@code [{key, *_value}, …]}) into key → value. */
+  /**
+   * Reads the attributes column's JSON ({@code [{key, *_value}, …]}) into key → value, the same
+   * whichever store wrote it: DuckDB's {@code to_json} of the archive's values or BigQuery's {@code
+   * TO_JSON_STRING}.
+   */
   private static Map<String, Object> attributes(String json) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
     if (json == null) {
@@ -187,21 +192,42 @@ public final class EventQueries {
       for (String name : VALUE_FIELDS) {
         JsonNode v = attribute.get(name);
         if (v != null && !v.isNull()) {
-          value =
-              v.isBoolean()
-                  ? (Object) v.booleanValue()
-                  : v.isIntegralNumber()
-                      ? (Object) v.longValue()
-                      : v.isNumber() ? (Object) v.doubleValue() : v.asText();
-          // BigQuery's JSON writes INT64 values as strings.
-          if (name.equals("int_value") || name.equals("duration_micros")) {
-            value = v.isTextual() ? Long.parseLong(v.asText()) : value;
-          }
+          value = attributeValue(name, v);
           break;
         }
       }
       out.put(attribute.get("key").asText(), value);
     }
     return out;
+  }
+
+  /**
+   * Returns one attribute value as the type of its column. BigQuery's JSON differs from the
+   * archive's in three ways: an INT64 beyond ±2^53 is a string, a whole FLOAT64 has no fraction
+   * (12.0 is written 12) and NaN and the infinities are strings, and a TIMESTAMP has only the
+   * fraction digits it needs.
+   */
+  private static Object attributeValue(String column, JsonNode v) {
+    return switch (column) {
+      case "bool_value" -> v.asBoolean();
+      case "int_value", "duration_micros" ->
+          v.isTextual() ? (Object) Long.parseLong(v.asText()) : (Object) v.longValue();
+      case "float_value" ->
+          v.isTextual() ? (Object) Double.parseDouble(v.asText()) : (Object) v.doubleValue();
+      case "timestamp_value" -> instantText(v.asText());
+      default -> v.asText();
+    };
+  }
+
+  /**
+   * Returns a timestamp attribute as {@link Instant#toString}: the archive writes six fraction
+   * digits (…:00.000000Z), BigQuery as many as it needs, and one instant must print one way.
+   */
+  private static String instantText(String text) {
+    try {
+      return Instant.parse(text).toString();
+    } catch (DateTimeParseException e) {
+      return text;
+    }
   }
 }
