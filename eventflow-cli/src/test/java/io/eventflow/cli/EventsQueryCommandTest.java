@@ -113,7 +113,8 @@ class EventsQueryCommandTest {
     assertThat(result.exitCode()).isZero();
     assertThat(result.out())
         .isEqualTo(
-            "SELECT @p5[OFFSET(RANGE_BUCKET(e.us, @p5) - 1)] AS bucket, sum(e.v0) AS c0\n"
+            "SELECT CAST(@p5 AS ARRAY<INT64>)[OFFSET(RANGE_BUCKET(e.us, CAST(@p5 AS"
+                + " ARRAY<INT64>)) - 1)] AS bucket, sum(e.v0) AS c0\n"
                 + "FROM (SELECT UNIX_MICROS(`timestamp`) AS us, (SELECT COALESCE(CAST(a.int_value AS"
                 + " FLOAT64), a.float_value) FROM UNNEST(`attributes`) AS a WHERE a.key = @p0 LIMIT 1)"
                 + " AS v0\n"

@@ -85,11 +85,15 @@ public enum SqlDialect {
           + "ASOF JOIN b ON e.us >= b.bucket\n"
           + "GROUP BY b.bucket\nORDER BY b.bucket";
     }
-    // RANGE_BUCKET returns i for boundaries[i-1] <= us < boundaries[i].
+    // RANGE_BUCKET returns i for boundaries[i-1] <= us < boundaries[i]. The array is cast to its
+    // own type: nothing to BigQuery, which is told each parameter's type, but the BigQuery emulator
+    // types a parameter from where it is used, and takes one it cannot place for an INT64
+    // (goccy/bigquery-emulator#234).
+    String starts = "CAST(" + boundaries + " AS ARRAY<INT64>)";
     return "SELECT "
-        + boundaries
+        + starts
         + "[OFFSET(RANGE_BUCKET(e.us, "
-        + boundaries
+        + starts
         + ") - 1)] AS bucket, "
         + aggregates
         + "\n"
