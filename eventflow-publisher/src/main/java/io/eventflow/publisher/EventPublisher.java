@@ -335,6 +335,16 @@ public final class EventPublisher implements AutoCloseable {
   }
 
   /**
+   * Sends every buffered event now, without waiting for Pub/Sub's answers (they complete each
+   * event's future as usual). For a caller that knows no more events are coming for a while, such
+   * as the MQTT bridge when it has taken every message that arrived: its events need not wait the
+   * batch delay.
+   */
+  public void sendBuffered() {
+    publisher.publishAllOutstanding();
+  }
+
+  /**
    * Sends every buffered event now and waits until all events published so far are confirmed or
    * failed. Failures are reported through each event's future, not here. When it returns every such
    * future is done, though callbacks added to them may still be running on the client's threads.

@@ -281,6 +281,21 @@ class EventPublisherTest {
   }
 
   @Test
+  void sendBufferedSendsAPartialBatchWithoutWaitingForTheDelay() throws Exception {
+    try (EventPublisher publisher = publisher().build()) {
+      ApiFuture<String> first = publisher.publish(purchase());
+      ApiFuture<String> second = publisher.publish(purchase());
+
+      publisher.sendBuffered();
+
+      // Confirmed although the hour-long batch delay never passed and nobody flushed.
+      assertThat(first.get()).isEqualTo("event-1");
+      assertThat(second.get()).isEqualTo("event-2");
+      assertThat(pubsub.requests()).extracting(r -> r.getMessagesCount()).containsExactly(2);
+    }
+  }
+
+  @Test
   void closeDrainsBufferedEvents() throws Exception {
     List<ApiFuture<String>> futures = new ArrayList<>();
     EventPublisher publisher = publisher().build();
