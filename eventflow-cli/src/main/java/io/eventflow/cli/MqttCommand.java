@@ -81,6 +81,16 @@ final class MqttCommand implements Callable<Integer> {
   String clientId;
 
   @Option(
+      names = "--sessions",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "MQTT sessions to hold in one shared subscription group (every --topic"
+              + " $share/GROUP/FILTER), client ids ID, ID-2... Each has its own in-flight window."
+              + " Default: 1.")
+  int sessions;
+
+  @Option(
       names = "--username",
       paramLabel = "USER",
       description = "MQTT username; the password comes from $" + PASSWORD_ENV + ".")
@@ -154,6 +164,7 @@ final class MqttCommand implements Callable<Integer> {
           BridgeConfig.builder(broker)
               .mqttVersion(mqttVersion)
               .clientId(clientId)
+              .sessions(sessions)
               .sessionExpiry(sessionExpiry)
               .receiveMaximum(receiveMaximum)
               .topics(eventsTopic, deadLetterTopic)

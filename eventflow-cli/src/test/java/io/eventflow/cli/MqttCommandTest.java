@@ -41,6 +41,8 @@ class MqttCommandTest {
             "bridge",
             "--client-id",
             "bridge-1",
+            "--sessions",
+            "2",
             "--session-expiry",
             "12h",
             "--receive-maximum",
@@ -54,6 +56,7 @@ class MqttCommandTest {
     assertThat(config.username()).contains("bridge");
     assertThat(config.password()).contains("s3cret");
     assertThat(config.clientId()).isEqualTo("bridge-1");
+    assertThat(config.sessionClientIds()).containsExactly("bridge-1", "bridge-1-2");
     assertThat(config.sessionExpiry()).isEqualTo(Duration.ofHours(12));
     assertThat(config.receiveMaximum()).isEqualTo(500);
     assertThat(config.project()).contains("p");
@@ -66,6 +69,7 @@ class MqttCommandTest {
     assertThat(config.filters()).containsExactly("devices/+/+/+", "eventflow/events");
     assertThat(config.mqttVersion()).isEqualTo(5);
     assertThat(config.clientId()).isEqualTo(BridgeConfig.DEFAULT_CLIENT_ID);
+    assertThat(config.sessions()).isEqualTo(1);
     assertThat(config.caCertificate()).isEqualTo(Optional.empty());
   }
 

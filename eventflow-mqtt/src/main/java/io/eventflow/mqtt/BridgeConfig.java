@@ -23,6 +23,9 @@ import java.util.Optional;
  *     the JVM trusts
  * @param mqttVersion 3 (MQTT 3.1.1) or 5
  * @param clientId the MQTT client id; stable across restarts, so the broker keeps the session
+ * @param sessions how many MQTT sessions the bridge holds in one shared subscription group, each
+ *     with its own client id ({@link #sessionClientIds()}) and in-flight window; above 1 every
+ *     filter must be a shared subscription
  * @param username MQTT username, if the broker wants one
  * @param password MQTT password, if the broker wants one
  * @param filters the subscription filters, QoS 1 each ({@code $share/GROUP/FILTER} to share)
@@ -54,6 +57,7 @@ public record BridgeConfig(
     Optional<Path> caCertificate,
     int mqttVersion,
     String clientId,
+    int sessions,
     Optional<String> username,
     Optional<String> password,
     List<String> filters,
@@ -97,6 +101,12 @@ public record BridgeConfig(
    */
   public static final int DEFAULT_RECEIVE_MAXIMUM = 1_000;
 
+  /**
+   * At most 64 sessions: each is a connection, a dispatch thread and up to a receive maximum of
+   * unacknowledged payloads in memory, so a bound catches a typo before it costs 64,000 payloads.
+   */
+  public static final int MAX_SESSIONS = 64;
+
   /** The events topic of the local stack and of the terraform module. */
   public static final String DEFAULT_EVENTS_TOPIC = "events";
 
@@ -132,6 +142,22 @@ public record BridgeConfig(
             "shared subscription " + filter + " needs MQTT 5 (--mqtt-version 5)");
       }
     }
+    if (sessions < 1 || sessions > MAX_SESSIONS) {
+      throw new IllegalArgumentException(
+          "sessions must be 1-" + MAX_SESSIONS + ", got " + sessions);
+    }
+    if (sessions > 1) {
+      for (String filter : filters) {
+        if (!filter.startsWith("$share/")) {
+          throw new IllegalArgumentException(
+              "with "
+                  + sessions
+                  + " sessions every filter must be a shared subscription ($share/GROUP/"
+                  + filter
+                  + "), or each session would bridge every message");
+        }
+      }
+    }
     if (receiveMaximum < 1 || receiveMaximum > 65_535) {
       throw new IllegalArgumentException(
           "receive maximum must be 1-65535 (MQTT 5 §3.1.2.11.3), got " + receiveMaximum);
@@ -157,6 +183,20 @@ public record BridgeConfig(
     }
   }
 
+  /**
+   * Returns the client ids of the bridge's sessions: the configured one, then {@code ID-2}, {@code
+   * ID-3}… up to {@code sessions}. Derived, not random, so a restart resumes every session and its
+   * unacknowledged messages; a bridge started with more sessions keeps the earlier ones.
+   */
+  public List<String> sessionClientIds() {
+    List<String> ids = new ArrayList<>(sessions);
+    ids.add(clientId);
+    for (int i = 2; i <= sessions; i++) {
+      ids.add(clientId + "-" + i);
+    }
+    return ids;
+  }
+
   /** Returns the MQTT URI the bridge connects to, for logs and the startup line. */
   public String brokerUri() {
     return (tls ? "ssl://" : "tcp://") + host + ":" + port;
@@ -180,6 +220,7 @@ public record BridgeConfig(
     private Optional<Path> caCertificate = Optional.empty();
     private int mqttVersion = 5;
     private String clientId = DEFAULT_CLIENT_ID;
+    private int sessions = 1;
     private Optional<String> username = Optional.empty();
     private Optional<String> password = Optional.empty();
     private final List<String> filters = new ArrayList<>();
@@ -252,6 +293,15 @@ public record BridgeConfig(
     /** Sets the client id. Default: {@value #DEFAULT_CLIENT_ID}. */
     public Builder clientId(String id) {
       this.clientId = Objects.requireNonNull(id, "id");
+      return this;
+    }
+
+    /**
+     * Holds {@code sessions} MQTT sessions in one shared subscription group (every filter {@code
+     * $share/GROUP/…}). Default: 1.
+     */
+    public Builder sessions(int sessions) {
+      this.sessions = sessions;
       return this;
     }
 
@@ -377,6 +427,7 @@ public record BridgeConfig(
           caCertificate,
           mqttVersion,
           clientId,
+          sessions,
           username,
           password,
           subscriptions,

@@ -74,6 +74,11 @@ final class DeadLetterPublisher implements AutoCloseable {
             .build());
   }
 
+  /** Sends what is buffered now, without waiting for the answers. */
+  void sendBuffered() {
+    publisher.publishAllOutstanding();
+  }
+
   /** Sends what is buffered and waits up to 30 s for the answers, then stops. */
   @Override
   public void close() {

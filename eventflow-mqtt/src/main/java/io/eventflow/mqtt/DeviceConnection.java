@@ -1,5 +1,7 @@
 package io.eventflow.mqtt;
 
+import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
+
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
@@ -33,7 +35,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.net.ssl.TrustManagerFactory;
@@ -41,18 +45,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bridge's MQTT session through the HiveMQ MQTT client, for MQTT 3.1.1 and 5 alike: a stable
- * client id with a persistent session (clean start off, session expiry set), QoS 1 subscriptions
- * renewed on every connection, manual acknowledgement, and the client's automatic reconnect with
- * exponential backoff and jitter.
+ * One MQTT session of the bridge through the HiveMQ MQTT client, for MQTT 3.1.1 and 5 alike: a
+ * stable client id with a persistent session (clean start off, session expiry set), QoS 1
+ * subscriptions renewed on every connection, manual acknowledgement, and the client's automatic
+ * reconnect with exponential backoff and jitter.
+ *
+ * <p>Messages are handed to the listener on the session's own dispatch thread, one at a time in
+ * arrival order, and the listener is told when that thread has taken every message that arrived
+ * ({@link Listener#drained()}): the moment to send what waits in a Pub/Sub batch.
  */
 final class DeviceConnection {
   private static final Logger logger = LoggerFactory.getLogger(DeviceConnection.class);
 
-  /** What the connection tells the bridge. Called on the MQTT client's threads. */
+  /**
+   * What the connection tells the bridge: messages on the session's dispatch thread, the rest on
+   * the MQTT client's threads.
+   */
   interface Listener {
-    /** A message arrived; {@code ack} sends its PUBACK. Called on the dispatch executor. */
+    /** A message arrived; {@code ack} sends its PUBACK. Called on the dispatch thread. */
     void message(DeviceMessage message, Runnable ack);
+
+    /**
+     * Every message that arrived so far was handed to {@link #message}; more may come at any time.
+     * Called on the dispatch thread.
+     */
+    void drained();
 
     /** Connected and every subscription granted at QoS 1. */
     void subscribed();
@@ -67,17 +84,37 @@ final class DeviceConnection {
   private final BridgeConfig config;
   private final Clock clock;
   private final Listener listener;
+  private final ThreadPoolExecutor dispatch;
   private final Mqtt5AsyncClient v5;
   private final Mqtt3AsyncClient v3;
 
-  DeviceConnection(BridgeConfig config, Clock clock, Listener listener, Executor dispatch)
+  /**
+   * @param clientId this session's client id: {@code config.clientId()} or one derived from it
+   */
+  DeviceConnection(BridgeConfig config, String clientId, Clock clock, Listener listener)
       throws IOException {
     this.config = config;
     this.clock = clock;
     this.listener = listener;
+    // One thread maps and publishes this session's messages in arrival order; it blocks only on
+    // publisher flow control. Its queue is unbounded in type but bounded by MQTT: the broker sends
+    // at most the receive maximum (its in-flight window for 3.1.1) before a PUBACK, and the
+    // bridge acknowledges only what this thread published and Pub/Sub confirmed.
+    this.dispatch =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "eventflow-mqtt-dispatch-" + clientId);
+              t.setDaemon(true);
+              return t;
+            });
     MqttClientBuilder builder =
         MqttClient.builder()
-            .identifier(config.clientId())
+            .identifier(clientId)
             .serverHost(config.host())
             .serverPort(config.port())
             .automaticReconnect()
@@ -94,12 +131,36 @@ final class DeviceConnection {
       v3 = null;
       // ALL, not SUBSCRIBED: a persistent session delivers its queued messages right after
       // CONNACK, before this connection's SUBSCRIBE is answered. Manual acknowledgement: the
-      // bridge sends each PUBACK itself, after Pub/Sub stored the message (InOrderAcks).
-      v5.publishes(MqttGlobalPublishFilter.ALL, this::received5, dispatch, true);
+      // bridge sends each PUBACK itself, after Pub/Sub stored the message (InOrderAcks). A direct
+      // executor: the callback runs on the client's I/O thread and only queues the message for
+      // dispatch (without one it would hop through the client's application scheduler first).
+      v5.publishes(
+          MqttGlobalPublishFilter.ALL, p -> dispatch(() -> received5(p)), directExecutor(), true);
     } else {
       v3 = builder.useMqttVersion3().buildAsync();
       v5 = null;
-      v3.publishes(MqttGlobalPublishFilter.ALL, this::received3, dispatch, true);
+      v3.publishes(
+          MqttGlobalPublishFilter.ALL, p -> dispatch(() -> received3(p)), directExecutor(), true);
+    }
+  }
+
+  /**
+   * Queues a received message for the dispatch thread, which hands it to the listener and, when
+   * nothing else is queued behind it, says so: the executor's own queue is what tells (handing the
+   * client this executor instead would batch deliveries inside RxJava, where nobody can see them).
+   */
+  private void dispatch(Runnable received) {
+    try {
+      dispatch.execute(
+          () -> {
+            received.run();
+            if (dispatch.getQueue().isEmpty()) {
+              listener.drained();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      // Stopping: not acknowledged, so the broker redelivers it to the session's next connection.
+      logger.debug("message arrived while stopping; left to the broker");
     }
   }
 
@@ -284,5 +345,10 @@ final class DeviceConnection {
   /** Disconnects; the broker keeps the session (and queues messages) for the session expiry. */
   CompletableFuture<Void> disconnect() {
     return v5 != null ? v5.disconnect() : v3.disconnect();
+  }
+
+  /** Stops the dispatch thread; a message it had not handed on is left to the broker. */
+  void stopDispatch() {
+    dispatch.shutdownNow();
   }
 }

@@ -17,8 +17,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,9 +35,14 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing is lost: an unacknowledged message stays in the broker's persistent session and is
  * redelivered after a crash, a restart or a reconnect; a redelivered message gets the same event id
  * (its own or {@link DeterministicIds}'), so ingest counts it once. Nothing fills memory: at most
- * {@code receiveMaximum} messages (MQTT 5; the broker's in-flight window for 3.1.1) are
+ * {@code receiveMaximum} messages per session (MQTT 5; the broker's in-flight window for 3.1.1) are
  * unacknowledged and at most {@code maxOutstanding} publishes unconfirmed, so a slow Pub/Sub slows
  * the broker's deliveries instead.
+ *
+ * <p>With {@code sessions} above 1 the bridge holds that many MQTT sessions in one shared
+ * subscription group, each with its own stable client id ({@link BridgeConfig#sessionClientIds()}),
+ * its own in-flight window, dispatch thread and in-order acknowledgements, so one process takes
+ * several windows' worth of messages at a time; a restart resumes every session.
  */
 public final class MqttBridge implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(MqttBridge.class);
@@ -45,20 +51,14 @@ public final class MqttBridge implements AutoCloseable {
   private final ServiceMeters meters;
   private final BridgeMetrics metrics;
   private final EventMapper mapper;
-  private final InOrderAcks acks;
   private final EventPublisher events;
   private final DeadLetterPublisher deadLetters;
-  private final ExecutorService dispatch;
-  private final DeviceConnection connection;
+  private final List<Session> sessions = new ArrayList<>();
 
-  private final AtomicBoolean subscribed = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private final AtomicBoolean reconnecting = new AtomicBoolean();
-  private final AtomicLong connections = new AtomicLong();
 
   private MqttBridge(BridgeConfig config, Clock clock) throws IOException {
     this.config = config;
-    this.acks = new InOrderAcks(nanos -> metrics().acked(nanos));
     this.mapper =
         new EventMapper(
             config.templates(),
@@ -95,20 +95,10 @@ public final class MqttBridge implements AutoCloseable {
     // Prometheus for /metrics; Cloud Monitoring too when configured (eventflow-metrics). Created
     // once the publishers exist, so a failed start leaves no publishing thread behind.
     this.meters = ServiceMeters.of(config.cloudMonitoring());
-    this.metrics = new BridgeMetrics(meters.registry(), acks::inFlight, this::isReady);
-    // One thread maps and publishes, in arrival order; it blocks only on publisher flow control.
-    this.dispatch =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "eventflow-mqtt-dispatch");
-              t.setDaemon(true);
-              return t;
-            });
-    this.connection = new DeviceConnection(config, clock, new Listener(), dispatch);
-  }
-
-  private BridgeMetrics metrics() {
-    return metrics;
+    this.metrics = new BridgeMetrics(meters.registry(), this::inFlight, this::isReady);
+    for (String clientId : config.sessionClientIds()) {
+      sessions.add(new Session(clientId, clock));
+    }
   }
 
   private static java.util.Optional<String> emulatorFromEnvironment() {
@@ -130,9 +120,9 @@ public final class MqttBridge implements AutoCloseable {
   }
 
   /**
-   * Starts a bridge: creates the Pub/Sub publishers and connects to the MQTT broker. Returns at
-   * once; {@link #isReady()} turns true once connected and subscribed. A broker that is down is
-   * retried with backoff.
+   * Starts a bridge: creates the Pub/Sub publishers and connects every MQTT session to the broker.
+   * Returns at once; {@link #isReady()} turns true once all are connected and subscribed. A broker
+   * that is down is retried with backoff.
    *
    * @throws IOException if a Pub/Sub client cannot be created or the CA file cannot be read
    * @throws IllegalArgumentException if a topic name or the configuration is invalid
@@ -144,33 +134,49 @@ public final class MqttBridge implements AutoCloseable {
         config.brokerUri(),
         config.filters(),
         config.mqttVersion() == 5 ? "5" : "3.1.1",
-        config.clientId(),
+        String.join(", ", config.sessionClientIds()),
         bridge.events.topic());
-    bridge
-        .connection
-        .connect()
-        .whenComplete(
-            (ack, error) -> {
-              if (error != null) {
-                logger.warn(
-                    "cannot connect to {} yet ({}); retrying with backoff",
-                    config.brokerUri(),
-                    error.toString());
-              }
-            });
+    for (Session session : bridge.sessions) {
+      session
+          .connection
+          .connect()
+          .whenComplete(
+              (ack, error) -> {
+                if (error != null) {
+                  logger.warn(
+                      "cannot connect {} to {} yet ({}); retrying with backoff",
+                      session.clientId,
+                      config.brokerUri(),
+                      error.toString());
+                }
+              });
+    }
     return bridge;
   }
 
   /**
-   * Whether the bridge is connected and subscribed, and not stopping: what {@code /readyz} says.
+   * Whether every session is connected and subscribed, and the bridge is not stopping: what {@code
+   * /readyz} says.
    */
   public boolean isReady() {
-    return subscribed.get() && !stopping.get();
+    if (stopping.get()) {
+      return false;
+    }
+    for (Session session : sessions) {
+      if (!session.subscribed.get()) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  /** Returns how many messages were received and not yet acknowledged. */
+  /** Returns how many messages were received and not yet acknowledged, over all sessions. */
   public int inFlight() {
-    return acks.inFlight();
+    int inFlight = 0;
+    for (Session session : sessions) {
+      inFlight += session.acks.inFlight();
+    }
+    return inFlight;
   }
 
   /** Returns the Prometheus registry holding the bridge's metrics, for {@code /metrics}. */
@@ -202,7 +208,23 @@ public final class MqttBridge implements AutoCloseable {
     return new Stored(deadLetters.publish(letter), letter.getReason());
   }
 
-  private final class Listener implements DeviceConnection.Listener {
+  /**
+   * One MQTT session: its connection (client id, persistent session, dispatch thread), the
+   * acknowledgements of its connection in arrival order, and its readiness.
+   */
+  private final class Session implements DeviceConnection.Listener {
+    private final String clientId;
+    private final InOrderAcks acks = new InOrderAcks(nanos -> metrics.acked(nanos));
+    private final DeviceConnection connection;
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    private final AtomicBoolean reconnecting = new AtomicBoolean();
+    private final AtomicLong connections = new AtomicLong();
+
+    Session(String clientId, Clock clock) throws IOException {
+      this.clientId = clientId;
+      this.connection = new DeviceConnection(config, clientId, clock, this);
+    }
+
     @Override
     public void message(DeviceMessage message, Runnable ack) {
       if (stopping.get()) {
@@ -222,7 +244,7 @@ public final class MqttBridge implements AutoCloseable {
                 metrics.deadLettered(stored.deadLetterReason());
               }
               // The durable step: Pub/Sub stored the event (or dead letter). Only now may the
-              // message's PUBACK go out, after those of every earlier message.
+              // message's PUBACK go out, after those of every earlier message of this session.
               acks.confirmed(pending, System.nanoTime());
             }
 
@@ -234,6 +256,19 @@ public final class MqttBridge implements AutoCloseable {
           directExecutor());
     }
 
+    /**
+     * Nothing more has arrived: send the batches now rather than after the batch delay. The broker
+     * sends no more than its window before it gets PUBACKs, and they wait for these publishes, so
+     * waiting for a fuller batch would only add the delay to every message's round trip (measured
+     * with Moquette's window of 10: about 13 ms a round trip with the 10 ms delay,
+     * docs/BENCHMARKS.md).
+     */
+    @Override
+    public void drained() {
+      events.sendBuffered();
+      deadLetters.sendBuffered();
+    }
+
     @Override
     public void subscribed() {
       if (connections.incrementAndGet() > 1) {
@@ -241,7 +276,11 @@ public final class MqttBridge implements AutoCloseable {
       }
       subscribed.set(true);
       reconnecting.set(false);
-      logger.info("connected to {} and subscribed to {}", config.brokerUri(), config.filters());
+      logger.info(
+          "{} connected to {} and subscribed to {}",
+          clientId,
+          config.brokerUri(),
+          config.filters());
     }
 
     @Override
@@ -256,44 +295,47 @@ public final class MqttBridge implements AutoCloseable {
       int dropped = acks.reset();
       if (dropped > 0) {
         logger.info(
-            "{} unacknowledged message(s) will be redelivered by the broker on reconnect", dropped);
+            "{} unacknowledged message(s) of {} will be redelivered by the broker on reconnect",
+            dropped,
+            clientId);
       }
     }
-  }
 
-  /**
-   * A publish failed after the publish timeout's retries: the message must come again. MQTT
-   * redelivers only on a new connection, so the bridge reconnects (once, however many publishes
-   * failed together); the persistent session resends everything not acknowledged.
-   */
-  private void publishFailed(Throwable t) {
-    metrics.publishFailures.increment();
-    if (stopping.get() || !reconnecting.compareAndSet(false, true)) {
-      return;
+    /**
+     * A publish failed after the publish timeout's retries: the message must come again. MQTT
+     * redelivers only on a new connection, so the session reconnects (once, however many publishes
+     * failed together); the persistent session resends everything not acknowledged.
+     */
+    private void publishFailed(Throwable t) {
+      metrics.publishFailures.increment();
+      if (stopping.get() || !reconnecting.compareAndSet(false, true)) {
+        return;
+      }
+      logger.warn(
+          "a Pub/Sub publish failed ({}); reconnecting {} to {} to have unacknowledged messages"
+              + " redelivered",
+          t.toString(),
+          clientId,
+          config.brokerUri());
+      subscribed.set(false);
+      acks.reset();
+      connection
+          .reconnect()
+          .whenComplete(
+              (ok, error) -> {
+                if (error != null) {
+                  reconnecting.set(false);
+                  logger.warn(
+                      "reconnect failed ({}); the client retries with backoff", error.toString());
+                }
+              });
     }
-    logger.warn(
-        "a Pub/Sub publish failed ({}); reconnecting to {} to have unacknowledged messages"
-            + " redelivered",
-        t.toString(),
-        config.brokerUri());
-    subscribed.set(false);
-    acks.reset();
-    connection
-        .reconnect()
-        .whenComplete(
-            (ok, error) -> {
-              if (error != null) {
-                reconnecting.set(false);
-                logger.warn(
-                    "reconnect failed ({}); the client retries with backoff", error.toString());
-              }
-            });
   }
 
   /**
    * Stops gracefully: stops taking messages (later ones stay with the broker), waits up to the
-   * shutdown timeout for the in-flight ones to be published and acknowledged, disconnects (the
-   * broker keeps the session) and closes the publishers.
+   * shutdown timeout for the in-flight ones to be published and acknowledged, disconnects every
+   * session (the broker keeps them) and closes the publishers.
    */
   @Override
   public void close() {
@@ -301,23 +343,34 @@ public final class MqttBridge implements AutoCloseable {
       return;
     }
     Duration timeout = config.shutdownTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      if (!acks.awaitEmpty(System.nanoTime() + timeout.toNanos())) {
-        logger.warn(
-            "{} message(s) still unacknowledged after {}; the broker redelivers them",
-            acks.inFlight(),
-            timeout);
+      for (Session session : sessions) {
+        if (!session.acks.awaitEmpty(deadline)) {
+          logger.warn(
+              "{} message(s) of {} still unacknowledged after {}; the broker redelivers them",
+              session.acks.inFlight(),
+              session.clientId,
+              timeout);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    List<CompletableFuture<Void>> disconnects = new ArrayList<>();
+    for (Session session : sessions) {
+      disconnects.add(session.connection.disconnect());
+    }
     try {
-      connection.disconnect().get(10, TimeUnit.SECONDS);
+      CompletableFuture.allOf(disconnects.toArray(CompletableFuture[]::new))
+          .get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       logger.debug("disconnect: {}", e.toString());
     }
-    subscribed.set(false);
-    dispatch.shutdownNow();
+    for (Session session : sessions) {
+      session.subscribed.set(false);
+      session.connection.stopDispatch();
+    }
     try {
       events.close();
     } catch (IllegalStateException e) {

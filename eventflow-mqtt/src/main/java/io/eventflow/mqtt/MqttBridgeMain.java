@@ -19,6 +19,7 @@ import java.util.function.Function;
  *   <tr><td>{@code EVENTFLOW_MQTT_BROKER}</td><td>required: {@code tcp://HOST:1883} or {@code ssl://HOST:8883}</td></tr>
  *   <tr><td>{@code EVENTFLOW_MQTT_VERSION}</td><td>5 (or 3 for 3.1.1)</td></tr>
  *   <tr><td>{@code EVENTFLOW_MQTT_CLIENT_ID}</td><td>{@code eventflow-mqtt-bridge}</td></tr>
+ *   <tr><td>{@code EVENTFLOW_MQTT_SESSIONS}</td><td>1 (more: every topic {@code $share/GROUP/…}; client ids ID, ID-2…)</td></tr>
  *   <tr><td>{@code EVENTFLOW_MQTT_USERNAME}, {@code EVENTFLOW_MQTT_PASSWORD}</td><td>none</td></tr>
  *   <tr><td>{@code EVENTFLOW_MQTT_CA_FILE}</td><td>the JVM's trusted CAs</td></tr>
  *   <tr><td>{@code EVENTFLOW_MQTT_TOPICS}</td><td>comma-separated filters; one per template</td></tr>
@@ -78,6 +79,7 @@ public final class MqttBridgeMain {
     BridgeConfig.Builder builder = BridgeConfig.builder(broker.trim());
     builder.mqttVersion(integer(environment, "EVENTFLOW_MQTT_VERSION", 5));
     builder.clientId(env(environment, "EVENTFLOW_MQTT_CLIENT_ID", BridgeConfig.DEFAULT_CLIENT_ID));
+    builder.sessions(integer(environment, "EVENTFLOW_MQTT_SESSIONS", 1));
     String username = environment.apply("EVENTFLOW_MQTT_USERNAME");
     if (username != null && !username.isEmpty()) {
       builder.credentials(username, environment.apply("EVENTFLOW_MQTT_PASSWORD"));

@@ -48,4 +48,37 @@ class BridgeConfigTest {
     assertThat(config.cloudMonitoring().orElseThrow().project()).isEqualTo("my-project");
     assertThat(config.cloudMonitoring().orElseThrow().job()).isEqualTo("eventflow-mqtt");
   }
+
+  @Test
+  void sessionsGetTheConfiguredClientIdThenNumberedOnes() {
+    BridgeConfig one = BridgeConfig.builder("tcp://mqtt.example.com").clientId("bridge").build();
+    assertThat(one.sessionClientIds()).containsExactly("bridge");
+
+    BridgeConfig three =
+        MqttBridgeMain.fromEnvironment(
+            Map.of(
+                    "EVENTFLOW_MQTT_BROKER", "tcp://mqtt.example.com:1883",
+                    "EVENTFLOW_MQTT_CLIENT_ID", "bridge",
+                    "EVENTFLOW_MQTT_SESSIONS", "3",
+                    "EVENTFLOW_MQTT_TOPICS", "$share/ingest/devices/+/+/+")
+                ::get);
+    assertThat(three.sessions()).isEqualTo(3);
+    assertThat(three.sessionClientIds()).containsExactly("bridge", "bridge-2", "bridge-3");
+  }
+
+  @Test
+  void severalSessionsNeedSharedSubscriptions() {
+    // Without $share each session would get, and bridge, every message.
+    assertThatThrownBy(
+            () ->
+                BridgeConfig.builder("tcp://mqtt.example.com")
+                    .sessions(2)
+                    .filter("$share/ingest/devices/+/+/+")
+                    .filter("eventflow/events")
+                    .build())
+        .hasMessageContaining("with 2 sessions every filter must be a shared subscription")
+        .hasMessageContaining("$share/GROUP/eventflow/events");
+    assertThatThrownBy(() -> BridgeConfig.builder("tcp://mqtt.example.com").sessions(0).build())
+        .hasMessage("sessions must be 1-64, got 0");
+  }
 }

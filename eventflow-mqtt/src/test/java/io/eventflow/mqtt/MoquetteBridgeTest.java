@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,6 +126,32 @@ class MoquetteBridgeTest {
               pubsub.events.stream().map(m -> m.getAttributesOrThrow("event.id")).distinct().count()
                   == 40);
       await("all are acknowledged", () -> bridge.inFlight() == 0);
+    }
+  }
+
+  /**
+   * Once the bridge has taken every message that arrived it sends its Pub/Sub batch at once rather
+   * than after the batch delay: with a delay of an hour, readings still arrive and are
+   * acknowledged.
+   */
+  @Test
+  void sendsTheBatchOnceNothingMoreHasArrived() throws Exception {
+    try (MqttBridge bridge =
+            MqttBridge.start(
+                pubsub
+                    .bridgeTo(mqtt.uri())
+                    .mqttVersion(3)
+                    .publishBatchDelay(Duration.ofHours(1))
+                    .build(),
+                Clock.systemUTC());
+        Device device = Device.connect(mqtt.port(), 3)) {
+      await("the bridge is ready", bridge::isReady);
+      for (int i = 0; i < 25; i++) {
+        device.publish("devices/acme/s1/reading", "{\"seq\":" + i + "}");
+      }
+      await("all 25 events arrived", () -> pubsub.events.size() >= 25);
+      await("all are acknowledged", () -> bridge.inFlight() == 0);
+      assertThat(bridge.registry().get("eventflow.mqtt.acked").counter().count()).isEqualTo(25);
     }
   }
 
