@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -81,6 +83,15 @@ final class DeviceConnection {
     void lost(Throwable cause);
   }
 
+  /** The MQTT clients' I/O threads, daemon threads shared by every session (see the builder). */
+  private static final ExecutorService IO_THREADS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "eventflow-mqtt-io");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final BridgeConfig config;
   private final Clock clock;
   private final Listener listener;
@@ -122,7 +133,13 @@ final class DeviceConnection {
             .maxDelay(config.reconnectMaxDelay().toMillis(), TimeUnit.MILLISECONDS)
             .applyAutomaticReconnect()
             .addConnectedListener(context -> subscribe())
-            .addDisconnectedListener(this::disconnected);
+            .addDisconnectedListener(this::disconnected)
+            // The client's I/O threads from a daemon pool: its flow of messages to a persistent
+            // session never ends on its own and holds them, and its default threads (non-daemon)
+            // kept a JVM whose main had returned from exiting (the benchmark driver).
+            .executorConfig()
+            .nettyExecutor(IO_THREADS)
+            .applyExecutorConfig();
     if (config.tls()) {
       builder = builder.sslConfig(sslConfig(config.caCertificate()));
     }
@@ -131,9 +148,9 @@ final class DeviceConnection {
       v3 = null;
       // ALL, not SUBSCRIBED: a persistent session delivers its queued messages right after
       // CONNACK, before this connection's SUBSCRIBE is answered. Manual acknowledgement: the
-      // bridge sends each PUBACK itself, after Pub/Sub stored the message (InOrderAcks). A direct
-      // executor: the callback runs on the client's I/O thread and only queues the message for
-      // dispatch (without one it would hop through the client's application scheduler first).
+      // bridge sends each PUBACK itself, after Pub/Sub stored the message (InOrderAcks). A
+      // direct executor: the callback runs on the client's I/O thread and only queues the message
+      // for dispatch.
       v5.publishes(
           MqttGlobalPublishFilter.ALL, p -> dispatch(() -> received5(p)), directExecutor(), true);
     } else {
@@ -347,8 +364,8 @@ final class DeviceConnection {
     return v5 != null ? v5.disconnect() : v3.disconnect();
   }
 
-  /** Stops the dispatch thread; a message it had not handed on is left to the broker. */
-  void stopDispatch() {
+  /** Stops the dispatch thread; a message not yet handed on is left to the broker. */
+  void stop() {
     dispatch.shutdownNow();
   }
 }

@@ -369,7 +369,7 @@ public final class MqttBridge implements AutoCloseable {
     }
     for (Session session : sessions) {
       session.subscribed.set(false);
-      session.connection.stopDispatch();
+      session.connection.stop();
     }
     try {
       events.close();
