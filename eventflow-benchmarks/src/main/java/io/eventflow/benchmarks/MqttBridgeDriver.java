@@ -11,6 +11,7 @@ import io.eventflow.mqtt.EmbeddedMqttBroker;
 import io.eventflow.mqtt.MqttBridge;
 import io.eventflow.publisher.PubSubAdmin;
 import io.eventflow.testing.MosquittoProcess;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.lang.management.ManagementFactory;
@@ -22,9 +23,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Load driver for the MQTT bridge: devices publish QoS 1 messages of 300 bytes (a JSON reading
@@ -35,9 +40,21 @@ import java.util.concurrent.TimeUnit;
  * the process's CPU. Everything runs in this one JVM, as in the local stack.
  *
  * <p>{@code java -cp eventflow-benchmarks.jar io.eventflow.benchmarks.MqttBridgeDriver
- * [moquette|mosquitto] [messages] [devices] [batch-delay-ms]}; defaults: moquette, 200,000
- * messages, 4 devices, the bridge's 10 ms Pub/Sub batch delay. {@code mosquitto} runs Debian's
- * broker as a process (MQTT 5, receive maximum 1,000).
+ * [moquette|mosquitto|mosquitto3] [messages] [devices] [batch-delay-ms] [sessions] [max-lead]};
+ * defaults: moquette, 200,000 messages, 4 devices, the bridge's 10 ms Pub/Sub batch delay, one
+ * session, no lead limit. With a {@code max-lead} the devices wait while they are that many
+ * messages ahead of the bridge's acknowledgements, so the MQTT broker never queues more than that
+ * for the bridge: mosquitto 2.0.11 mishandles a session with queued messages (see
+ * docs/BENCHMARKS.md), and a bounded lead measures what the bridge sustains rather than how deep a
+ * queue the broker can hold. {@code mosquitto} runs Debian's broker as a process (MQTT 5, receive
+ * maximum 1,000), {@code mosquitto3} the same over MQTT 3.1.1 ({@code max_inflight_messages 1000}).
+ * With more than one session the bridge subscribes to {@code $share/bench/devices/+/+/+} (mosquitto
+ * only: Moquette 0.17 has no shared subscriptions).
+ *
+ * <p>{@code moquette-wide} is a measurement, not a configuration anyone can run: it widens the
+ * bridge session's in-flight window in Moquette 0.17 from its constant 10 to 1,000 by reflection,
+ * to see what the bridge would do behind an embedded broker that honours a window (Moquette 0.18
+ * takes it from the client's receive maximum).
  */
 public final class MqttBridgeDriver {
   private static final int PAYLOAD_BYTES = 300;
@@ -53,6 +70,8 @@ public final class MqttBridgeDriver {
     int messages = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
     int devices = args.length > 2 ? Integer.parseInt(args[2]) : 4;
     Duration batchDelay = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 10);
+    int sessions = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    long maxLead = args.length > 5 ? Long.parseLong(args[5]) : Long.MAX_VALUE;
     Path dir = Files.createTempDirectory("mqtt-bridge-driver");
     try (Broker pubsub =
         Broker.start(BrokerConfig.builder().port(0).dataDir(dir.resolve("broker")).build())) {
@@ -75,17 +94,19 @@ public final class MqttBridgeDriver {
         uri = moquette.uri();
         version = 3;
       }
+      BridgeConfig.Builder config =
+          BridgeConfig.builder(uri)
+              .mqttVersion(version)
+              .project("bench")
+              .emulatorHost(pubsub.hostAndPort())
+              .topics("events", "mqtt-dead-letters")
+              .publishBatchDelay(batchDelay)
+              .sessions(sessions);
+      if (sessions > 1) {
+        config.filter("$share/bench/devices/+/+/+");
+      }
       try (mqtt;
-          MqttBridge bridge =
-              MqttBridge.start(
-                  BridgeConfig.builder(uri)
-                      .mqttVersion(version)
-                      .project("bench")
-                      .emulatorHost(pubsub.hostAndPort())
-                      .topics("events", "mqtt-dead-letters")
-                      .publishBatchDelay(batchDelay)
-                      .build(),
-                  Clock.systemUTC())) {
+          MqttBridge bridge = MqttBridge.start(config.build(), Clock.systemUTC())) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!bridge.isReady()) {
           if (System.nanoTime() > deadline) {
@@ -93,25 +114,30 @@ public final class MqttBridgeDriver {
           }
           Thread.sleep(10);
         }
+        if (mqttBroker.equals("moquette-wide")) {
+          widenMoquetteWindow(mqtt, BridgeConfig.DEFAULT_CLIENT_ID, 1_000);
+        }
         int port = Integer.parseInt(uri.substring(uri.lastIndexOf(':') + 1));
         // Warm-up: JIT, connection pools, the broker's first segments.
-        run(bridge, port, version, Math.max(messages / 10, 10_000), devices, "warm-up");
-        run(bridge, port, version, messages, devices, "measured");
+        Lead lead = new Lead(bridge, maxLead);
+        run(bridge, port, version, Math.max(messages / 10, 10_000), devices, lead, "warm-up");
+        run(bridge, port, version, messages, devices, lead, "measured");
       }
     }
   }
 
   private static void run(
-      MqttBridge bridge, int port, int version, int messages, int devices, String label)
+      MqttBridge bridge, int port, int version, int messages, int devices, Lead lead, String label)
       throws Exception {
     double ackedBefore = bridge.registry().get("eventflow.mqtt.acked").counter().count();
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpuBefore = os.getProcessCpuTime();
+    double loadBefore = os.getSystemLoadAverage();
     long start = System.nanoTime();
     List<CompletableFuture<Void>> done = new ArrayList<>();
     for (int d = 0; d < devices; d++) {
-      done.add(device(port, version, d, messages / devices));
+      done.add(device(port, version, d, messages / devices, lead));
     }
     CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
     long published = System.nanoTime();
@@ -136,7 +162,8 @@ public final class MqttBridgeDriver {
     System.out.printf(
         Locale.ROOT,
         "%s: %,d messages of %d bytes from %d devices bridged in %.2f s = %,.0f msgs/s (devices"
-            + " done after %.2f s); ack latency (last minute)%s; CPU %.2f cores of %d%n",
+            + " done after %.2f s); ack latency (last minute)%s; CPU %.2f cores of %d; load"
+            + " average %.2f before, %.2f after%n",
         label,
         total,
         PAYLOAD_BYTES,
@@ -146,13 +173,16 @@ public final class MqttBridgeDriver {
         (published - start) / 1e9,
         percentiles,
         cpu / seconds,
-        Runtime.getRuntime().availableProcessors());
+        Runtime.getRuntime().availableProcessors(),
+        loadBefore,
+        os.getSystemLoadAverage());
   }
 
   /**
    * One device publishing {@code count} readings, at most {@link #DEVICE_WINDOW} unacknowledged.
    */
-  private static CompletableFuture<Void> device(int port, int version, int id, int count) {
+  private static CompletableFuture<Void> device(
+      int port, int version, int id, int count, Lead lead) {
     return CompletableFuture.runAsync(
         () -> {
           var builder =
@@ -166,6 +196,7 @@ public final class MqttBridgeDriver {
             var client = builder.useMqttVersion5().buildAsync();
             client.connect().join();
             for (int i = 0; i < count; i++) {
+              lead.awaitRoom();
               window.acquireUninterruptibly();
               client
                   .publishWith()
@@ -181,6 +212,7 @@ public final class MqttBridgeDriver {
             Mqtt3AsyncClient client = builder.useMqttVersion3().buildAsync();
             client.connect().join();
             for (int i = 0; i < count; i++) {
+              lead.awaitRoom();
               window.acquireUninterruptibly();
               client
                   .publishWith()
@@ -194,6 +226,48 @@ public final class MqttBridgeDriver {
             client.disconnect().join();
           }
         });
+  }
+
+  /**
+   * Measurement only: sets the in-flight slots of one session of Moquette 0.17 (its {@code
+   * Session.inflightSlots}, initialised from the constant {@code INFLIGHT_WINDOW_SIZE} = 10) to
+   * {@code window}, through the private fields {@code EmbeddedMqttBroker.server}, {@code
+   * Server.sessions}, {@code SessionRegistry.pool}. Called while nothing is in flight.
+   */
+  private static void widenMoquetteWindow(Object embedded, String clientId, int window)
+      throws ReflectiveOperationException {
+    Object server = field(embedded, "server");
+    Object registry = field(server, "sessions");
+    Object session = ((Map<?, ?>) field(registry, "pool")).get(clientId);
+    ((AtomicInteger) field(session, "inflightSlots")).set(window);
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    java.lang.reflect.Field field = owner.getClass().getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(owner);
+  }
+
+  /** Holds the devices back while they are {@code max} messages ahead of the bridge's acks. */
+  private static final class Lead {
+    private final Counter acked;
+    private final long max;
+    private final AtomicLong published = new AtomicLong();
+
+    Lead(MqttBridge bridge, long max) {
+      this.acked = bridge.registry().get("eventflow.mqtt.acked").counter();
+      this.max = max;
+    }
+
+    /** Waits for room, then counts one message as published. */
+    void awaitRoom() {
+      if (max != Long.MAX_VALUE) {
+        while (published.get() - (long) acked.count() >= max) {
+          LockSupport.parkNanos(100_000);
+        }
+      }
+      published.incrementAndGet();
+    }
   }
 
   /** A JSON reading padded to {@link #PAYLOAD_BYTES}; the sequence number makes each unique. */
