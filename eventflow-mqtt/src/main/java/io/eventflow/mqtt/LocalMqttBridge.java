@@ -60,7 +60,8 @@ public final class LocalMqttBridge implements AutoCloseable {
             .emulatorHost(pubsubHostAndPort)
             // Moquette lets the bridge have 10 unacknowledged messages, so throughput is 10 per
             // Pub/Sub round trip: a 1 ms batch delay instead of 10 ms moved 1,696 msgs/s instead
-            // of 473 (docs/BENCHMARKS.md); batches stay small either way.
+            // of 473 (docs/BENCHMARKS.md). The bridge now sends a batch as soon as it has taken
+            // every message that arrived, so the delay only matters while messages keep coming.
             .publishBatchDelay(Duration.ofMillis(1))
             .reconnectDelays(Duration.ofMillis(100), Duration.ofSeconds(5));
     templates.forEach(config::template);
