@@ -64,7 +64,7 @@ public final class Broker implements AutoCloseable {
                   new InetSocketAddress(config.host(), config.port()),
                   InternalNettyServerCredentials.create(
                       new GrpcOrRestNegotiator(() -> new RestHandler(engine, metrics))))
-              .addService(new PublisherService(engine))
+              .addService(PublisherService.definition(engine))
               .addService(new SubscriberService(engine))
               // Calls, messages and latency by method and status, next to the broker's own meters.
               .intercept(new MetricCollectingServerInterceptor(metrics.registry()))

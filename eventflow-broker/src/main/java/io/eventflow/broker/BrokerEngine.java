@@ -371,6 +371,20 @@ final class BrokerEngine implements AutoCloseable {
 
   /** Appends the request's messages; the future completes once they are in the log. */
   CompletableFuture<PublishResponse> publish(PublishRequest request) {
+    return publish(request, null);
+  }
+
+  /** Appends a request read off the wire, keeping each message's bytes as they came. */
+  CompletableFuture<PublishResponse> publish(WirePublish request) {
+    return publish(request.request(), request.messages());
+  }
+
+  /**
+   * Appends the messages of {@code request}; {@code wire}, when not null, holds their bytes as
+   * published (see {@link WirePublish}).
+   */
+  private CompletableFuture<PublishResponse> publish(
+      PublishRequest request, List<ByteString> wire) {
     TopicState topic = requireTopic(request.getTopic());
     List<PubsubMessage> messages = request.getMessagesList();
     if (messages.isEmpty()) {
@@ -378,7 +392,8 @@ final class BrokerEngine implements AutoCloseable {
     }
     long total = 0;
     String orderingKey = messages.get(0).getOrderingKey();
-    for (PubsubMessage m : messages) {
+    for (int i = 0; i < messages.size(); i++) {
+      PubsubMessage m = messages.get(i);
       checkMessage(m);
       // Pub/Sub's rule, which the official publisher's ordering mode follows (one key per batch).
       if (!m.getOrderingKey().equals(orderingKey)) {
@@ -386,13 +401,13 @@ final class BrokerEngine implements AutoCloseable {
             "In a single publish request, all messages must have no ordering key or they must all"
                 + " have the same ordering key.");
       }
-      total += m.getSerializedSize();
+      total += wire != null ? wire.get(i).size() : m.getSerializedSize();
     }
     if (total > MAX_PUBLISH_BYTES) {
       throw invalid(
           "The request is larger than the 10 MB Pub/Sub allows (" + total + " bytes of messages).");
     }
-    return append(topic, messages)
+    return append(topic, messages, wire)
         .handle(
             (first, error) -> {
               if (error != null) {
@@ -427,12 +442,15 @@ final class BrokerEngine implements AutoCloseable {
     return internal("could not append to " + topic.name(), cause);
   }
 
-  private static CompletableFuture<Long> append(TopicState topic, List<PubsubMessage> messages) {
+  private static CompletableFuture<Long> append(
+      TopicState topic, List<PubsubMessage> messages, List<ByteString> wire) {
     return topic
         .log()
         .append(
             messages.size(),
-            (i, offset, time) -> StoredMessages.bytes(messages.get(i), offset, time));
+            (i, offset, time) ->
+                StoredMessages.bytes(
+                    messages.get(i), wire != null ? wire.get(i) : null, offset, time));
   }
 
   private static void checkMessage(PubsubMessage m) {
@@ -580,7 +598,7 @@ final class BrokerEngine implements AutoCloseable {
           if (target == null) {
             return CompletableFuture.failedFuture(notFound("Dead-letter topic", deadLetterTopic));
           }
-          return append(target, List.of(message));
+          return append(target, List.of(message), null);
         });
   }
 

@@ -253,7 +253,9 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     if (method.equals(HttpMethod.POST)) {
       switch (verb) {
         case "pull":
-          return engine.pull(parse(body, PullRequest.newBuilder()).setSubscription(name).build());
+          return engine
+              .pull(parse(body, PullRequest.newBuilder()).setSubscription(name).build())
+              .thenApply(StoredMessages::withMessages);
         case "acknowledge":
           return done(
               () -> {

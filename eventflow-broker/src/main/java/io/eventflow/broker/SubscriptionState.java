@@ -391,19 +391,22 @@ final class SubscriptionState {
       List<ReceivedMessage> out,
       boolean fromBacklog) {
     long offset = record.offset();
-    PubsubMessage message;
-    try {
-      message = PubsubMessage.parseFrom(record.payload());
-    } catch (InvalidProtocolBufferException e) {
-      // The record passed its CRC, so these are the bytes that were written: redelivering them
-      // would fail the same way forever. Skipped, and counted so the skip is never silent.
-      metrics.unreadableMessage(name);
-      logger.error("message {} of {} is unreadable; skipping (acknowledging) it", offset, name, e);
-      markAcked(offset);
+    // The message is decoded only when this subscription must look inside it (a filter, ordering
+    // keys, a dead-letter topic): otherwise its stored bytes go out as they are.
+    PubsubMessage message = null;
+    if (filter != AttributeFilter.matchAll() || ordering || config.hasDeadLetterPolicy()) {
+      try {
+        message = PubsubMessage.parseFrom(record.payload());
+      } catch (InvalidProtocolBufferException e) {
+        unreadable(offset, e);
+        return 0;
+      }
+    } else if (!StoredMessages.isWellFormed(record.payload())) {
+      unreadable(offset, null);
       return 0;
     }
     // Pub/Sub acknowledges messages a filter rejects; they are never delivered.
-    if (!filter.matches(message.getAttributesMap())) {
+    if (message != null && !filter.matches(message.getAttributesMap())) {
       markAcked(offset);
       return 0;
     }
@@ -434,15 +437,27 @@ final class SubscriptionState {
       ordered.leased(key, offset, batchSeq);
     }
     ReceivedMessage.Builder received =
-        ReceivedMessage.newBuilder()
+        (message != null
+                ? ReceivedMessage.newBuilder().setMessage(message)
+                : StoredMessages.received(record.payload()))
             .setAckId(
-                ordering ? AckIds.encode(epoch, offset, delivery) : AckIds.encode(epoch, offset))
-            .setMessage(message);
+                ordering ? AckIds.encode(epoch, offset, delivery) : AckIds.encode(epoch, offset));
     if (c.hasDeadLetterPolicy()) {
       received.setDeliveryAttempt(attempt);
     }
     out.add(received.build());
     return size;
+  }
+
+  /**
+   * Skips a record that passed its CRC (so these are the bytes that were written) but is no
+   * message: redelivering it would fail the same way forever. Counted so the skip is never silent.
+   */
+  private void unreadable(long offset, Exception cause) {
+    metrics.unreadableMessage(name);
+    logger.error(
+        "message {} of {} is unreadable; skipping (acknowledging) it", offset, name, cause);
+    markAcked(offset);
   }
 
   /**

@@ -1,8 +1,7 @@
 package io.eventflow.ingest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.common.io.BaseEncoding;
 import com.google.protobuf.Timestamp;
@@ -13,6 +12,9 @@ import io.eventflow.common.pb.AttributeValue;
 import io.eventflow.common.pb.Enrichment;
 import io.eventflow.common.pb.Event;
 import io.eventflow.ingest.pb.InvalidMessage;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +30,15 @@ import java.util.TreeMap;
  */
 public final class TableRows {
   /**
-   * Writes rows as JSON. A {@code TableRow} is a map of plain values and nested rows, which Jackson
-   * writes as it would any map; BigQuery's own {@code toJsonString} (Google's JSON library) opened
-   * a new character writer per row and took about a tenth of the ingest step's CPU on the local
-   * stack (JFR).
+   * Writes rows as JSON, walking the row's maps and lists with Jackson's streaming generator.
+   * BigQuery's own {@code toJsonString} (Google's JSON library) opened a new character writer per
+   * row and took about a tenth of the ingest step's CPU on the local stack (JFR); Jackson's object
+   * writer then took 5.5% at 20,000 events/s, most of it looking up a serializer for each value and
+   * iterating the row's map views, which a row's few value types do not need. Values of any other
+   * type (a row read back by BigQuery's coder may hold one) go to the object mapper, which writes
+   * them as before.
    */
-  private static final ObjectWriter JSON = new ObjectMapper().writer();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private TableRows() {}
 
@@ -42,11 +47,42 @@ public final class TableRows {
    * BigQueryHelpers.toJsonString}: the archive's lines and the rejected rows of dead letters.
    */
   public static String jsonLine(TableRow row) {
-    try {
-      return JSON.writeValueAsString(row);
-    } catch (JsonProcessingException e) {
-      // Rows hold strings, numbers, booleans, lists and rows: Jackson writes all of them.
-      throw new IllegalStateException("cannot write a row as JSON: " + e.getMessage(), e);
+    StringWriter text = new StringWriter(512);
+    try (JsonGenerator out = MAPPER.getFactory().createGenerator(text)) {
+      write(out, row);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a row as JSON: " + e.getMessage(), e);
+    }
+    return text.toString();
+  }
+
+  /** Writes a value of a row: a string, number, boolean, list or nested row. */
+  private static void write(JsonGenerator out, Object value) throws IOException {
+    if (value instanceof String string) {
+      out.writeString(string);
+    } else if (value instanceof Map<?, ?> map) {
+      out.writeStartObject();
+      for (Map.Entry<?, ?> field : map.entrySet()) {
+        out.writeFieldName((String) field.getKey());
+        write(out, field.getValue());
+      }
+      out.writeEndObject();
+    } else if (value instanceof List<?> list) {
+      out.writeStartArray();
+      for (Object element : list) {
+        write(out, element);
+      }
+      out.writeEndArray();
+    } else if (value instanceof Long number) {
+      out.writeNumber(number);
+    } else if (value instanceof Integer number) {
+      out.writeNumber(number);
+    } else if (value instanceof Double number) {
+      out.writeNumber(number);
+    } else if (value instanceof Boolean bool) {
+      out.writeBoolean(bool);
+    } else {
+      MAPPER.writeValue(out, value);
     }
   }
 

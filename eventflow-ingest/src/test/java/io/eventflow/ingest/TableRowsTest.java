@@ -87,9 +87,29 @@ class TableRowsTest {
       // The same JSON value; the text differs only where Google's library escapes U+2028 for
       // JavaScript, which JSON does not require.
       assertThat(json.readTree(line)).isEqualTo(json.readTree(BigQueryHelpers.toJsonString(row)));
+      // Byte for byte what Jackson's object mapper writes for the row, which lines archived
+      // before the streaming writer hold.
+      assertThat(line).isEqualTo(json.writeValueAsString(row));
     }
     assertThat(TableRows.jsonLine(rows.get(0)))
         .isEqualTo(BigQueryHelpers.toJsonString(rows.get(0)));
+  }
+
+  /**
+   * Values a row read back by BigQuery's coder may hold besides the ones this class writes are
+   * written as Jackson's object mapper writes them.
+   */
+  @Test
+  void jsonLineWritesOtherValuesAsTheObjectMapper() throws Exception {
+    TableRow row =
+        new TableRow()
+            .set("decimal", new java.math.BigDecimal("1.50"))
+            .set("float", 0.1f)
+            .set("int", 7)
+            .set("none", null)
+            .set("nested", java.util.Map.of("list", List.of(1L, "two", true)));
+
+    assertThat(TableRows.jsonLine(row)).isEqualTo(new ObjectMapper().writeValueAsString(row));
   }
 
   @Test

@@ -27,6 +27,11 @@ public abstract class AttributeFilter {
         }
       };
 
+  /** The filter of a subscription without one: it passes every message. */
+  public static AttributeFilter matchAll() {
+    return MATCH_ALL;
+  }
+
   /** Whether a message with these attributes passes the filter. */
   public abstract boolean matches(Map<String, String> attributes);
 
