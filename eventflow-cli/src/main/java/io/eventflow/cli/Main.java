@@ -19,7 +19,7 @@ public final class Main {
    * {@code -Djava.util.logging.config.file}: it keeps the embedded Flink cluster's INFO chatter out
    * of the terminal.
    */
-  private static void configureLogging() {
+  static void configureLogging() {
     if (System.getProperty("java.util.logging.config.file") != null
         || System.getProperty("java.util.logging.config.class") != null) {
       return;

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
           + " for a rollup TYPE:FUNC:ATTRIBUTE; TYPE.DIMENSION=VALUE.count and"
           + " TYPE.DIMENSION=VALUE.ATTRIBUTE.FUNC for rollups with by=DIMENSION (values past the"
           + " per-dimension bound under VALUE __other__). Characters other than letters, digits,"
-          + " '_' and '-' are %XX-escaped in each component. --prefix purchase.plan= lists one"
+          + " '_' and '-' are %%XX-escaped in each component. --prefix purchase.plan= lists one"
           + " dimension's series.",
     })
 final class SeriesListCommand implements Callable<Integer> {
