@@ -119,7 +119,7 @@ for command in "${commands[@]}"; do
   for variant in "${variants[@]}"; do
     name="${variant%%=*}"
     # Median (mean of the middle two of an even count), p90 (nearest rank) and min.
-    stats='{ v[NR] = $1 } END { printf "%.3f %.3f %.3f %d", (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2, v[int(NR * 0.9 + 0.999)], v[1], NR }'
+    stats='{ v[NR] = $1 } END { printf "%.3f %.3f %.3f %d\n", (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2, v[int(NR * 0.9 + 0.999)], v[1], NR }'
     read -r wall_median wall_p90 wall_min count < <(column_of "$command" "$name" 3 | awk "$stats")
     read -r cpu_median _ < <(column_of "$command" "$name" 4 | awk "$stats")
     printf '%-8s %-10s %6d %11ss %8ss %8ss %10ss\n' "$command" "$name" "$count" \

@@ -21,7 +21,8 @@ class ClientJarIT {
 
   @Test
   void seriesGetAndListAnswerFromARealQueryServer() throws Exception {
-    try (ServerFixture server = ServerFixture.startOnLoopback(Instant.parse("2026-12-01T00:00:00Z"))) {
+    try (ServerFixture server =
+        ServerFixture.startOnLoopback(Instant.parse("2026-12-01T00:00:00Z"))) {
       server.record("purchase.amount.sum", AggregateFunction.SUM, "2026-11-20T10:00:00Z", 10, 1);
       server.record("purchase.amount.sum", AggregateFunction.SUM, "2026-11-20T10:07:00Z", 5, 1);
 
@@ -42,7 +43,8 @@ class ClientJarIT {
               "5m",
               "--format",
               "csv");
-      JarRunner.Run list = JarRunner.java(CLIENT, "", "series", "list", "--server", server.target());
+      JarRunner.Run list =
+          JarRunner.java(CLIENT, "", "series", "list", "--server", server.target());
 
       assertThat(get.exitCode()).as("exit code; stderr: %s", get.err()).isZero();
       assertThat(get.out())
@@ -82,7 +84,10 @@ class ClientJarIT {
   void versionAndHelpPrintWhatTheFatJarPrints() throws Exception {
     for (String[] args :
         new String[][] {
-          {"--version"}, {"series", "get", "--help"}, {"series", "list", "--help"}, {"publish", "-h"}
+          {"--version"},
+          {"series", "get", "--help"},
+          {"series", "list", "--help"},
+          {"publish", "-h"}
         }) {
       JarRunner.Run client = JarRunner.java(CLIENT, "", args);
       JarRunner.Run fat = JarRunner.java(FAT, "", args);
