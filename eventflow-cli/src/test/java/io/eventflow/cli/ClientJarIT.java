@@ -2,7 +2,6 @@ package io.eventflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.eventflow.publisher.MockPubSubServer;
 import io.eventflow.timeseries.srv.ServerFixture;
 import io.eventflow.timeseries.store.AggregateFunction;
 import java.nio.file.Path;
@@ -12,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs the client jar, {@code target/eventflow-client.jar}, in its own JVM as {@code ./eventflow}
  * does for {@code series}, {@code publish} and {@code --version}: its commands work against real
- * servers with only the artifacts the jar holds, print what the fat jar prints, and any other
- * command is a usage error naming the jar that holds it.
+ * servers with only the artifacts the jar holds ({@code publish} is in {@link FatJarIT}), print
+ * what the fat jar prints, and any other command is a usage error naming the jar that holds it.
  */
 class ClientJarIT {
   private static final Path CLIENT = Path.of("target", "eventflow-client.jar");
@@ -56,27 +55,6 @@ class ClientJarIT {
               """);
       assertThat(list.exitCode()).as("exit code; stderr: %s", list.err()).isZero();
       assertThat(list.out()).isEqualTo("purchase.amount.sum  sum\n");
-    }
-  }
-
-  @Test
-  void publishReachesAnEmulator() throws Exception {
-    try (MockPubSubServer pubsub = MockPubSubServer.start()) {
-      JarRunner.Run run =
-          JarRunner.java(
-              CLIENT,
-              "{\"type\":\"purchase\",\"source\":\"shop\"}\n",
-              "publish",
-              "--topic",
-              "projects/demo/topics/events",
-              "--emulator",
-              pubsub.hostAndPort());
-
-      assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
-      assertThat(run.out()).isEqualTo("published 1 event to projects/demo/topics/events\n");
-      assertThat(pubsub.messages())
-          .singleElement()
-          .satisfies(m -> assertThat(m.getAttributesMap()).containsEntry("event.type", "purchase"));
     }
   }
 

@@ -6,6 +6,8 @@ import io.eventflow.publisher.MockPubSubServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runs the shaded {@code target/eventflow.jar} in its own JVM, as a user would: it catches what
@@ -18,12 +20,16 @@ class FatJarIT {
     return JarRunner.java(JAR, stdin, args);
   }
 
-  @Test
-  void theJarPublishesToAnEmulator() throws Exception {
-    assertThat(Files.isRegularFile(JAR)).as("%s exists", JAR).isTrue();
+  /** Both jars publish: the fat one and the client jar ./eventflow runs publish from. */
+  @ParameterizedTest
+  @ValueSource(strings = {"eventflow.jar", "eventflow-client.jar"})
+  void theJarPublishesToAnEmulator(String name) throws Exception {
+    Path jar = Path.of("target", name);
+    assertThat(Files.isRegularFile(jar)).as("%s exists", jar).isTrue();
     try (MockPubSubServer pubsub = MockPubSubServer.start()) {
       JarRunner.Run run =
-          java(
+          JarRunner.java(
+              jar,
               "{\"type\":\"purchase\",\"source\":\"shop\",\"attributes\":{\"items\":{\"intValue\":\"2\"}}}\n",
               "publish",
               "--topic",
