@@ -23,11 +23,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -40,21 +38,18 @@ import java.util.concurrent.locks.LockSupport;
  * the process's CPU. Everything runs in this one JVM, as in the local stack.
  *
  * <p>{@code java -cp eventflow-benchmarks.jar io.eventflow.benchmarks.MqttBridgeDriver
- * [moquette|mosquitto|mosquitto3] [messages] [devices] [batch-delay-ms] [sessions] [max-lead]};
- * defaults: moquette, 200,000 messages, 4 devices, the bridge's 10 ms Pub/Sub batch delay, one
- * session, no lead limit. With a {@code max-lead} the devices wait while they are that many
- * messages ahead of the bridge's acknowledgements, so the MQTT broker never queues more than that
- * for the bridge: mosquitto 2.0.11 mishandles a session with queued messages (see
+ * [embedded|embedded3|mosquitto|mosquitto3] [messages] [devices] [batch-delay-ms] [sessions]
+ * [max-lead]}; defaults: embedded, 200,000 messages, 4 devices, the bridge's 10 ms Pub/Sub batch
+ * delay, one session, no lead limit. With a {@code max-lead} the devices wait while they are that
+ * many messages ahead of the bridge's acknowledgements, so the MQTT broker never queues more than
+ * that for the bridge: mosquitto 2.0.11 mishandles a session with queued messages (see
  * docs/BENCHMARKS.md), and a bounded lead measures what the bridge sustains rather than how deep a
  * queue the broker can hold. {@code mosquitto} runs Debian's broker as a process (MQTT 5, receive
  * maximum 1,000), {@code mosquitto3} the same over MQTT 3.1.1 ({@code max_inflight_messages 1000}).
- * With more than one session the bridge subscribes to {@code $share/bench/devices/+/+/+} (mosquitto
- * only: Moquette 0.17 has no shared subscriptions).
- *
- * <p>{@code moquette-wide} is a measurement, not a configuration anyone can run: it widens the
- * bridge session's in-flight window in Moquette 0.17 from its constant 10 to 1,000 by reflection,
- * to see what the bridge would do behind an embedded broker that honours a window (Moquette 0.18
- * takes it from the client's receive maximum).
+ * {@code embedded} is the local stack's broker ({@link EmbeddedMqttBroker}, HiveMQ CE) in this JVM
+ * with its file persistence under the temporary directory, as the local stack runs it, the bridge
+ * over MQTT 5; {@code embedded3} the same over MQTT 3.1.1. With more than one session the bridge
+ * subscribes to {@code $share/bench/devices/+/+/+}.
  */
 public final class MqttBridgeDriver {
   private static final int PAYLOAD_BYTES = 300;
@@ -66,7 +61,7 @@ public final class MqttBridgeDriver {
 
   /** Runs the driver; see the class comment for the arguments. */
   public static void main(String[] args) throws Exception {
-    String mqttBroker = args.length > 0 ? args[0] : "moquette";
+    String mqttBroker = args.length > 0 ? args[0] : "embedded";
     int messages = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
     int devices = args.length > 2 ? Integer.parseInt(args[2]) : 4;
     Duration batchDelay = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 10);
@@ -88,11 +83,14 @@ public final class MqttBridgeDriver {
         mqtt = mosquitto;
         uri = mosquitto.uri();
         version = mqttBroker.equals("mosquitto3") ? 3 : 5;
+      } else if (mqttBroker.startsWith("embedded")) {
+        EmbeddedMqttBroker embedded = EmbeddedMqttBroker.start("127.0.0.1", 0, dir.resolve("mqtt"));
+        mqtt = embedded;
+        uri = embedded.uri();
+        version = mqttBroker.equals("embedded3") ? 3 : 5;
       } else {
-        EmbeddedMqttBroker moquette = EmbeddedMqttBroker.start("127.0.0.1", 0);
-        mqtt = moquette;
-        uri = moquette.uri();
-        version = 3;
+        throw new IllegalArgumentException(
+            "MQTT broker must be embedded, embedded3, mosquitto or mosquitto3, got " + mqttBroker);
       }
       BridgeConfig.Builder config =
           BridgeConfig.builder(uri)
@@ -113,9 +111,6 @@ public final class MqttBridgeDriver {
             throw new IllegalStateException("the bridge did not subscribe in 10 s");
           }
           Thread.sleep(10);
-        }
-        if (mqttBroker.equals("moquette-wide")) {
-          widenMoquetteWindow(mqtt, BridgeConfig.DEFAULT_CLIENT_ID, 1_000);
         }
         int port = Integer.parseInt(uri.substring(uri.lastIndexOf(':') + 1));
         // Warm-up: JIT, connection pools, the broker's first segments.
@@ -226,26 +221,6 @@ public final class MqttBridgeDriver {
             client.disconnect().join();
           }
         });
-  }
-
-  /**
-   * Measurement only: sets the in-flight slots of one session of Moquette 0.17 (its {@code
-   * Session.inflightSlots}, initialised from the constant {@code INFLIGHT_WINDOW_SIZE} = 10) to
-   * {@code window}, through the private fields {@code EmbeddedMqttBroker.server}, {@code
-   * Server.sessions}, {@code SessionRegistry.pool}. Called while nothing is in flight.
-   */
-  private static void widenMoquetteWindow(Object embedded, String clientId, int window)
-      throws ReflectiveOperationException {
-    Object server = field(embedded, "server");
-    Object registry = field(server, "sessions");
-    Object session = ((Map<?, ?>) field(registry, "pool")).get(clientId);
-    ((AtomicInteger) field(session, "inflightSlots")).set(window);
-  }
-
-  private static Object field(Object owner, String name) throws ReflectiveOperationException {
-    java.lang.reflect.Field field = owner.getClass().getDeclaredField(name);
-    field.setAccessible(true);
-    return field.get(owner);
   }
 
   /** Holds the devices back while they are {@code max} messages ahead of the bridge's acks. */

@@ -1,33 +1,63 @@
 package io.eventflow.mqtt;
 
-import io.moquette.BrokerConstants;
-import io.moquette.broker.Server;
-import io.moquette.broker.config.MemoryConfig;
+import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.migration.meta.PersistenceType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /**
- * An MQTT 3.1.1 broker in the process (Moquette 0.17), for the local stack and tests: plain TCP on
- * one address, anonymous clients, no telemetry.
+ * An MQTT 3.1.1 and 5 broker in the process (HiveMQ Community Edition 2025.5, embedded), for the
+ * local stack and tests: plain TCP on one address, anonymous clients, no usage statistics, no
+ * extensions, its logging at WARNING.
  *
- * <p>Limits that come with Moquette 0.17, stated so nobody has to find them by measuring: MQTT 3.1
- * and 3.1.1 only (no MQTT 5, so no shared subscriptions or user properties), and at most 10
- * unacknowledged QoS 1 messages per session (its in-flight window is a constant), which caps one
- * bridge session at 10 messages per Pub/Sub round trip.
+ * <p>With a data directory it runs HiveMQ's file persistence there: sessions, subscriptions and
+ * queued QoS 1 messages are written (Xodus) before the PUBACK to the device, so they survive a
+ * {@code kill -9} of the process and come back on the next start on the same directory.
  */
 public final class EmbeddedMqttBroker implements AutoCloseable {
-  private final Server server;
+  /**
+   * Unacknowledged QoS 1 messages HiveMQ sends one session, whatever the session's receive maximum
+   * (HiveMQ's own default is 50). The bridge's receive maximum, 1,000 by default, bounds it per
+   * session; a device's QoS 1 publishes to the broker are bounded by the same figure.
+   */
+  static final int IN_FLIGHT_WINDOW = BridgeConfig.DEFAULT_RECEIVE_MAXIMUM;
+
+  /**
+   * HiveMQ's loggers ("migrations" is its own, not a class's) and its libraries', set to WARNING
+   * and held so the levels stay set (java.util.logging keeps loggers weakly): HiveMQ logs every
+   * start, stop and persistence step at INFO, which would drown the local stack's output.
+   */
+  private static final List<Logger> QUIET_LOGGERS =
+      Stream.of("com.hivemq", "migrations", "jetbrains.exodus", "oshi")
+          .map(Logger::getLogger)
+          .toList();
+
+  static {
+    QUIET_LOGGERS.forEach(logger -> logger.setLevel(Level.WARNING));
+  }
+
+  private final EmbeddedHiveMQ hivemq;
   private final String host;
   private final int port;
+  private final Path ownDir;
 
-  private EmbeddedMqttBroker(Server server, String host, int port) {
-    this.server = server;
+  private EmbeddedMqttBroker(EmbeddedHiveMQ hivemq, String host, int port, Path ownDir) {
+    this.hivemq = hivemq;
     this.host = host;
     this.port = port;
+    this.ownDir = ownDir;
   }
 
   /**
@@ -42,40 +72,101 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
 
   /**
    * Starts a broker on {@code host:port} (0 picks a free port). With a data directory, sessions,
-   * subscriptions and queued QoS 1 messages are written there (Moquette's segmented queues, and its
-   * session store on H2's MVStore: the classes of the one H2, 2.5, every module uses; Moquette's
-   * own MVStore 2.1 jar is excluded, it shadowed them) and survive a {@link #close()} and the next
-   * start on the same directory. They do not survive a {@code kill -9}: Moquette 0.17 writes its
-   * queue positions and session store only when it stops (measured: 0 of 500 queued messages came
-   * back after a kill -9 with segmented queues, even 5 s after the last PUBACK; with its H2 queues
-   * the restart failed with "Can't track for expiration a session without expiry instant"). Without
-   * one ({@code null}), everything lives in memory.
+   * subscriptions and queued QoS 1 messages are kept there and survive a {@link #close()}, a {@code
+   * kill -9} and the next start on the same directory; without one ({@code null}), everything lives
+   * in memory.
    *
-   * @throws IOException if the port cannot be bound or the directory cannot be created
+   * @throws IOException if the port cannot be bound or the directory cannot be written
    */
   public static EmbeddedMqttBroker start(String host, int port, Path dataDir) throws IOException {
     int bound = port != 0 ? port : freePort(host);
-    Properties properties = new Properties();
-    properties.setProperty(BrokerConstants.HOST_PROPERTY_NAME, host);
-    properties.setProperty(BrokerConstants.PORT_PROPERTY_NAME, Integer.toString(bound));
-    properties.setProperty(BrokerConstants.ALLOW_ANONYMOUS_PROPERTY_NAME, "true");
-    properties.setProperty(
-        BrokerConstants.WEB_SOCKET_PORT_PROPERTY_NAME, BrokerConstants.DISABLED_PORT_BIND);
-    // Moquette 0.17 reports usage to its authors' server unless told not to.
-    properties.setProperty(BrokerConstants.ENABLE_TELEMETRY_NAME, "false");
-    if (dataDir == null) {
-      properties.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
-    } else {
-      Files.createDirectories(dataDir);
-      properties.setProperty(BrokerConstants.PERSISTENCE_ENABLED_PROPERTY_NAME, "true");
-      properties.setProperty(
-          BrokerConstants.DATA_PATH_PROPERTY_NAME, dataDir.toAbsolutePath().toString());
-      properties.setProperty(BrokerConstants.PERSISTENT_QUEUE_TYPE_PROPERTY_NAME, "segmented");
-      properties.setProperty(BrokerConstants.AUTOSAVE_INTERVAL_PROPERTY_NAME, "1");
+    Path ownDir = dataDir == null ? Files.createTempDirectory("eventflow-mqtt") : null;
+    Path root = dataDir != null ? dataDir : ownDir;
+    Path conf = Files.createDirectories(root.resolve("conf"));
+    Path extensions = Files.createDirectories(root.resolve("extensions"));
+    Path data = Files.createDirectories(root.resolve("data"));
+    Files.writeString(
+        conf.resolve("config.xml"),
+        config(host, bound, dataDir == null ? "in-memory" : "file"),
+        StandardCharsets.UTF_8);
+    configureInternals();
+    // HiveMQ replaces the JVM's default uncaught-exception handler with one that exits on its own
+    // errors; the local stack is more than the broker, so the previous one is put back.
+    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+    EmbeddedHiveMQ hivemq =
+        EmbeddedHiveMQ.builder()
+            .withConfigurationFolder(conf)
+            .withDataFolder(data)
+            .withExtensionsFolder(extensions)
+            // Logging stays with the process's SLF4J binding (java.util.logging), not logback.
+            .withoutLoggingBootstrap()
+            .build();
+    try {
+      hivemq.start().get();
+    } catch (ExecutionException e) {
+      closeQuietly(hivemq);
+      deleteQuietly(ownDir);
+      throw new IOException(
+          "the embedded MQTT broker did not start on "
+              + host
+              + ":"
+              + bound
+              + ": "
+              + e.getCause().getMessage(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeQuietly(hivemq);
+      deleteQuietly(ownDir);
+      throw new IOException("interrupted while the embedded MQTT broker started", e);
+    } finally {
+      Thread.setDefaultUncaughtExceptionHandler(previous);
     }
-    Server server = new Server();
-    server.startServer(new MemoryConfig(properties));
-    return new EmbeddedMqttBroker(server, host, bound);
+    return new EmbeddedMqttBroker(hivemq, host, bound, ownDir);
+  }
+
+  /**
+   * HiveMQ's settings that are no part of its XML configuration (static, so for every embedded
+   * broker of the JVM; all of them start the same way).
+   */
+  private static void configureInternals() {
+    InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = IN_FLIGHT_WINDOW;
+    // Xodus rather than RocksDB for message payloads and retained messages: the local stack's Flink
+    // brings its own RocksDB build (frocksdbjni) in the same org.rocksdb package, and the two
+    // cannot share a class path. Sessions and queues are on Xodus in any case.
+    InternalConfigurations.PAYLOAD_PERSISTENCE_TYPE.set(PersistenceType.FILE);
+    InternalConfigurations.RETAINED_MESSAGE_PERSISTENCE_TYPE.set(PersistenceType.FILE);
+  }
+
+  private static String config(String host, int port, String persistence) {
+    return """
+        <?xml version="1.0"?>
+        <hivemq>
+          <listeners>
+            <tcp-listener>
+              <port>%d</port>
+              <bind-address>%s</bind-address>
+            </tcp-listener>
+          </listeners>
+          <mqtt>
+            <queued-messages>
+              <!-- Messages queued for an offline or slow session (HiveMQ's default, 1,000, drops
+                   QoS 1 messages beyond it while the bridge is away). -->
+              <max-queue-size>10000000</max-queue-size>
+            </queued-messages>
+            <receive-maximum>
+              <server-receive-maximum>%d</server-receive-maximum>
+            </receive-maximum>
+          </mqtt>
+          <persistence>
+            <mode>%s</mode>
+          </persistence>
+          <anonymous-usage-statistics>
+            <enabled>false</enabled>
+          </anonymous-usage-statistics>
+        </hivemq>
+        """
+        .formatted(port, host, IN_FLIGHT_WINDOW, persistence);
   }
 
   private static int freePort(String host) throws IOException {
@@ -95,11 +186,35 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
   }
 
   /**
-   * Stops the broker; its sessions and queued messages are written to its data directory, if it has
-   * one, and are otherwise gone.
+   * Stops the broker; its sessions and queued messages stay in its data directory, if it has one,
+   * and are otherwise gone.
    */
   @Override
   public void close() {
-    server.stopServer();
+    closeQuietly(hivemq);
+    deleteQuietly(ownDir);
+  }
+
+  private static void closeQuietly(EmbeddedHiveMQ hivemq) {
+    try {
+      hivemq.close();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the embedded MQTT broker failed to stop", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The MQTT part of the local stack: an embedded broker ({@link EmbeddedMqttBroker}, MQTT 3.1.1) on
- * the stack's address and the bridge subscribed to it, publishing to the stack's Pub/Sub broker.
- * Devices and {@code mosquitto_pub} publish to it; their messages become events on the events
- * topic, and what is no event goes to {@value #DEAD_LETTER_TOPIC}.
+ * The MQTT part of the local stack: an embedded broker ({@link EmbeddedMqttBroker}, MQTT 3.1.1 and
+ * 5) on the stack's address and the bridge subscribed to it over MQTT 5, publishing to the stack's
+ * Pub/Sub broker. Devices and {@code mosquitto_pub} publish to it; their messages become events on
+ * the events topic, and what is no event goes to {@value #DEAD_LETTER_TOPIC}.
  */
 public final class LocalMqttBridge implements AutoCloseable {
   /** The local stack's dead-letter topic for the bridge. */
@@ -33,8 +33,8 @@ public final class LocalMqttBridge implements AutoCloseable {
    * broken machine: it takes milliseconds) until the bridge is subscribed, so a message published
    * once this returns is delivered.
    *
-   * @param dataDir where the embedded broker keeps sessions and queued messages across a stop and
-   *     start (not across a kill -9: see {@link EmbeddedMqttBroker#start(String, int, Path)})
+   * @param dataDir where the embedded broker keeps sessions and queued messages across a stop, a
+   *     kill -9 and the next start
    * @param templates the topic templates (see {@link TopicTemplate})
    * @param pubsubHostAndPort the local Pub/Sub broker
    * @param project the project of the events topic and {@link #DEAD_LETTER_TOPIC}
@@ -53,15 +53,15 @@ public final class LocalMqttBridge implements AutoCloseable {
       throws IOException, InterruptedException {
     BridgeConfig.Builder config =
         BridgeConfig.builder("tcp://" + host + ":1")
-            .mqttVersion(3) // Moquette 0.17 speaks 3.1.1 only
+            .mqttVersion(5)
             .clientId("eventflow-local-bridge")
             .topics(eventsTopic, DEAD_LETTER_TOPIC)
             .project(project)
             .emulatorHost(pubsubHostAndPort)
-            // Moquette lets the bridge have 10 unacknowledged messages, so throughput is 10 per
-            // Pub/Sub round trip: a 1 ms batch delay instead of 10 ms moved 1,696 msgs/s instead
-            // of 473 (docs/BENCHMARKS.md). The bridge now sends a batch as soon as it has taken
-            // every message that arrived, so the delay only matters while messages keep coming.
+            // A session moves at most its receive maximum (1,000) per Pub/Sub round trip, so a
+            // batch must not wait long: a 1 ms delay instead of 10 ms moved 1,696 msgs/s instead
+            // of 473 behind the earlier embedded broker's window of 10 (docs/BENCHMARKS.md). The
+            // bridge also sends a batch as soon as it has taken every message that arrived.
             .publishBatchDelay(Duration.ofMillis(1))
             .reconnectDelays(Duration.ofMillis(100), Duration.ofSeconds(5));
     templates.forEach(config::template);

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kill -9 of the bridge while a device publishes: the bridge runs as the container runs it ({@link
- * MqttBridgeMain} in a child JVM, configured by environment), Pub/Sub and Moquette in this JVM (or
- * Mosquitto as a process, for several sessions in a shared subscription). After the restart every
- * message has arrived, and every copy of a message has the same event id.
+ * MqttBridgeMain} in a child JVM, configured by environment), Pub/Sub and the embedded broker
+ * (HiveMQ CE) in this JVM (or Mosquitto as a process, for several sessions in a shared
+ * subscription). After the restart every message has arrived, and every copy of a message has the
+ * same event id.
  */
 class BridgeCrashTest {
   private static final int MESSAGES = 1_500;
@@ -52,7 +53,7 @@ class BridgeCrashTest {
   void killedBridgeLosesNothingAndRedeliveriesKeepTheirIds() throws Exception {
     try (PubSubFixture pubsub = PubSubFixture.start(dir.resolve("pubsub"));
         EmbeddedMqttBroker mqtt = EmbeddedMqttBroker.start("127.0.0.1", 0)) {
-      killAndRestart(pubsub, mqtt.uri(), mqtt.port(), Map.of("EVENTFLOW_MQTT_VERSION", "3"));
+      killAndRestart(pubsub, mqtt.uri(), mqtt.port(), Map.of("EVENTFLOW_MQTT_VERSION", "5"));
     }
   }
 
@@ -98,7 +99,7 @@ class BridgeCrashTest {
               }
             },
             "device");
-    // The bridge's session must exist before the device publishes, or Moquette has no
+    // The bridge's session must exist before the device publishes, or the broker has no
     // subscriber to queue for: wait until its /readyz says subscribed.
     awaitReady(dir.resolve("first.log"));
     try (Device probe = Device.connect(port, 3)) {

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The container image `package` built with Jib (on {@code scratch}, as no registry is reachable
  * here; README, "Container image"): its configuration is what Cloud Run or Kubernetes needs, and
  * its layers hold a bridge that starts from the image's own entrypoint and classpath (run with this
- * machine's java) configured by environment alone, subscribes to a real MQTT broker (Moquette),
- * turns ready, publishes a device's reading to the real eventflow-broker, and stops on SIGTERM.
+ * machine's java) configured by environment alone, subscribes to a real MQTT broker (the embedded
+ * HiveMQ CE), turns ready, publishes a device's reading to the real eventflow-broker, and stops on
+ * SIGTERM.
  */
 class ContainerImageIT {
   private static final Path TARBALL = Path.of("target", "jib-image-offline.tar");
@@ -50,7 +51,7 @@ class ContainerImageIT {
           image.processBuilder(root).redirectErrorStream(true).redirectOutput(log.toFile());
       Map<String, String> env = builder.environment();
       env.put("EVENTFLOW_MQTT_BROKER", mqtt.uri());
-      env.put("EVENTFLOW_MQTT_VERSION", "3"); // Moquette speaks MQTT 3.1.1 only
+      env.put("EVENTFLOW_MQTT_VERSION", "5");
       env.put("EVENTFLOW_MQTT_HTTP_PORT", Integer.toString(httpPort));
       env.put("GOOGLE_CLOUD_PROJECT", PubSubFixture.PROJECT);
       env.put("PUBSUB_EMULATOR_HOST", pubsub.hostAndPort());

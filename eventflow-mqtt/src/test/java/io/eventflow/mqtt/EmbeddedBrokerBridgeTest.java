@@ -21,8 +21,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The bridge against Moquette in this process (MQTT 3.1.1) and eventflow-broker as Pub/Sub. */
-class MoquetteBridgeTest {
+/**
+ * The bridge against the embedded broker (HiveMQ CE) in this process over MQTT 5, and
+ * eventflow-broker as Pub/Sub.
+ */
+class EmbeddedBrokerBridgeTest {
   @TempDir Path dir;
   private PubSubFixture pubsub;
   private EmbeddedMqttBroker mqtt;
@@ -59,8 +62,8 @@ class MoquetteBridgeTest {
   void bridgesEventsAndDeadLettersThenAcknowledgesThem() throws Exception {
     try (MqttBridge bridge =
             MqttBridge.start(
-                pubsub.bridgeTo(mqtt.uri()).mqttVersion(3).build(), Clock.systemUTC());
-        Device device = Device.connect(mqtt.port(), 3)) {
+                pubsub.bridgeTo(mqtt.uri()).mqttVersion(5).build(), Clock.systemUTC());
+        Device device = Device.connect(mqtt.port(), 5)) {
       await("the bridge is ready", bridge::isReady);
       device.publish("devices/acme/sensor-1/reading", "{\"temp\":21.5}");
       Event ready =
@@ -101,22 +104,25 @@ class MoquetteBridgeTest {
   }
 
   /**
-   * While Pub/Sub is down the bridge acknowledges nothing and holds only Moquette's in-flight
-   * window (10 messages) while the broker queues the rest; once Pub/Sub is back every message
-   * arrives and is acknowledged.
+   * While Pub/Sub is down the bridge acknowledges nothing and holds at most its receive maximum (10
+   * here) while the broker keeps the rest; once Pub/Sub is back every message arrives and is
+   * acknowledged. (HiveMQ sends a session's next messages once the ones in flight are acknowledged,
+   * so how many of the 10 it fills depends on how many were queued when it last polled.)
    */
   @Test
-  void pubSubOutageHoldsTheInFlightWindowUntilItIsBack() throws Exception {
+  void pubSubOutageHoldsAtMostTheReceiveMaximumUntilItIsBack() throws Exception {
     try (MqttBridge bridge =
             MqttBridge.start(
-                pubsub.bridgeTo(mqtt.uri()).mqttVersion(3).build(), Clock.systemUTC());
-        Device device = Device.connect(mqtt.port(), 3)) {
+                pubsub.bridgeTo(mqtt.uri()).mqttVersion(5).receiveMaximum(10).build(),
+                Clock.systemUTC());
+        Device device = Device.connect(mqtt.port(), 5)) {
       await("the bridge is ready", bridge::isReady);
       pubsub.stop();
       for (int i = 0; i < 40; i++) {
         device.publish("devices/acme/s1/reading", "{\"seq\":" + i + "}");
       }
-      await("Moquette's window of 10 is in flight", () -> bridge.inFlight() == 10);
+      await("a message is in flight", () -> bridge.inFlight() > 0);
+      assertThat(bridge.inFlight()).isBetween(1, 10);
       assertThat(bridge.registry().get("eventflow.mqtt.acked").counter().count()).isZero();
 
       pubsub.restart();
@@ -140,11 +146,11 @@ class MoquetteBridgeTest {
             MqttBridge.start(
                 pubsub
                     .bridgeTo(mqtt.uri())
-                    .mqttVersion(3)
+                    .mqttVersion(5)
                     .publishBatchDelay(Duration.ofHours(1))
                     .build(),
                 Clock.systemUTC());
-        Device device = Device.connect(mqtt.port(), 3)) {
+        Device device = Device.connect(mqtt.port(), 5)) {
       await("the bridge is ready", bridge::isReady);
       for (int i = 0; i < 25; i++) {
         device.publish("devices/acme/s1/reading", "{\"seq\":" + i + "}");
@@ -166,7 +172,7 @@ class MoquetteBridgeTest {
     HttpClient http = HttpClient.newHttpClient();
     try (MqttBridge bridge =
             MqttBridge.start(
-                pubsub.bridgeTo(mqtt.uri()).mqttVersion(3).build(), Clock.systemUTC());
+                pubsub.bridgeTo(mqtt.uri()).mqttVersion(5).build(), Clock.systemUTC());
         BridgeHttpServer server = BridgeHttpServer.start(bridge, "127.0.0.1", 0)) {
       URI readyz = URI.create("http://127.0.0.1:" + server.port() + "/readyz");
       URI healthz = URI.create("http://127.0.0.1:" + server.port() + "/healthz");
