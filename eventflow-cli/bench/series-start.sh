@@ -26,8 +26,10 @@ work="$(mktemp -d)"
 server=""
 broker=""
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ -n "$broker" ] && kill "$broker" 2>/dev/null && wait "$broker" 2>/dev/null
+  # Both stopped before either is waited for: wait returns the killed process's status (143),
+  # which set -e would take for a failure, leaving the other running.
+  kill $server $broker 2>/dev/null || true
+  wait $server $broker 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
