@@ -56,7 +56,10 @@ import java.util.function.IntFunction;
  * [window] [calls]}; defaults: 100,000 single-event requests (and a tenth as many batches), 64 in
  * flight, 5,000 calls. To tell the load's CPU from the collector's and the broker's, run them in
  * two processes: {@code CollectorDriver serve} (prints the address, then its CPU for each line on
- * stdin) and {@code CollectorDriver drive HOST:PORT [requests] [window] [calls]}.
+ * stdin) and {@code CollectorDriver drive HOST:PORT [requests] [window] [calls]}. {@code
+ * CollectorDriver serve --broker HOST:PORT} serves only the collector, against a broker running in
+ * a process of its own, so the collector's CPU can be told from the broker's too: that is how
+ * {@code collector-wrk.sh} (next to this module's pom) measures it under wrk.
  */
 public final class CollectorDriver {
   private CollectorDriver() {}
@@ -64,7 +67,7 @@ public final class CollectorDriver {
   /** Runs the driver; see the class comment for the arguments. */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("serve")) {
-      serve();
+      serve(args.length > 2 && args[1].equals("--broker") ? args[2] : null);
       return;
     }
     if (args.length > 0 && args[0].equals("drive")) {
@@ -76,23 +79,36 @@ public final class CollectorDriver {
     }
   }
 
-  /** The broker and the collector under test, on free loopback ports. */
+  /**
+   * The collector under test on a free loopback port, and the broker it publishes to: its own
+   * (durable, temporary directory), or none when the broker runs elsewhere.
+   */
   private record Served(Broker pubsub, LocalCollector collector) implements AutoCloseable {
     static Served start() throws Exception {
       Path dir = Files.createTempDirectory("collector-driver");
       Broker pubsub =
           Broker.start(BrokerConfig.builder().port(0).dataDir(dir.resolve("broker")).build());
-      try (PubSubAdmin admin = PubSubAdmin.connect(pubsub.hostAndPort())) {
+      return new Served(pubsub, collectorFor(pubsub.hostAndPort()));
+    }
+
+    /** Only the collector, publishing to the broker at {@code brokerHostAndPort}. */
+    static Served against(String brokerHostAndPort) throws Exception {
+      return new Served(null, collectorFor(brokerHostAndPort));
+    }
+
+    private static LocalCollector collectorFor(String brokerHostAndPort) throws Exception {
+      try (PubSubAdmin admin = PubSubAdmin.connect(brokerHostAndPort)) {
         admin.createTopicAndSubscription(TopicName.of("bench", "events"), "events-hold");
       }
-      return new Served(
-          pubsub, LocalCollector.start("127.0.0.1", 0, pubsub.hostAndPort(), "bench", "events"));
+      return LocalCollector.start("127.0.0.1", 0, brokerHostAndPort, "bench", "events");
     }
 
     @Override
     public void close() throws IOException {
       collector.close();
-      pubsub.close();
+      if (pubsub != null) {
+        pubsub.close();
+      }
     }
   }
 
@@ -100,9 +116,12 @@ public final class CollectorDriver {
    * {@code serve}: the broker and the collector in this process, for a {@code drive} in another
    * one, so the two processes' CPU can be told apart. Prints the collector's address, then the
    * process's CPU seconds for every line read from stdin; ends at end of input.
+   *
+   * @param broker a running broker's {@code HOST:PORT} to publish to, or null for one in this
+   *     process
    */
-  private static void serve() throws Exception {
-    try (Served served = Served.start()) {
+  private static void serve(String broker) throws Exception {
+    try (Served served = broker == null ? Served.start() : Served.against(broker)) {
       System.out.println("collector 127.0.0.1:" + served.collector.port());
       BufferedReader in =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

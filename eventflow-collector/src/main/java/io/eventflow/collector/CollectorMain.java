@@ -27,6 +27,7 @@ import java.util.function.Function;
  *   <tr><td>{@code EVENTFLOW_COLLECTOR_MAX_EVENT_BYTES}, {@code _MAX_REQUEST_BYTES}, {@code _MAX_IN_FLIGHT_BYTES}</td><td>262144, 10000000, 67108864</td></tr>
  *   <tr><td>{@code EVENTFLOW_COLLECTOR_ACCEPT_TIMEOUT_MS}</td><td>10000</td></tr>
  *   <tr><td>{@code EVENTFLOW_COLLECTOR_CALL_TIMEOUT_MS}</td><td>1000</td></tr>
+ *   <tr><td>{@code EVENTFLOW_COLLECTOR_PUBLISH_BATCH_DELAY_MS}</td><td>2</td></tr>
  *   <tr><td>{@code GOOGLE_CLOUD_PROJECT}, {@code PUBSUB_EMULATOR_HOST}</td><td>as every Pub/Sub client reads them</td></tr>
  *   <tr><td>{@code EVENTFLOW_CLOUD_MONITORING_PROJECT} (and {@code _LOCATION}, {@code _STEP_SECONDS})</td><td>unset: metrics on {@code /metrics} only (see {@link CloudMonitoring})</td></tr>
  * </table>
@@ -90,6 +91,11 @@ public final class CollectorMain {
                 env.number(
                     "EVENTFLOW_COLLECTOR_ACCEPT_TIMEOUT_MS",
                     CollectorConfig.DEFAULT_ACCEPT_TIMEOUT.toMillis())))
+        .publishBatchDelay(
+            Duration.ofMillis(
+                env.number(
+                    "EVENTFLOW_COLLECTOR_PUBLISH_BATCH_DELAY_MS",
+                    CollectorConfig.DEFAULT_PUBLISH_BATCH_DELAY.toMillis())))
         .callTimeouts(
             Duration.ofMillis(
                 env.number(

@@ -21,6 +21,7 @@ class CollectorMainTest {
     assertThat(config.maxEventBytes()).isEqualTo(256 * 1024);
     assertThat(config.maxRequestBytes()).isEqualTo(10_000_000);
     assertThat(config.callTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.publishBatchDelay()).isEqualTo(Duration.ofMillis(2));
     // Metrics stay on /metrics unless a Cloud Monitoring project is given.
     assertThat(config.cloudMonitoring()).isEmpty();
   }
@@ -54,7 +55,8 @@ class CollectorMainTest {
                     "EVENTFLOW_COLLECTOR_CORS_ORIGINS", "https://a.example, https://b.example",
                     "EVENTFLOW_COLLECTOR_RATE_PER_KEY", "50",
                     "GOOGLE_CLOUD_PROJECT", "proj",
-                    "EVENTFLOW_COLLECTOR_ACCEPT_TIMEOUT_MS", "2500")
+                    "EVENTFLOW_COLLECTOR_ACCEPT_TIMEOUT_MS", "2500",
+                    "EVENTFLOW_COLLECTOR_PUBLISH_BATCH_DELAY_MS", "10")
                 ::get);
     assertThat(config.host()).isEqualTo("0.0.0.0");
     assertThat(config.port()).isEqualTo(9000);
@@ -63,6 +65,7 @@ class CollectorMainTest {
     assertThat(config.ratePerKey()).isEqualTo(50);
     assertThat(config.project()).contains("proj");
     assertThat(config.acceptTimeout()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(config.publishBatchDelay()).isEqualTo(Duration.ofMillis(10));
   }
 
   @Test
