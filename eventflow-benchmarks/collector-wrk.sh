@@ -31,12 +31,14 @@ tmp=$(mktemp -d /tmp/collector-wrk.XXXXXX)
 broker_pid=
 collector_pid=
 cleanup() {
+  set +e
   exec 3>&- 2>/dev/null || true # end of the collector's stdin: it stops gracefully
   [ -n "$collector_pid" ] && { timeout 10 tail --pid="$collector_pid" -f /dev/null || kill "$collector_pid"; } 2>/dev/null
   [ -n "$broker_pid" ] && { kill "$broker_pid"; wait "$broker_pid"; } 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 # Waits until file $1 has a line matching $2 and prints it; gives up after 60 s.
 await_line() {
