@@ -392,7 +392,7 @@ final class SubscriptionState {
       boolean fromBacklog) {
     long offset = record.offset();
     // The message is decoded only when this subscription must look inside it (a filter, ordering
-    // keys, a dead-letter topic): otherwise its stored bytes go out as they are.
+    // keys, a dead-letter topic); otherwise a framing check stands for the decode.
     PubsubMessage message = null;
     if (filter != AttributeFilter.matchAll() || ordering || config.hasDeadLetterPolicy()) {
       try {
@@ -436,10 +436,9 @@ final class SubscriptionState {
     if (key != null) {
       ordered.leased(key, offset, batchSeq);
     }
+    // The stored bytes go out as they are even when the message was decoded to look inside it.
     ReceivedMessage.Builder received =
-        (message != null
-                ? ReceivedMessage.newBuilder().setMessage(message)
-                : StoredMessages.received(record.payload()))
+        StoredMessages.received(record.payload())
             .setAckId(
                 ordering ? AckIds.encode(epoch, offset, delivery) : AckIds.encode(epoch, offset));
     if (c.hasDeadLetterPolicy()) {
