@@ -38,8 +38,10 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -441,9 +443,20 @@ public final class EventPublisher implements AutoCloseable {
 
     final ManagedChannel channel;
     private final EventLoopGroup loop;
+    private final List<Thread> loopThreads = new CopyOnWriteArrayList<>();
 
     EmulatorChannel(String host) {
-      loop = new NioEventLoopGroup(1, new DefaultThreadFactory(THREAD_NAME, true));
+      loop =
+          new NioEventLoopGroup(
+              1,
+              new DefaultThreadFactory(THREAD_NAME, true) {
+                @Override
+                protected Thread newThread(Runnable task, String name) {
+                  Thread thread = super.newThread(task, name);
+                  loopThreads.add(thread);
+                  return thread;
+                }
+              });
       try {
         channel =
             NettyChannelBuilder.forTarget(host)
@@ -466,6 +479,15 @@ public final class EventPublisher implements AutoCloseable {
       }
       // No quiet period: the channel is closed and nothing else runs on this loop.
       loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      // The loop reports its termination from its thread before that thread ends: wait for the
+      // end too, so close returns with no thread of it left (what the JVM's exit would wait for).
+      try {
+        for (Thread thread : loopThreads) {
+          thread.join(TimeUnit.SECONDS.toMillis(5));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
