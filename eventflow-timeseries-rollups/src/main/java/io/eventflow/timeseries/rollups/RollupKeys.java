@@ -65,30 +65,36 @@ public final class RollupKeys implements Serializable {
   private final int maxDimensionValues;
 
   /**
-   * A rule split by a dimension, with the series names of the values admitted so far. The first
-   * {@code maxDimensionValues} distinct values get their own series; later ones go to {@link
-   * #OTHER}'s. The admitted values live in this process (rebuilt after a restart).
+   * A rule split by a dimension. The first {@code maxDimensionValues} distinct values of the
+   * dimension get their own series; later ones go to {@link #OTHER}'s. Admission is per dimension
+   * (event type and attribute), not per rule, so every rule split by {@code plan} admits the same
+   * plans: {@code purchase.plan=gold.count} and {@code purchase.plan=gold.amount.sum} both exist or
+   * both count under {@code __other__}, whichever thread saw a value first. The admitted values
+   * live in this process (rebuilt after a restart).
    */
   private static final class DimensionRule implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /**
-     * The admitted values of every dimension rule in this JVM, by rule id: a runner deserializes
+     * The admitted values of every dimension in this JVM, by dimension id: a runner deserializes
      * one copy of the rules per DoFn instance (thread), and the bound is per worker process, not
-     * per thread.
+     * per thread or per rule.
      */
-    private static final java.util.concurrent.ConcurrentHashMap<
-            String, java.util.concurrent.ConcurrentHashMap<String, String>>
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<String>>
         ADMITTED = new java.util.concurrent.ConcurrentHashMap<>();
 
     final RollupSpec.Rule rule;
     final String otherSeries;
 
-    /** Names this rule of this job: the same in every deserialized copy. */
-    private final String id = java.util.UUID.randomUUID().toString();
+    /** Names this dimension (type and attribute) of this job: the same in every copy. */
+    private final String dimensionId;
 
-    DimensionRule(RollupSpec.Rule rule) {
+    /** This copy's series names of admitted values: at most the bound's worth. */
+    private transient java.util.concurrent.@Nullable ConcurrentHashMap<String, String> names;
+
+    DimensionRule(RollupSpec.Rule rule, String dimensionId) {
       this.rule = rule;
+      this.dimensionId = dimensionId;
       this.otherSeries = seriesOf(rule, OTHER);
     }
 
@@ -100,23 +106,31 @@ public final class RollupKeys implements Serializable {
 
     /** Returns the series of a value: its own while under the bound, else {@link #OTHER}'s. */
     String series(String value, int max) {
-      java.util.concurrent.ConcurrentHashMap<String, String> seen =
-          ADMITTED.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentHashMap<>());
-      String series = seen.get(value);
+      java.util.concurrent.ConcurrentHashMap<String, String> mine = names;
+      if (mine == null) {
+        mine = new java.util.concurrent.ConcurrentHashMap<>();
+        names = mine;
+      }
+      String series = mine.get(value);
       if (series != null) {
         return series;
       }
-      synchronized (seen) {
-        series = seen.get(value);
-        if (series == null) {
-          if (seen.size() >= max) {
-            return otherSeries;
+      java.util.Set<String> admitted =
+          ADMITTED.computeIfAbsent(
+              dimensionId, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+      if (!admitted.contains(value)) {
+        synchronized (admitted) {
+          if (!admitted.contains(value)) {
+            if (admitted.size() >= max) {
+              return otherSeries;
+            }
+            admitted.add(value);
           }
-          series = seriesOf(rule, value);
-          seen.put(value, series);
         }
-        return series;
       }
+      series = seriesOf(rule, value);
+      mine.put(value, series);
+      return series;
     }
   }
 
@@ -145,11 +159,16 @@ public final class RollupKeys implements Serializable {
     this.maxDimensionValues = maxDimensionValues;
     Map<String, List<DimensionRule>> dimensioned = new HashMap<>();
     Map<String, List<CompiledRule>> byType = new HashMap<>();
+    // One id per (type, dimension) of this job, so its rules share one admitted set.
+    Map<List<String>, String> dimensionIds = new HashMap<>();
     for (RollupSpec.Rule rule : spec.rules()) {
       if (rule.by() != null) {
+        String dimensionId =
+            dimensionIds.computeIfAbsent(
+                List.of(rule.type(), rule.by()), k -> java.util.UUID.randomUUID().toString());
         dimensioned
             .computeIfAbsent(rule.type(), t -> new ArrayList<>())
-            .add(new DimensionRule(rule));
+            .add(new DimensionRule(rule, dimensionId));
         continue;
       }
       byType

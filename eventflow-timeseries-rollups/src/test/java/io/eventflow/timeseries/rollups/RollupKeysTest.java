@@ -148,6 +148,51 @@ class RollupKeysTest {
             "visit.page=b.count");
   }
 
+  /**
+   * The rules split by one dimension admit the same values: a plan is either in every one of its
+   * series or under {@code __other__} in all of them, also when the first event with a plan fed
+   * only one of the rules. Per-rule admission once gave {@code plan=gold.count} and {@code
+   * plan=free.amount.sum} under a bound of one.
+   */
+  @Test
+  void rulesSplitByOneDimensionAdmitTheSameValues() {
+    RollupKeys bounded =
+        new RollupKeys(RollupSpec.parse("purchase:sum:amount:by=plan,purchase:count:by=plan"), 1);
+    RollupKeys copy = org.apache.beam.sdk.util.SerializableUtils.clone(bounded);
+    List<String> series = new ArrayList<>();
+    RollupKeys.PointSink sink =
+        (s, f, m, v) -> {
+          if (s.startsWith("purchase.plan=")) {
+            series.add(s);
+          }
+        };
+    // No amount: only the count rule sees gold, and admits it for the dimension.
+    bounded.extract(
+        event("1", "purchase", null, AT).putAttributes("plan", AttributeValues.of("gold")).build(),
+        sink);
+    // Another thread's copy of the rules shares what was admitted.
+    copy.extract(
+        event("2", "purchase", null, AT)
+            .putAttributes("plan", AttributeValues.of("free"))
+            .putAttributes("amount", num(5))
+            .build(),
+        sink);
+    copy.extract(
+        event("3", "purchase", null, AT)
+            .putAttributes("plan", AttributeValues.of("gold"))
+            .putAttributes("amount", num(7))
+            .build(),
+        sink);
+
+    assertThat(series)
+        .containsExactly(
+            "purchase.plan=gold.count",
+            "purchase.plan=__other__.amount.sum",
+            "purchase.plan=__other__.count",
+            "purchase.plan=gold.amount.sum",
+            "purchase.plan=gold.count");
+  }
+
   @Test
   void eventWithoutCustomerFeedsOnlyTotalSeries() {
     assertThat(points(event("1", "signup", null, AT).build()))
