@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Turns one Pub/Sub message (payload and attributes) into a valid {@link Event} or an {@link
@@ -46,8 +47,9 @@ public final class EventParser {
    * @param payload the message payload
    */
   public ParseOutcome parse(String messageId, Map<String, String> attributes, byte[] payload) {
-    Instant receivedAt = clock.instant();
-    InvalidMessage.Builder invalid = DeadLetters.of(messageId, attributes, payload, receivedAt);
+    // The dead-letter record is built only for a message that fails: copying every message's
+    // attributes and payload into one took 2% of the local stack's CPU at 20,000 events/s.
+    Received invalid = new Received(messageId, attributes, payload, clock.instant());
 
     // The size check comes first so an oversized payload is never decoded: decoding costs CPU and
     // memory proportional to the size, and a 10 MB message (Pub/Sub's limit) would otherwise become
@@ -64,7 +66,7 @@ public final class EventParser {
       return invalid(invalid, decoded.violation.reason(), decoded.violation.message());
     }
     Event event = decoded.event;
-    invalid.setEvent(event);
+    invalid.event = event;
 
     if (event.getId().isEmpty()) {
       return invalid(invalid, InvalidReason.MISSING_ID, "event has no id");
@@ -175,9 +177,32 @@ public final class EventParser {
     }
   }
 
-  private static ParseOutcome invalid(
-      InvalidMessage.Builder invalid, InvalidReason reason, String message) {
+  private static ParseOutcome invalid(Received received, InvalidReason reason, String message) {
+    InvalidMessage.Builder invalid =
+        DeadLetters.of(
+            received.messageId, received.attributes, received.payload, received.receivedAt);
+    if (received.event != null) {
+      invalid.setEvent(received.event);
+    }
     return new ParseOutcome.Invalid(invalid.setReason(reason).setMessage(message).build());
+  }
+
+  /** What a dead-letter record is made of, should the message fail. */
+  private static final class Received {
+    final String messageId;
+    final Map<String, String> attributes;
+    final byte[] payload;
+    final Instant receivedAt;
+
+    /** The decoded event, once decoding succeeded. */
+    @Nullable Event event;
+
+    Received(String messageId, Map<String, String> attributes, byte[] payload, Instant receivedAt) {
+      this.messageId = messageId;
+      this.attributes = attributes;
+      this.payload = payload;
+      this.receivedAt = receivedAt;
+    }
   }
 
   /** Keeps messages short when a value itself is the problem. */
