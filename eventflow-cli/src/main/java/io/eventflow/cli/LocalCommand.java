@@ -152,8 +152,9 @@ final class LocalCommand implements Callable<Integer> {
       defaultValue = "2s",
       converter = DurationConverter.class,
       description =
-          "How often Flink checkpoints the jobs; archive files and rollups are written once the"
-              + " checkpoint holding them completed. Default: 2s.")
+          "How often Flink checkpoints the jobs while events flow (once a minute when idle);"
+              + " archive files and rollups are written once the checkpoint holding them"
+              + " completed. Default: 2s.")
   Duration checkpointInterval;
 
   @Option(

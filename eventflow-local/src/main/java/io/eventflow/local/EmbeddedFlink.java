@@ -11,12 +11,15 @@ import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 
@@ -132,6 +135,29 @@ final class EmbeddedFlink implements AutoCloseable {
   /** The cluster's REST endpoint as {@code host:port}, Beam's {@code --flinkMaster}. */
   String master() {
     return master;
+  }
+
+  /**
+   * Triggers a checkpoint of the job running on the cluster (the stack runs one); the future ends
+   * with the checkpoint's id once it completed, or with why it was not taken (no job running, a
+   * task not running yet, the checkpoint declined or timed out).
+   */
+  CompletableFuture<Long> triggerCheckpoint() {
+    return cluster
+        .listJobs()
+        .thenCompose(
+            jobs -> {
+              Optional<JobID> running =
+                  jobs.stream()
+                      .filter(job -> !job.getJobState().isGloballyTerminalState())
+                      .map(job -> job.getJobId())
+                      .findFirst();
+              if (running.isEmpty()) {
+                return CompletableFuture.failedFuture(
+                    new IllegalStateException("no job is running"));
+              }
+              return cluster.triggerCheckpoint(running.get(), CheckpointType.CONFIGURED);
+            });
   }
 
   /**

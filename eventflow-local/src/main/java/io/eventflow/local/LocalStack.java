@@ -96,6 +96,13 @@ public final class LocalStack implements AutoCloseable {
    */
   private static final int ACK_DEADLINE_SECONDS = 60;
 
+  /**
+   * How often Flink checkpoints an idle stack: once no message has been waiting for a while (see
+   * {@link CheckpointPacer}), checkpoints every 2 s would cost about a third of the idle CPU for
+   * nothing.
+   */
+  static final Duration IDLE_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
+
   /** Keys the rollups job combines series on: a few per core of a laptop. */
   private static final int SERIES_SHARDS = 8;
 
@@ -112,6 +119,9 @@ public final class LocalStack implements AutoCloseable {
   private final @Nullable EmbeddedFlink flink;
   private final PipelineResult jobs;
   private final TimeSeriesServer server;
+
+  /** Checkpoints while events flow; null on the DirectRunner or with a long interval. */
+  private @Nullable CheckpointPacer pacer;
 
   /** The embedded MQTT broker and its bridge to the events topic; null without an MQTT port. */
   private @Nullable LocalMqttBridge mqtt;
@@ -170,12 +180,24 @@ public final class LocalStack implements AutoCloseable {
       long serving = System.nanoTime();
 
       EmbeddedFlink flink = flinkStarting.get();
+      boolean restored = false;
       if (flink != null) {
-        onFlink(options, flink, dir.resolve("flink"), config.checkpointInterval());
+        restored = onFlink(options, flink, dir.resolve("flink"), config.checkpointInterval());
       }
       long engineReady = System.nanoTime();
       PipelineResult jobs = runJobs(options);
       started.add(() -> jobs.cancel());
+      CheckpointPacer pacer = null;
+      if (flink != null && config.checkpointInterval().compareTo(IDLE_CHECKPOINT_INTERVAL) < 0) {
+        pacer =
+            CheckpointPacer.start(
+                config.checkpointInterval(),
+                checkpointGrace(config),
+                () -> broker.unacknowledged(subscriptionPath(INGEST_SUBSCRIPTION)),
+                flink::triggerCheckpoint,
+                restored);
+        started.add(pacer);
+      }
       long done = System.nanoTime();
       logger.info(
           "started in {} ms: broker {} ms, query service {} ms, waiting for {} {} ms, jobs"
@@ -187,6 +209,7 @@ public final class LocalStack implements AutoCloseable {
           (engineReady - serving) / 1_000_000,
           (done - engineReady) / 1_000_000);
       LocalStack stack = new LocalStack(config, broker, flink, jobs, server);
+      stack.pacer = pacer;
       stack.mqtt = mqtt;
       stack.collector = collector;
       return stack;
@@ -407,7 +430,7 @@ public final class LocalStack implements AutoCloseable {
    * --checkpointedWrites}); (4) repeats of an event id and redeliveries of an invalid message are
    * dropped by state that is itself checkpointed.
    */
-  private static void onFlink(
+  private static boolean onFlink(
       PipelineOptions options, EmbeddedFlink flink, Path flinkDir, Duration checkpointInterval)
       throws IOException {
     Path checkpoints = flinkDir.resolve("checkpoints");
@@ -422,7 +445,10 @@ public final class LocalStack implements AutoCloseable {
     flinkOptions.setAttachedMode(false);
     flinkOptions.setParallelism(1);
     flinkOptions.setMaxParallelism(MAX_PARALLELISM);
-    flinkOptions.setCheckpointingInterval(checkpointInterval.toMillis());
+    // Flink's own timer checkpoints at the idle pace; while events flow, the stack's pacer
+    // triggers one every checkpointInterval (CheckpointPacer).
+    flinkOptions.setCheckpointingInterval(
+        Math.max(checkpointInterval.toMillis(), IDLE_CHECKPOINT_INTERVAL.toMillis()));
     flinkOptions.setCheckpointTimeoutMillis(Duration.ofMinutes(2).toMillis());
     flinkOptions.setExternalizedCheckpointsEnabled(true);
     flinkOptions.setRetainExternalizedCheckpointsOnCancellation(true);
@@ -455,6 +481,7 @@ public final class LocalStack implements AutoCloseable {
     singleProcess.setCheckpointedWrites(true);
     options.as(RollupsPipeline.Options.class).setRowIdSalt(lineage);
     options.as(IngestPipeline.Options.class).setArchiveRunId(lineage);
+    return restore.isPresent();
   }
 
   /**
@@ -625,6 +652,9 @@ public final class LocalStack implements AutoCloseable {
    * (the command line prints it: during JVM shutdown, logging is already switched off).
    */
   public void close(Duration drainTimeout, Consumer<String> progress) {
+    if (pacer != null) {
+      pacer.close();
+    }
     if (flink != null) {
       // The sources stop beside the jobs, each on its own thread: the collector finishes its
       // requests in flight and the bridge publishes the messages it took, both into the broker,
@@ -696,7 +726,20 @@ public final class LocalStack implements AutoCloseable {
 
   /** How long the jobs need to write what they were given: an archive window plus a pane. */
   private Duration settleTime() {
+    return settleTime(config);
+  }
+
+  private static Duration settleTime(LocalConfig config) {
     return ARCHIVE_WINDOW.plus(config.flushInterval()).plusSeconds(10);
+  }
+
+  /**
+   * How long checkpoints go on at the busy pace after the last unacknowledged message: until the
+   * last archive window and rollup pane have fired, plus the two checkpoints that write their
+   * output (each write waits for the checkpoint after the element's).
+   */
+  private static Duration checkpointGrace(LocalConfig config) {
+    return settleTime(config).plus(config.checkpointInterval().multipliedBy(2));
   }
 
   /** Drains for up to five minutes, then stops. */
