@@ -2,6 +2,7 @@ package io.eventflow.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
@@ -24,7 +25,16 @@ import io.eventflow.timeseries.api.TimeSeriesClient;
 import io.eventflow.timeseries.api.pb.Granularity;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +44,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +86,7 @@ class LocalStackTest {
     LocalConfig config =
         LocalConfig.defaults()
             .withDataDir(dir)
-            .withPorts(0, 0, -1)
+            .withPorts(0, 0, 0)
             .withRollups(ROLLUPS)
             .withFlushInterval(Duration.ofSeconds(2));
 
@@ -100,6 +111,7 @@ class LocalStackTest {
 
     LocalStack stack = LocalStack.start(config);
     try {
+      assertMetricsOnLoopbackOnly(stack.metricsPort());
       // A user's own subscription to the validated topic: rollups no longer reads it (it takes
       // ingest's events within the job), but ingest still republishes every valid event there.
       try (PubSubAdmin admin = PubSubAdmin.connect(stack.pubsubHostAndPort())) {
@@ -314,6 +326,35 @@ class LocalStackTest {
       publisher.shutdown();
       publisher.awaitTermination(10, TimeUnit.SECONDS);
       channel.shutdownNow();
+    }
+  }
+
+  /**
+   * The query service's Prometheus metrics answer on loopback and on no other address of this
+   * machine: the local stack binds them to 127.0.0.1, not to every interface.
+   */
+  private static void assertMetricsOnLoopbackOnly(int port) throws Exception {
+    HttpResponse<String> metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+        if (address.isLoopbackAddress() || address.isLinkLocalAddress()) {
+          continue;
+        }
+        try (Socket socket = new Socket()) {
+          Throwable refused =
+              catchThrowable(() -> socket.connect(new InetSocketAddress(address, port), 5_000));
+          assertThat(refused)
+              .as("connecting to the metrics port on %s, not loopback", address)
+              .isInstanceOf(ConnectException.class);
+        }
+      }
     }
   }
 
