@@ -368,8 +368,14 @@ class EventPublisherTest {
       second.start();
 
       // The second publish can only wait for the first's slot, or (without flow control) finish.
+      // Bounded: a publish stuck elsewhere (BLOCKED, TIMED_WAITING) must fail, not spin forever.
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (second.getState() != Thread.State.WAITING
           && second.getState() != Thread.State.TERMINATED) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new AssertionError(
+              "the second publish neither waited nor finished in 30 s: " + second.getState());
+        }
         Thread.onSpinWait();
       }
       assertThat(second.getState()).isEqualTo(Thread.State.WAITING);

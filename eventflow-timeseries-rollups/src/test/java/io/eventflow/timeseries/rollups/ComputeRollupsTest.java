@@ -25,6 +25,7 @@ import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.Timeout;
 
 /**
  * Streaming behaviour of the rollups, LeaderBoardTest-style: a TestStream advances processing time
@@ -37,6 +38,12 @@ public class ComputeRollupsTest {
       RollupSpec.parse("purchase:sum:amount,purchase:min:amount,purchase:max:amount");
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  /**
+   * JUnit 4 tests are outside the root pom's 5-minute JUnit 5 default (junit.timeouts): the same
+   * bound here, so a pipeline that never finishes fails the build instead of hanging it.
+   */
+  @Rule public final transient Timeout timeout = Timeout.seconds(300);
 
   /** Key of a combined interval in assertions. */
   private record Interval(String series, Resolution resolution, Instant start) {}

@@ -23,6 +23,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.Timeout;
 
 /** Decoding validated events, and dead-lettering what does not decode. */
 public class DecodeEventsTest {
@@ -32,6 +33,12 @@ public class DecodeEventsTest {
       PubsubMessageWithAttributesAndMessageIdCoder.of();
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  /**
+   * JUnit 4 tests are outside the root pom's 5-minute JUnit 5 default (junit.timeouts): the same
+   * bound here, so a pipeline that never finishes fails the build instead of hanging it.
+   */
+  @Rule public final transient Timeout timeout = Timeout.seconds(300);
 
   /**
    * A protobuf event, a JSON event, a payload that is neither and a JSON-labelled payload that is

@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Answers a query from the store: looks up the series' own function, reads its rows at the coarsest
@@ -75,8 +74,8 @@ public final class IntervalValuesReader {
   /**
    * Answers a query; an unknown series has no buckets and an unspecified function.
    *
-   * @param deadline when every store read must have finished (each gets the time left as its
-   *     statement timeout or call deadline), or null for none
+   * @param deadline when every store read must have finished (each, the catalog lookup included,
+   *     gets the time left as its statement timeout or call deadline), or null for none
    * @throws InvalidQueryException if the answer would have more than the maximum of buckets
    * @throws RowLimitException if the reads would return more than the maximum of rows
    * @throws StoreTimeoutException if the deadline passed during a read
@@ -84,7 +83,8 @@ public final class IntervalValuesReader {
    */
   public GetIntervalValuesResponse read(IntervalQuery query, Deadline deadline)
       throws StoreException, InvalidQueryException {
-    Optional<AggregateFunction> own = seriesFunction(query.series());
+    Budget budget = new Budget(deadline);
+    Optional<AggregateFunction> own = seriesFunction(query.series(), budget);
     if (own.isEmpty()) {
       return GetIntervalValuesResponse.newBuilder()
           .setReadTimestamp(timestamp(clock.instant()))
@@ -103,7 +103,6 @@ public final class IntervalValuesReader {
     long end = query.end();
     long[] bounds = query.bucketing().boundaries(query.zone(), start, end, maxBuckets);
     IntervalAggregator aggregator = new IntervalAggregator(bounds, seriesFunction, aggregation);
-    Budget budget = new Budget(deadline);
     long quarterStart = -Math.floorDiv(-start, QUARTER) * QUARTER;
     long quarterEnd = Math.floorDiv(end, QUARTER) * QUARTER;
     Instant readTimestamp;
@@ -182,9 +181,12 @@ public final class IntervalValuesReader {
     }
 
     ReadLimits limits() {
-      return new ReadLimits(
-          rowsLeft,
-          deadline == null ? null : Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+      return new ReadLimits(rowsLeft, timeLeft());
+    }
+
+    /** The time left, or null for no deadline. */
+    Duration timeLeft() {
+      return deadline == null ? null : StoreCalls.timeLeft(deadline);
     }
 
     void spend(int rows) {
@@ -202,12 +204,13 @@ public final class IntervalValuesReader {
     return true;
   }
 
-  private Optional<AggregateFunction> seriesFunction(String series) throws StoreException {
+  private Optional<AggregateFunction> seriesFunction(String series, Budget budget)
+      throws StoreException {
     AggregateFunction known = functions.getIfPresent(series);
     if (known != null) {
       return Optional.of(known);
     }
-    Optional<SeriesInfo> info = store.series(series);
+    Optional<SeriesInfo> info = store.series(series, budget.timeLeft());
     info.ifPresent(i -> functions.put(series, i.function()));
     return info.map(SeriesInfo::function);
   }

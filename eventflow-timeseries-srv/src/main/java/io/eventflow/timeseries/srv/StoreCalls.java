@@ -5,6 +5,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -108,6 +109,11 @@ final class StoreCalls {
         }
       }
     }
+  }
+
+  /** Returns the time left before {@code deadline}: the timeout of a store read made now. */
+  static Duration timeLeft(Deadline deadline) {
+    return Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS));
   }
 
   /** A short random id: enough to find one log line among a day's. */

@@ -94,7 +94,12 @@ public final class TimeSeriesServiceImpl extends TimeSeriesServiceGrpc.TimeSerie
         deadline -> {
           SeriesPage page;
           try {
-            page = store.listSeries(request.getNamePrefix(), pageSize, request.getPageToken());
+            page =
+                store.listSeries(
+                    request.getNamePrefix(),
+                    pageSize,
+                    request.getPageToken(),
+                    StoreCalls.timeLeft(deadline));
           } catch (IllegalArgumentException e) {
             throw new InvalidQueryException(
                 "page_token is not one this service issued: pass the next_page_token of the"

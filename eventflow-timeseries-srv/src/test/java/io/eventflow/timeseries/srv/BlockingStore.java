@@ -7,22 +7,25 @@ import io.eventflow.timeseries.store.Resolution;
 import io.eventflow.timeseries.store.SeriesInfo;
 import io.eventflow.timeseries.store.SeriesPage;
 import io.eventflow.timeseries.store.StoreException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The real store with hooks on interval reads: each read records its limits, says it started and
  * waits for a release (both optional), so a test can hold a query thread or see what the server
- * asked of the store.
+ * asked of the store. Catalog reads (a series' entry, a listing) record their timeouts.
  */
 final class BlockingStore implements IntervalStore {
   private final IntervalStore store;
   private final List<ReadLimits> seen;
   private final CountDownLatch reading;
   private final CountDownLatch release;
+  private final List<Duration> catalogTimeouts = new CopyOnWriteArrayList<>();
 
   /**
    * Wraps {@code store}; {@code seen} (or null) collects every read's limits, {@code reading} (or
@@ -35,6 +38,11 @@ final class BlockingStore implements IntervalStore {
     this.seen = seen;
     this.reading = reading;
     this.release = release;
+  }
+
+  /** The timeout of every catalog read so far, in order (null for none). */
+  List<Duration> catalogTimeouts() {
+    return catalogTimeouts;
   }
 
   @Override
@@ -61,14 +69,16 @@ final class BlockingStore implements IntervalStore {
   }
 
   @Override
-  public Optional<SeriesInfo> series(String name) throws StoreException {
-    return store.series(name);
+  public Optional<SeriesInfo> series(String name, Duration timeout) throws StoreException {
+    catalogTimeouts.add(timeout);
+    return store.series(name, timeout);
   }
 
   @Override
-  public SeriesPage listSeries(String prefix, int pageSize, String pageToken)
+  public SeriesPage listSeries(String prefix, int pageSize, String pageToken, Duration timeout)
       throws StoreException {
-    return store.listSeries(prefix, pageSize, pageToken);
+    catalogTimeouts.add(timeout);
+    return store.listSeries(prefix, pageSize, pageToken, timeout);
   }
 
   @Override

@@ -8,9 +8,12 @@ import io.eventflow.timeseries.api.SeriesQuery;
 import io.eventflow.timeseries.api.SeriesValues;
 import io.eventflow.timeseries.api.pb.AggregateFunction;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesResponse;
+import io.grpc.Deadline;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +145,48 @@ class RedisCacheTest {
     ServerFixture replica = fixture.replica(c -> c.withRedis(redis.url()));
     assertThat(only(replica.client.get(day(15)))).isEqualTo(6);
     assertThat(sample(replica.server.metrics(), L2_HIT)).isEqualTo(1);
+  }
+
+  /**
+   * A call with less time left than one Redis operation may take goes straight to the store: a
+   * frozen Redis with a 10 s timeout does not hold a call whose deadline is 2 s away, and is not
+   * counted as failing.
+   */
+  @Test
+  void aCallWithLessTimeLeftThanTheRedisTimeoutSkipsRedis() throws Exception {
+    Metrics metrics = new Metrics();
+    RedisCache.Settings settings =
+        RedisCache.Settings.of(ServerConfig.defaults("unused", 0, -1).withRedis(redis.url()))
+            .withTimeout(Duration.ofSeconds(10));
+    IntervalQuery march =
+        new IntervalQuery(
+            "s",
+            Instant.parse("2024-03-01T00:00:00Z").getEpochSecond(),
+            Instant.parse("2024-03-02T00:00:00Z").getEpochSecond(),
+            ZoneOffset.UTC,
+            Bucketing.calendar(CalendarUnit.DAY),
+            null,
+            false);
+    GetIntervalValuesResponse fromStore =
+        GetIntervalValuesResponse.newBuilder()
+            .addTimestamps(march.start())
+            .addValues(7)
+            .setAggregateFunction(AggregateFunction.AGGREGATE_FUNCTION_SUM)
+            .build();
+    try (RedisCache l2 = RedisCache.connect(settings, fixture.clock, metrics)) {
+      QueryCache cache =
+          new QueryCache(
+              1 << 20, Duration.ofHours(1), Duration.ofHours(1), l2, fixture.clock, metrics);
+      redis.freeze(true);
+      try {
+        assertThat(cache.get(march, false, Deadline.after(2, TimeUnit.SECONDS), () -> fromStore))
+            .isEqualTo(fromStore);
+        assertThat(sample(metrics, DEGRADED)).isZero();
+        assertThat(sample(metrics, L2_MISS)).isZero();
+      } finally {
+        redis.freeze(false);
+      }
+    }
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.eventflow.timeseries.api.pb.AggregateFunction;
 import io.eventflow.timeseries.api.pb.Fill;
 import io.eventflow.timeseries.api.pb.GetIntervalValuesRequest;
 import io.eventflow.timeseries.api.pb.Granularity;
+import io.eventflow.timeseries.api.pb.ListTimeSeriesRequest;
 import io.eventflow.timeseries.api.pb.TimeSeriesServiceGrpc;
 import io.eventflow.timeseries.store.ReadLimits;
 import io.eventflow.timeseries.store.Resolution;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -328,6 +330,37 @@ class TimeSeriesServerTest {
         .isGreaterThan(Duration.ofSeconds(5))
         .isLessThanOrEqualTo(ServerConfig.DEFAULT_QUERY_TIMEOUT);
     assertThat(seen).allSatisfy(l -> assertThat(l.maxRows()).isEqualTo(1_000_000));
+  }
+
+  @Test
+  void theCallersDeadlineAlsoBoundsTheCatalogReads() throws Exception {
+    fixture.close();
+    AtomicReference<BlockingStore> wrapped = new AtomicReference<>();
+    fixture =
+        ServerFixture.start(
+            c -> c,
+            store -> {
+              wrapped.set(new BlockingStore(store, null, null, null));
+              return wrapped.get();
+            });
+    fixture.record("s", SUM, "2024-03-10T12:00:00Z", 1, 1);
+    TimeSeriesServiceGrpc.TimeSeriesServiceBlockingStub withDeadline =
+        TimeSeriesServiceGrpc.newBlockingStub(fixture.channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS);
+
+    // The series' own function (looked up once, then remembered), then two listings.
+    withDeadline.getIntervalValues(march("s").noCache().toRequest());
+    withDeadline.listTimeSeries(ListTimeSeriesRequest.getDefaultInstance());
+    fixture.client.listSeries("", 10, "");
+
+    // With the caller's 5 s deadline, and without one: the server's 30 s query timeout.
+    List<Duration> timeouts = wrapped.get().catalogTimeouts();
+    assertThat(timeouts).hasSize(3);
+    assertThat(timeouts.subList(0, 2))
+        .allSatisfy(t -> assertThat(t).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(5)));
+    assertThat(timeouts.get(2))
+        .isGreaterThan(Duration.ofSeconds(5))
+        .isLessThanOrEqualTo(ServerConfig.DEFAULT_QUERY_TIMEOUT);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.eventflow.timeseries.store;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -33,20 +34,48 @@ public interface IntervalStore extends AutoCloseable {
       throws StoreException;
 
   /**
-   * Returns the catalog entry of a series, or empty if no interval was ever written for it.
+   * Returns the catalog entry of a series, or empty if no interval was ever written for it, with no
+   * timeout of its own (tools and tests).
    *
    * @throws StoreException if the store cannot be read
    */
-  Optional<SeriesInfo> series(String name) throws StoreException;
+  default Optional<SeriesInfo> series(String name) throws StoreException {
+    return series(name, null);
+  }
+
+  /**
+   * Looks up a catalog entry like {@link #series(String)} within {@code timeout} (a statement
+   * timeout or call deadline in the store itself), or with no limit of its own when null; zero or
+   * negative fails at once.
+   *
+   * @throws StoreTimeoutException if the lookup did not finish in time
+   * @throws StoreException if the store cannot be read
+   */
+  Optional<SeriesInfo> series(String name, Duration timeout) throws StoreException;
 
   /**
    * Lists catalog entries whose name starts with {@code prefix}, in name order, starting after the
-   * position {@code pageToken} encodes (empty for the first page).
+   * position {@code pageToken} encodes (empty for the first page), with no timeout of its own
+   * (tools and tests).
    *
    * @throws StoreException if the store cannot be read
    * @throws IllegalArgumentException if the page token was not issued by this store
    */
-  SeriesPage listSeries(String prefix, int pageSize, String pageToken) throws StoreException;
+  default SeriesPage listSeries(String prefix, int pageSize, String pageToken)
+      throws StoreException {
+    return listSeries(prefix, pageSize, pageToken, null);
+  }
+
+  /**
+   * Lists like {@link #listSeries(String, int, String)} within {@code timeout}, or with no limit of
+   * its own when null; zero or negative fails at once.
+   *
+   * @throws StoreTimeoutException if the listing did not finish in time
+   * @throws StoreException if the store cannot be read
+   * @throws IllegalArgumentException if the page token was not issued by this store
+   */
+  SeriesPage listSeries(String prefix, int pageSize, String pageToken, Duration timeout)
+      throws StoreException;
 
   /** Releases the store's connections. */
   @Override

@@ -32,6 +32,16 @@ public record ReadLimits(int maxRows, Duration timeout) {
    * @throws StoreTimeoutException if the timeout is zero or negative
    */
   public Duration remaining(String what) throws StoreTimeoutException {
+    return remaining(timeout, what);
+  }
+
+  /**
+   * Returns {@code timeout} (null for none), failing at once if none is left: the check every store
+   * read with a timeout makes before it starts.
+   *
+   * @throws StoreTimeoutException if the timeout is zero or negative
+   */
+  public static Duration remaining(Duration timeout, String what) throws StoreTimeoutException {
     if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
       throw new StoreTimeoutException("no time left to read " + what, null);
     }

@@ -173,6 +173,15 @@ public abstract class IntervalStoreContract {
         .isInstanceOf(StoreTimeoutException.class);
   }
 
+  /** Catalog reads whose deadline has passed fail as timeouts too, before they read. */
+  @Test
+  void catalogReadsWithNoTimeLeftFailBeforeReading() {
+    assertThatThrownBy(() -> store().series("a.count", Duration.ofMillis(-1)))
+        .isInstanceOf(StoreTimeoutException.class);
+    assertThatThrownBy(() -> store().listSeries("", 10, "", Duration.ZERO))
+        .isInstanceOf(StoreTimeoutException.class);
+  }
+
   /** Catalog merges only widen first/last seen, whatever order the updates arrive in. */
   @Test
   void catalogMergeWidensFirstAndLastSeen() throws StoreException {

@@ -1,5 +1,6 @@
 package io.eventflow.timeseries.store.jdbc;
 
+import io.eventflow.common.Redaction;
 import io.eventflow.timeseries.store.Schemas;
 import io.eventflow.timeseries.store.StoreException;
 import java.sql.Connection;
@@ -14,21 +15,25 @@ final class H2Database implements AutoCloseable {
   /** H2's default administrator; the database file is local and guarded by file permissions. */
   private static final String USER = "sa";
 
-  private final String url;
+  /** The URL with credentials masked: it goes into messages the query service logs. */
+  private final String redactedUrl;
+
   private final JdbcConnectionPool pool;
 
-  private H2Database(String url, JdbcConnectionPool pool) {
-    this.url = url;
+  private H2Database(String redactedUrl, JdbcConnectionPool pool) {
+    this.redactedUrl = redactedUrl;
     this.pool = pool;
   }
 
   /** Opens (creating if needed) the database at a {@code jdbc:h2:} URL and applies the schema. */
   static H2Database open(String url) throws StoreException {
+    // H2 takes ;PASSWORD=... in the URL itself, so no message may carry the URL unmasked.
+    String redacted = Redaction.redactStore(url);
     if (!url.startsWith("jdbc:h2:")) {
-      throw new IllegalArgumentException("not an H2 JDBC URL (jdbc:h2:...): " + url);
+      throw new IllegalArgumentException("not an H2 JDBC URL (jdbc:h2:...): " + redacted);
     }
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, USER, "");
-    H2Database db = new H2Database(url, pool);
+    H2Database db = new H2Database(redacted, pool);
     try (Connection c = pool.getConnection();
         Statement s = c.createStatement()) {
       for (String ddl : Schemas.h2Ddl()) {
@@ -36,7 +41,7 @@ final class H2Database implements AutoCloseable {
       }
     } catch (SQLException e) {
       pool.dispose();
-      throw new StoreException("cannot open the interval database " + url, e);
+      throw new StoreException("cannot open the interval database " + redacted, e);
     }
     return db;
   }
@@ -85,9 +90,9 @@ final class H2Database implements AutoCloseable {
     }
   }
 
-  /** Returns the JDBC URL, for error messages. */
+  /** Returns the JDBC URL with its credentials masked, for error messages. */
   String url() {
-    return url;
+    return redactedUrl;
   }
 
   @Override

@@ -81,10 +81,7 @@ public final class JdbcIntervalStore implements IntervalStore {
       s.setLong(4, ceilSeconds(end));
       // One row past the cap says the cap was exceeded without reading the rest.
       s.setLong(5, limits.sqlLimit());
-      if (timeout != null) {
-        // JDBC counts whole seconds: round up, so a 300 ms deadline gets 1 s, never 0 (no limit).
-        s.setQueryTimeout((int) Math.min(Integer.MAX_VALUE, ceilSeconds(timeout)));
-      }
+      setTimeout(s, timeout);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           if (size == limits.maxRows()) {
@@ -103,13 +100,26 @@ public final class JdbcIntervalStore implements IntervalStore {
         }
       }
     } catch (SQLException e) {
-      if (e.getErrorCode() == ErrorCode.STATEMENT_WAS_CANCELED) {
-        throw new StoreTimeoutException(
-            "reading " + what + " from " + db.url() + " took longer than " + timeout, e);
-      }
-      throw new StoreException("cannot read " + what + " from " + db.url(), e);
+      throw failure(e, what, timeout);
     }
     return new IntervalRows(starts, values, counts, size, clock.instant());
+  }
+
+  /** Gives a statement its timeout, if any. */
+  private static void setTimeout(PreparedStatement s, Duration timeout) throws SQLException {
+    if (timeout != null) {
+      // JDBC counts whole seconds: round up, so a 300 ms deadline gets 1 s, never 0 (no limit).
+      s.setQueryTimeout((int) Math.min(Integer.MAX_VALUE, ceilSeconds(timeout)));
+    }
+  }
+
+  /** A failed read as the store's exception: a timeout when H2 cancelled it for its timeout. */
+  private StoreException failure(SQLException e, String what, Duration timeout) {
+    if (e.getErrorCode() == ErrorCode.STATEMENT_WAS_CANCELED) {
+      return new StoreTimeoutException(
+          "reading " + what + " from " + db.url() + " took longer than " + timeout, e);
+    }
+    return new StoreException("cannot read " + what + " from " + db.url(), e);
   }
 
   private static long ceilSeconds(Duration d) {
@@ -117,25 +127,29 @@ public final class JdbcIntervalStore implements IntervalStore {
   }
 
   @Override
-  public Optional<SeriesInfo> series(String name) throws StoreException {
+  public Optional<SeriesInfo> series(String name, Duration timeout) throws StoreException {
+    String what = "series " + name;
+    ReadLimits.remaining(timeout, what);
     try (Connection c = db.connection();
         PreparedStatement s = c.prepareStatement(READ_SERIES)) {
       s.setString(1, name);
+      setTimeout(s, timeout);
       try (ResultSet rs = s.executeQuery()) {
         return rs.next() ? Optional.of(seriesInfo(rs)) : Optional.empty();
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot read series " + name + " from " + db.url(), e);
+      throw failure(e, what, timeout);
     }
   }
 
   @Override
-  public SeriesPage listSeries(String prefix, int pageSize, String pageToken)
+  public SeriesPage listSeries(String prefix, int pageSize, String pageToken, Duration timeout)
       throws StoreException {
     if (pageSize < 1) {
       throw new IllegalArgumentException("page size must be positive, was " + pageSize);
     }
     String after = PageTokens.decode(prefix, pageToken);
+    ReadLimits.remaining(timeout, "the series list");
     List<SeriesInfo> page = new ArrayList<>(Math.min(pageSize, 1024));
     boolean more = false;
     try (Connection c = db.connection();
@@ -144,6 +158,7 @@ public final class JdbcIntervalStore implements IntervalStore {
       s.setString(2, after);
       // One extra row says whether another page exists without a count query.
       s.setLong(3, (long) pageSize + 1);
+      setTimeout(s, timeout);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
           if (page.size() == pageSize) {
@@ -154,7 +169,7 @@ public final class JdbcIntervalStore implements IntervalStore {
         }
       }
     } catch (SQLException e) {
-      throw new StoreException("cannot list series from " + db.url(), e);
+      throw failure(e, "the series list", timeout);
     }
     String next = more ? PageTokens.encode(prefix, page.get(page.size() - 1).name()) : "";
     return new SeriesPage(List.copyOf(page), next);

@@ -120,15 +120,26 @@ public final class SpannerIntervalStore implements IntervalStore {
             .bind("limit")
             .to(limits.sqlLimit())
             .build();
+    return within(timeout, what, () -> read(statement, what, limits.maxRows()));
+  }
+
+  /** A read that may fail only with the store's exception. */
+  @FunctionalInterface
+  private interface Read<T> {
+    T run() throws StoreException;
+  }
+
+  /** Runs {@code read} with {@code timeout} as its call deadline, or as it is when null. */
+  private static <T> T within(Duration timeout, String what, Read<T> read) throws StoreException {
     if (timeout == null) {
-      return read(statement, what, limits.maxRows());
+      return read.run();
     }
     // The client's gRPC calls take their deadline from the current gRPC Context (the caller's,
-    // when it is a gRPC server thread): a shorter one here cancels the streaming read in Spanner.
+    // when it is a gRPC server thread): a shorter one here cancels the read in Spanner.
     Context.CancellableContext deadline =
         Context.current().withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS, DEADLINES);
     try {
-      return deadline.call(() -> read(statement, what, limits.maxRows()));
+      return deadline.call(read::run);
     } catch (StoreException e) {
       throw e;
     } catch (Exception e) {
@@ -136,6 +147,15 @@ public final class SpannerIntervalStore implements IntervalStore {
     } finally {
       deadline.cancel(null);
     }
+  }
+
+  /** A failed read as the store's exception: a timeout when its deadline cancelled it. */
+  private static StoreException failure(SpannerException e, String what) {
+    if (e.getErrorCode() == ErrorCode.DEADLINE_EXCEEDED
+        || e.getErrorCode() == ErrorCode.CANCELLED) {
+      return new StoreTimeoutException("reading " + what + " from Spanner ran out of time", e);
+    }
+    return new StoreException("cannot read " + what + " from Spanner", e);
   }
 
   private IntervalRows read(Statement statement, String what, int maxRows) throws StoreException {
@@ -162,31 +182,35 @@ public final class SpannerIntervalStore implements IntervalStore {
       }
       return new IntervalRows(starts, values, counts, size, instant(tx.getReadTimestamp()));
     } catch (SpannerException e) {
-      if (e.getErrorCode() == ErrorCode.DEADLINE_EXCEEDED
-          || e.getErrorCode() == ErrorCode.CANCELLED) {
-        throw new StoreTimeoutException("reading " + what + " from Spanner ran out of time", e);
-      }
-      throw new StoreException("cannot read " + what + " from Spanner", e);
+      throw failure(e, what);
     }
   }
 
   @Override
-  public Optional<SeriesInfo> series(String name) throws StoreException {
+  public Optional<SeriesInfo> series(String name, Duration timeout) throws StoreException {
+    String what = "series " + name;
     Statement statement = Statement.newBuilder(READ_SERIES).bind("name").to(name).build();
-    try (ResultSet rs = client.singleUse(bound).executeQuery(statement)) {
-      return rs.next() ? Optional.of(seriesInfo(rs)) : Optional.empty();
-    } catch (SpannerException e) {
-      throw new StoreException("cannot read series " + name + " from Spanner", e);
-    }
+    return within(
+        ReadLimits.remaining(timeout, what),
+        what,
+        () -> {
+          try (ResultSet rs = client.singleUse(bound).executeQuery(statement)) {
+            return rs.next() ? Optional.of(seriesInfo(rs)) : Optional.empty();
+          } catch (SpannerException e) {
+            throw failure(e, what);
+          }
+        });
   }
 
   @Override
-  public SeriesPage listSeries(String prefix, int pageSize, String pageToken)
+  public SeriesPage listSeries(String prefix, int pageSize, String pageToken, Duration timeout)
       throws StoreException {
     if (pageSize < 1) {
       throw new IllegalArgumentException("page size must be positive, was " + pageSize);
     }
     String after = PageTokens.decode(prefix, pageToken);
+    String what = "the series list";
+    Duration left = ReadLimits.remaining(timeout, what);
     Statement statement =
         Statement.newBuilder(LIST_SERIES)
             .bind("prefix")
@@ -197,21 +221,26 @@ public final class SpannerIntervalStore implements IntervalStore {
             // One extra row says whether another page exists without a count query.
             .to((long) pageSize + 1)
             .build();
-    List<SeriesInfo> page = new ArrayList<>(Math.min(pageSize, 1024));
-    boolean more = false;
-    try (ResultSet rs = client.singleUse(bound).executeQuery(statement)) {
-      while (rs.next()) {
-        if (page.size() == pageSize) {
-          more = true;
-          break;
-        }
-        page.add(seriesInfo(rs));
-      }
-    } catch (SpannerException e) {
-      throw new StoreException("cannot list series from Spanner", e);
-    }
-    String next = more ? PageTokens.encode(prefix, page.get(page.size() - 1).name()) : "";
-    return new SeriesPage(List.copyOf(page), next);
+    return within(
+        left,
+        what,
+        () -> {
+          List<SeriesInfo> page = new ArrayList<>(Math.min(pageSize, 1024));
+          boolean more = false;
+          try (ResultSet rs = client.singleUse(bound).executeQuery(statement)) {
+            while (rs.next()) {
+              if (page.size() == pageSize) {
+                more = true;
+                break;
+              }
+              page.add(seriesInfo(rs));
+            }
+          } catch (SpannerException e) {
+            throw failure(e, what);
+          }
+          String next = more ? PageTokens.encode(prefix, page.get(page.size() - 1).name()) : "";
+          return new SeriesPage(List.copyOf(page), next);
+        });
   }
 
   @Override

@@ -10,6 +10,9 @@ import io.eventflow.timeseries.store.Resolution;
 import io.eventflow.timeseries.store.StoreException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -78,6 +81,30 @@ class JdbcIntervalStoreTest extends IntervalStoreContract {
     store = JdbcIntervalStore.open(url, Clock.fixed(NOW, ZoneOffset.UTC));
 
     assertThat(store.readIntervals("a.count", Resolution.MINUTE, T0, NOW).value(0)).isEqualTo(5.0);
+  }
+
+  @Test
+  void failuresNeverCarryThePasswordOfTheUrl() throws Exception {
+    // H2 takes the password from the URL; the query service logs store failures with their message.
+    String secretUrl = "jdbc:h2:mem:secret-url;DB_CLOSE_DELAY=-1;USER=sa;PASSWORD=hunter2";
+    try (JdbcIntervalStore secret = JdbcIntervalStore.open(secretUrl, Clock.systemUTC());
+        Connection c = DriverManager.getConnection(secretUrl);
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE intervals");
+      s.execute("DROP TABLE series");
+
+      assertThatThrownBy(() -> secret.readIntervals("a.count", Resolution.MINUTE, T0, NOW))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining(";PASSWORD=***")
+          .hasMessageNotContaining("hunter2");
+      assertThatThrownBy(() -> secret.series("a.count"))
+          .hasMessageContaining(";PASSWORD=***")
+          .hasMessageNotContaining("hunter2");
+      s.execute("SHUTDOWN");
+    }
+    assertThatThrownBy(
+            () -> JdbcIntervalStore.open("jdbc:sqlite:x;PASSWORD=hunter2", Clock.systemUTC()))
+        .hasMessageNotContaining("hunter2");
   }
 
   @Test

@@ -183,6 +183,24 @@ class SpannerIntervalStoreTest {
   }
 
   @Test
+  void catalogReadsPastTheirTimeoutAreCancelledInSpanner() {
+    server.mock.putStatementResult(
+        StatementResult.query(
+            Statement.newBuilder(SpannerIntervalStore.READ_SERIES).bind("name").to("slow").build(),
+            catalog(List.of("slow"))));
+    server.mock.putStatementResult(
+        StatementResult.query(listing("", "", 11), catalog(List.of("slow"))));
+    // The mock answers after 30 s; the reads may take 200 ms each.
+    server.mock.setExecuteStreamingSqlExecutionTime(
+        SimulatedExecutionTime.ofMinimumAndRandomTime(30_000, 0));
+
+    assertThatThrownBy(() -> store.series("slow", Duration.ofMillis(200)))
+        .isInstanceOf(StoreTimeoutException.class);
+    assertThatThrownBy(() -> store.listSeries("", 10, "", Duration.ofMillis(200)))
+        .isInstanceOf(StoreTimeoutException.class);
+  }
+
+  @Test
   void noTimeLeftFailsBeforeQuerying() {
     assertThatThrownBy(
             () ->
