@@ -83,7 +83,7 @@ public final class MqttBridgeDriver {
     int sessions = args.length > 4 ? Integer.parseInt(args[4]) : 1;
     long maxLead = args.length > 5 ? Long.parseLong(args[5]) : Long.MAX_VALUE;
     // 40,000, not 10,000: after 10,000 messages C2 was still compiling HiveMQ's, Xodus's and the
-    // bridge's hot methods, and the compiler threads took 38% of the process's CPU during the
+    // bridge's hot methods, and the compiler threads took 36% of the process's CPU during the
     // measured run (a JFR recording and /proc/PID/task/*/stat, docs/BENCHMARKS.md).
     int warmUp = args.length > 6 ? Integer.parseInt(args[6]) : 40_000;
     boolean rawDevices = args.length > 7 && args[7].equals("raw");
