@@ -64,7 +64,8 @@ import java.util.concurrent.locks.LockSupport;
  * the local stack's broker ({@link EmbeddedMqttBroker}, HiveMQ CE) in this JVM with its file
  * persistence under the temporary directory, as the local stack runs it, the bridge over MQTT 5;
  * {@code embedded3} the same over MQTT 3.1.1. With more than one session the bridge subscribes to
- * {@code $share/bench/devices/+/+/+}.
+ * {@code $share/bench/devices/+/+/+}. {@code tcp://HOST:PORT} uses a broker already running
+ * elsewhere (MQTT 5), e.g. {@link EmbeddedMqttBroker} in a JVM of its own.
  */
 public final class MqttBridgeDriver {
   private static final int PAYLOAD_BYTES = 300;
@@ -109,9 +110,15 @@ public final class MqttBridgeDriver {
         mqtt = embedded;
         uri = embedded.uri();
         version = mqttBroker.equals("embedded3") ? 3 : 5;
+      } else if (mqttBroker.startsWith("tcp://")) {
+        // A broker in another process (a process split: its CPU is then its own); MQTT 5.
+        mqtt = () -> {};
+        uri = mqttBroker;
+        version = 5;
       } else {
         throw new IllegalArgumentException(
-            "MQTT broker must be embedded, embedded3, mosquitto or mosquitto3, got " + mqttBroker);
+            "MQTT broker must be embedded, embedded3, mosquitto, mosquitto3 or tcp://HOST:PORT, got "
+                + mqttBroker);
       }
       BridgeConfig.Builder config =
           BridgeConfig.builder(uri)
