@@ -1,5 +1,7 @@
 package io.eventflow.benchmarks;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.google.pubsub.v1.TopicName;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -14,7 +16,18 @@ import io.eventflow.testing.MosquittoProcess;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,17 +52,20 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@code java -cp eventflow-benchmarks.jar io.eventflow.benchmarks.MqttBridgeDriver
  * [embedded|embedded3|mosquitto|mosquitto3] [messages] [devices] [batch-delay-ms] [sessions]
- * [max-lead]}; defaults: embedded, 200,000 messages, 4 devices, the bridge's 10 ms Pub/Sub batch
- * delay, one session, no lead limit. With a {@code max-lead} the devices wait while they are that
- * many messages ahead of the bridge's acknowledgements, so the MQTT broker never queues more than
- * that for the bridge: mosquitto 2.0.11 mishandles a session with queued messages (see
- * docs/BENCHMARKS.md), and a bounded lead measures what the bridge sustains rather than how deep a
- * queue the broker can hold. {@code mosquitto} runs Debian's broker as a process (MQTT 5, receive
- * maximum 1,000), {@code mosquitto3} the same over MQTT 3.1.1 ({@code max_inflight_messages 1000}).
- * {@code embedded} is the local stack's broker ({@link EmbeddedMqttBroker}, HiveMQ CE) in this JVM
- * with its file persistence under the temporary directory, as the local stack runs it, the bridge
- * over MQTT 5; {@code embedded3} the same over MQTT 3.1.1. With more than one session the bridge
- * subscribes to {@code $share/bench/devices/+/+/+}.
+ * [max-lead] [warm-up] [hivemq|raw]}; defaults: embedded, 200,000 messages, 4 devices, the bridge's
+ * 10 ms Pub/Sub batch delay, one session, no lead limit, a warm-up of 40,000 messages, devices on
+ * the HiveMQ MQTT client ({@code raw}: hand-written MQTT packets on a plain socket, a cheaper load
+ * generator). With a {@code max-lead} the devices wait while they are that many messages ahead of
+ * the bridge's acknowledgements, so the MQTT broker never queues more than that for the bridge:
+ * mosquitto 2.0.11 mishandles a session with queued messages (see docs/BENCHMARKS.md), and a
+ * bounded lead measures what the bridge sustains rather than how deep a queue the broker can hold.
+ * {@code mosquitto} runs Debian's broker as a process (MQTT 5, receive maximum 1,000), {@code
+ * mosquitto3} the same over MQTT 3.1.1 ({@code max_inflight_messages 1000}). {@code embedded} is
+ * the local stack's broker ({@link EmbeddedMqttBroker}, HiveMQ CE) in this JVM with its file
+ * persistence under the temporary directory, as the local stack runs it, the bridge over MQTT 5;
+ * {@code embedded3} the same over MQTT 3.1.1. With more than one session the bridge subscribes to
+ * {@code $share/bench/devices/+/+/+}. {@code tcp://HOST:PORT} uses a broker already running
+ * elsewhere (MQTT 5), e.g. {@link EmbeddedMqttBroker} in a JVM of its own.
  */
 public final class MqttBridgeDriver {
   private static final int PAYLOAD_BYTES = 300;
@@ -67,6 +83,11 @@ public final class MqttBridgeDriver {
     Duration batchDelay = Duration.ofMillis(args.length > 3 ? Long.parseLong(args[3]) : 10);
     int sessions = args.length > 4 ? Integer.parseInt(args[4]) : 1;
     long maxLead = args.length > 5 ? Long.parseLong(args[5]) : Long.MAX_VALUE;
+    // 40,000, not 10,000: after 10,000 messages C2 was still compiling HiveMQ's, Xodus's and the
+    // bridge's hot methods, and the compiler threads took 36% of the process's CPU during the
+    // measured run (a JFR recording and /proc/PID/task/*/stat, docs/BENCHMARKS.md).
+    int warmUp = args.length > 6 ? Integer.parseInt(args[6]) : 40_000;
+    boolean rawDevices = args.length > 7 && args[7].equals("raw");
     Path dir = Files.createTempDirectory("mqtt-bridge-driver");
     try (Broker pubsub =
         Broker.start(BrokerConfig.builder().port(0).dataDir(dir.resolve("broker")).build())) {
@@ -84,13 +105,20 @@ public final class MqttBridgeDriver {
         uri = mosquitto.uri();
         version = mqttBroker.equals("mosquitto3") ? 3 : 5;
       } else if (mqttBroker.startsWith("embedded")) {
+        hivemqInternals();
         EmbeddedMqttBroker embedded = EmbeddedMqttBroker.start("127.0.0.1", 0, dir.resolve("mqtt"));
         mqtt = embedded;
         uri = embedded.uri();
         version = mqttBroker.equals("embedded3") ? 3 : 5;
+      } else if (mqttBroker.startsWith("tcp://")) {
+        // A broker in another process (a process split: its CPU is then its own); MQTT 5.
+        mqtt = () -> {};
+        uri = mqttBroker;
+        version = 5;
       } else {
         throw new IllegalArgumentException(
-            "MQTT broker must be embedded, embedded3, mosquitto or mosquitto3, got " + mqttBroker);
+            "MQTT broker must be embedded, embedded3, mosquitto, mosquitto3 or tcp://HOST:PORT, got "
+                + mqttBroker);
       }
       BridgeConfig.Builder config =
           BridgeConfig.builder(uri)
@@ -115,16 +143,25 @@ public final class MqttBridgeDriver {
         int port = Integer.parseInt(uri.substring(uri.lastIndexOf(':') + 1));
         // Warm-up: JIT, connection pools, the broker's first segments.
         Lead lead = new Lead(bridge, maxLead);
-        run(bridge, port, version, Math.max(messages / 10, 10_000), devices, lead, "warm-up");
-        run(bridge, port, version, messages, devices, lead, "measured");
+        run(pubsub, bridge, port, version, warmUp, devices, rawDevices, lead, "warm-up");
+        run(pubsub, bridge, port, version, messages, devices, rawDevices, lead, "measured");
       }
     }
   }
 
   private static void run(
-      MqttBridge bridge, int port, int version, int messages, int devices, Lead lead, String label)
+      Broker pubsub,
+      MqttBridge bridge,
+      int port,
+      int version,
+      int messages,
+      int devices,
+      boolean rawDevices,
+      Lead lead,
+      String label)
       throws Exception {
     double ackedBefore = bridge.registry().get("eventflow.mqtt.acked").counter().count();
+    double publishCallsBefore = publishCalls(pubsub);
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpuBefore = os.getProcessCpuTime();
@@ -132,7 +169,10 @@ public final class MqttBridgeDriver {
     long start = System.nanoTime();
     List<CompletableFuture<Void>> done = new ArrayList<>();
     for (int d = 0; d < devices; d++) {
-      done.add(device(port, version, d, messages / devices, lead));
+      done.add(
+          rawDevices
+              ? rawDevice(port, version, d, messages / devices, lead)
+              : device(port, version, d, messages / devices, lead));
     }
     CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
     long published = System.nanoTime();
@@ -147,6 +187,7 @@ public final class MqttBridgeDriver {
     long end = System.nanoTime();
     double seconds = (end - start) / 1e9;
     double cpu = (os.getProcessCpuTime() - cpuBefore) / 1e9;
+    double publishCalls = publishCalls(pubsub) - publishCallsBefore;
     Timer latency = bridge.registry().get("eventflow.mqtt.ack.latency").timer();
     StringBuilder percentiles = new StringBuilder();
     for (ValueAtPercentile p : latency.takeSnapshot().percentileValues()) {
@@ -157,7 +198,8 @@ public final class MqttBridgeDriver {
     System.out.printf(
         Locale.ROOT,
         "%s: %,d messages of %d bytes from %d devices bridged in %.2f s = %,.0f msgs/s (devices"
-            + " done after %.2f s); ack latency (last minute)%s; CPU %.2f cores of %d; load"
+            + " done after %.2f s); ack latency (last minute)%s; CPU %.2f cores of %d, %.0f µs"
+            + " a message; %,.0f Publish calls to the Pub/Sub broker, %.1f messages each; load"
             + " average %.2f before, %.2f after%n",
         label,
         total,
@@ -169,6 +211,9 @@ public final class MqttBridgeDriver {
         percentiles,
         cpu / seconds,
         Runtime.getRuntime().availableProcessors(),
+        cpu / total * 1e6,
+        publishCalls,
+        total / publishCalls,
         loadBefore,
         os.getSystemLoadAverage());
   }
@@ -223,6 +268,187 @@ public final class MqttBridgeDriver {
         });
   }
 
+  /**
+   * For measurements only: {@code -Dhivemq.NAME=VALUE} sets HiveMQ's {@code
+   * InternalConfigurations.NAME} (an AtomicInteger, AtomicBoolean or int) before the embedded
+   * broker starts, to try its persistence and flush settings without a build.
+   */
+  private static void hivemqInternals() throws ReflectiveOperationException {
+    for (String property : System.getProperties().stringPropertyNames()) {
+      if (!property.startsWith("hivemq.")) {
+        continue;
+      }
+      String value = System.getProperty(property);
+      var field =
+          com.hivemq.configuration.service.InternalConfigurations.class.getField(
+              property.substring("hivemq.".length()));
+      Object holder = field.get(null);
+      if (holder instanceof java.util.concurrent.atomic.AtomicInteger atomic) {
+        atomic.set(Integer.parseInt(value));
+      } else if (holder instanceof java.util.concurrent.atomic.AtomicBoolean atomic) {
+        atomic.set(Boolean.parseBoolean(value));
+      } else {
+        field.setInt(null, Integer.parseInt(value));
+      }
+      System.out.println("HiveMQ " + field.getName() + " = " + value);
+    }
+  }
+
+  /**
+   * Publish calls the Pub/Sub broker has answered so far (its gRPC server's count, from its
+   * Prometheus text): with the messages bridged, the bridge's mean Pub/Sub batch.
+   */
+  private static double publishCalls(Broker pubsub) throws Exception {
+    HttpResponse<String> metrics =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(pubsub.metricsUrl())).build(),
+            HttpResponse.BodyHandlers.ofString());
+    double calls = 0;
+    for (String line : metrics.body().split("\n")) {
+      if (!line.startsWith("#") && line.contains("Publish\"") && line.contains("_count")) {
+        calls += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return calls;
+  }
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /**
+   * One device publishing {@code count} readings over a plain socket, at most {@link
+   * #DEVICE_WINDOW} unacknowledged: MQTT packets written by hand into a buffer that is flushed when
+   * the window is full or the device is done, PUBACKs read on a thread of its own. The HiveMQ
+   * client as a device took 15% of the process's CPU (its Netty loop, RxJava and a future per
+   * message); this takes a fraction of that, so more of the two cores go to what is measured.
+   */
+  private static CompletableFuture<Void> rawDevice(
+      int port, int version, int id, int count, Lead lead) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread writer =
+        new Thread(
+            () -> {
+              try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.setTcpNoDelay(true);
+                publishRaw(socket, version, id, count, lead);
+                done.complete(null);
+              } catch (Throwable e) {
+                done.completeExceptionally(e);
+              }
+            },
+            "bench-device-" + id);
+    writer.setDaemon(true);
+    writer.start();
+    return done;
+  }
+
+  private static void publishRaw(Socket socket, int version, int id, int count, Lead lead)
+      throws Exception {
+    OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+    DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+    ByteArrayOutputStream packet = new ByteArrayOutputStream(512);
+    // CONNECT: protocol name, level (5 or 4 for 3.1.1), clean start, keep-alive 60 s, no
+    // properties (MQTT 5), the client id.
+    byte[] clientId = ("bench-device-" + id + "-" + System.nanoTime()).getBytes(UTF_8);
+    packet.write(new byte[] {0, 4, 'M', 'Q', 'T', 'T', (byte) (version == 5 ? 5 : 4), 2, 0, 60});
+    if (version == 5) {
+      packet.write(0);
+    }
+    writeString(packet, clientId);
+    writePacket(out, 0x10, packet);
+    out.flush();
+    int type = in.readUnsignedByte();
+    byte[] connack = new byte[readLength(in)];
+    in.readFully(connack);
+    if (type != 0x20 || connack[1] != 0) {
+      throw new IllegalStateException("CONNECT refused: type " + type + ", code " + connack[1]);
+    }
+    Semaphore window = new Semaphore(DEVICE_WINDOW);
+    AtomicLong failed = new AtomicLong();
+    Thread acks =
+        new Thread(
+            () -> {
+              try {
+                for (int acked = 0; acked < count; ) {
+                  int header = in.readUnsignedByte();
+                  byte[] body = new byte[readLength(in)];
+                  in.readFully(body);
+                  if (header == 0x40) {
+                    // PUBACK: packet id, then (MQTT 5, optional) a reason code; 0x80+ is failure.
+                    if (body.length > 2 && (body[2] & 0xFF) >= 0x80) {
+                      failed.incrementAndGet();
+                    }
+                    acked++;
+                    window.release();
+                  }
+                }
+              } catch (IOException e) {
+                failed.incrementAndGet();
+                window.release(DEVICE_WINDOW);
+              }
+            },
+            "bench-device-acks-" + id);
+    acks.setDaemon(true);
+    acks.start();
+    byte[] topic = ("devices/acme/sensor-" + id + "/reading").getBytes(UTF_8);
+    for (int i = 0; i < count; i++) {
+      if (lead.limited()) {
+        out.flush(); // the bridge cannot catch up with what is still in the buffer
+      }
+      lead.awaitRoom();
+      if (!window.tryAcquire()) {
+        out.flush();
+        window.acquireUninterruptibly();
+      }
+      packet.reset();
+      writeString(packet, topic);
+      int packetId = i % 65_535 + 1; // ids of the window's 200 messages never collide
+      packet.write(packetId >> 8);
+      packet.write(packetId);
+      if (version == 5) {
+        packet.write(0); // no properties
+      }
+      packet.write(payload(id, i));
+      writePacket(out, 0x32, packet); // PUBLISH, QoS 1
+    }
+    out.flush();
+    acks.join();
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " publishes of device " + id + " failed");
+    }
+    out.write(new byte[] {(byte) 0xE0, 0}); // DISCONNECT
+    out.flush();
+  }
+
+  private static void writeString(ByteArrayOutputStream packet, byte[] utf8) {
+    packet.write(utf8.length >> 8);
+    packet.write(utf8.length);
+    packet.write(utf8, 0, utf8.length);
+  }
+
+  /** Writes a fixed header (type and flags, remaining length as a variable byte integer). */
+  private static void writePacket(OutputStream out, int header, ByteArrayOutputStream body)
+      throws IOException {
+    out.write(header);
+    int length = body.size();
+    do {
+      int digit = length % 128;
+      length /= 128;
+      out.write(length > 0 ? digit | 0x80 : digit);
+    } while (length > 0);
+    body.writeTo(out);
+  }
+
+  private static int readLength(DataInputStream in) throws IOException {
+    int length = 0;
+    for (int shift = 0; ; shift += 7) {
+      int digit = in.readUnsignedByte();
+      length |= (digit & 0x7F) << shift;
+      if ((digit & 0x80) == 0) {
+        return length;
+      }
+    }
+  }
+
   /** Holds the devices back while they are {@code max} messages ahead of the bridge's acks. */
   private static final class Lead {
     private final Counter acked;
@@ -232,6 +458,11 @@ public final class MqttBridgeDriver {
     Lead(MqttBridge bridge, long max) {
       this.acked = bridge.registry().get("eventflow.mqtt.acked").counter();
       this.max = max;
+    }
+
+    /** Whether devices may have to wait at all. */
+    boolean limited() {
+      return max != Long.MAX_VALUE;
     }
 
     /** Waits for room, then counts one message as published. */

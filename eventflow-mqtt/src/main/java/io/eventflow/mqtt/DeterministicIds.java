@@ -25,16 +25,26 @@ import java.util.UUID;
  * correlation data.
  */
 public final class DeterministicIds {
+  /**
+   * One digest per thread, reset by each {@code digest()}: looking SHA-256 up through the security
+   * providers for every message cost 5% of the bridge's dispatch thread (docs/BENCHMARKS.md).
+   */
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("every Java platform must provide SHA-256", e);
+            }
+          });
+
   private DeterministicIds() {}
 
   /** Returns the id of a message without one. */
   public static String idOf(String topic, byte[] payload, Optional<byte[]> correlationData) {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
-    }
+    MessageDigest sha256 = SHA_256.get();
+    sha256.reset(); // in case an earlier call failed halfway
     byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
     update(sha256, topicBytes);
     update(sha256, payload);

@@ -125,6 +125,31 @@ class EventMapperTest {
     assertThat(ready).isEqualTo(sent.toBuilder().setSource("pos").build());
   }
 
+  /**
+   * A JSON object with a name that is no field of Event is read as the device's own at once; one
+   * with Event's names only is still offered to the proto3 JSON reading first, as before.
+   */
+  @Test
+  void onlyObjectsWithEventNamesAreTriedAsProto3JsonEvents() {
+    Event own = event(map("devices/acme/s/reading", "{\"id\":\"r-1\",\"temp\":21.5}"));
+    assertThat(own.getId()).isEqualTo("r-1");
+    assertThat(own.getAttributesMap()).containsOnlyKeys("temp");
+
+    Event asEvent =
+        event(
+            map(
+                "devices/acme/s/reading",
+                "{\"id\":\"e-1\",\"attributes\":{\"n\":{\"intValue\":\"2\"}}}"));
+    assertThat(asEvent.getId()).isEqualTo("e-1");
+    assertThat(asEvent.getAttributesMap()).containsOnlyKeys("n");
+
+    // Event's names, but no proto3 JSON Event: the device's object after all.
+    Event notAnEvent = event(map("devices/acme/s/reading", "{\"attributes\":{\"n\":1}}"));
+    assertThat(notAnEvent.getAttributesOrThrow("attributes.n").getIntValue()).isEqualTo(1L);
+    assertThat(deadLetter(map("devices/acme/s/reading", "{\"temp\":[1]}")).getMessage())
+        .contains("\"temp\" is an array");
+  }
+
   @Test
   void binaryEventIsTakenAsItIs() {
     Event sent =
