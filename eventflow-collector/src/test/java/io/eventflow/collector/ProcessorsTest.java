@@ -105,6 +105,37 @@ class ProcessorsTest {
     assertThat(fixture.metric("eventflow.collector.processors")).isEqualTo(3.0);
   }
 
+  /**
+   * A processor's Connect stream is one long request: its answers may add up to more than the
+   * request limit (here 20 KB), as only each message is bounded. 200 answers of about 500 bytes
+   * reach their callers over the one stream, which would have been cut at the limit.
+   */
+  @Test
+  void aProcessorsStreamCarriesMoreThanTheRequestLimitInAll() throws Exception {
+    fixture = CollectorFixture.start(dir, c -> c.sizeLimits(5_000, 20_000));
+    channel = fixture.channel();
+    String padding = "x".repeat(500);
+    connect(
+        Processor.builder("verbose")
+            .on(
+                "quote",
+                event ->
+                    event.toBuilder()
+                        .putAttributes("padding", AttributeValues.of(padding))
+                        .build()));
+    for (int i = 0; i < 200; i++) {
+      CallResponse response =
+          CollectorGrpc.newBlockingStub(channel)
+              .call(
+                  CallRequest.newBuilder()
+                      .setEvent(event("quote", "big-" + i))
+                      .setTimeout(Durations.fromSeconds(10))
+                      .setSkipPublish(true)
+                      .build());
+      assertThat(response.getResponse().getId()).isEqualTo("big-" + i);
+    }
+  }
+
   /** No processor for the type: NOT_FOUND at once, and 404 over HTTP. */
   @Test
   void noProcessorIsNotFound() throws Exception {
