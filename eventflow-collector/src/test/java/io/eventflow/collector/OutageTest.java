@@ -107,8 +107,9 @@ class OutageTest {
   }
 
   /**
-   * A graceful stop during an outage waits for the request in flight: once Pub/Sub is back it gets
-   * its 200 and its event is on the topic, and only then does the stop finish.
+   * A graceful stop during an outage waits for the request in flight, which has no answer while
+   * Pub/Sub has not confirmed; /readyz turns 503 as the stop begins. Once Pub/Sub is back the
+   * request gets its 200 and its event is on the topic, and only then does the stop finish.
    */
   @Test
   void gracefulStopFinishesTheRequestsInFlight() throws Exception {
@@ -122,7 +123,20 @@ class OutageTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     Await.until("the request waits for Pub/Sub", () -> fixture.inFlightBytes() > 0);
+    // Ready still: an outage shows in /readyz only after the accept timeout without progress.
+    assertThat(fixture.get("/readyz").statusCode()).isEqualTo(200);
     CompletableFuture<Void> stopped = CompletableFuture.runAsync(fixture.collector::close);
+    Await.until(
+        "/readyz turns 503 while stopping",
+        () -> {
+          try {
+            return fixture.get("/readyz").statusCode() == 503;
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+    assertThat(inFlight).isNotDone();
+    assertThat(stopped).isNotDone();
     fixture.broker.restart();
     assertThat(inFlight.get().statusCode()).isEqualTo(200);
     stopped.get();
