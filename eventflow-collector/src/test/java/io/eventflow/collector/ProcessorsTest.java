@@ -136,9 +136,12 @@ class ProcessorsTest {
     }
   }
 
-  /** No processor for the type: NOT_FOUND at once, and 404 over HTTP. */
+  /**
+   * No processor for the type: NOT_FOUND at once, and 404 over HTTP; neither event is published
+   * (nothing happened, so the caller may retry), while a call that reaches a processor is.
+   */
   @Test
-  void noProcessorIsNotFound() throws Exception {
+  void noProcessorIsNotFoundAndPublishesNothing() throws Exception {
     fixture = CollectorFixture.start(dir, c -> c);
     channel = fixture.channel();
     connect(Processor.builder("other").on("refund", signedBy("other")));
@@ -150,8 +153,12 @@ class ProcessorsTest {
               assertThat(e.getStatus().getDescription()).contains("event type quote");
             });
     HttpResponse<String> http =
-        fixture.postJson("/v1/call/quote", "{\"attributes\":{\"n\":{\"intValue\":\"1\"}}}");
+        fixture.postJson(
+            "/v1/call/quote", "{\"id\":\"nf-2\",\"attributes\":{\"n\":{\"intValue\":\"1\"}}}");
     assertThat(http.statusCode()).isEqualTo(404);
+    call(event("refund", "found-1"), Duration.ofSeconds(10));
+    // Published in this order, so nf-1 or nf-2 would have arrived first.
+    assertThat(fixture.pull(1)).containsOnlyKeys("found-1");
   }
 
   /**
