@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -162,8 +163,9 @@ class ProcessorsTest {
   }
 
   /**
-   * A processor slower than the deadline: DEADLINE_EXCEEDED (504 over HTTP); its answer, when it
-   * finally comes, is dropped and counted.
+   * A processor slower than the deadline: DEADLINE_EXCEEDED (504 over HTTP), also for a call that
+   * sets no deadline and so gets the default of 1 s; its answers, when they finally come, are
+   * dropped and counted.
    */
   @Test
   void answersAfterTheDeadlineAreDroppedAndCounted() throws Exception {
@@ -187,15 +189,25 @@ class ProcessorsTest {
             "/v1/call/quote?timeout=200ms",
             "{\"id\":\"late-2\",\"attributes\":{\"n\":{\"intValue\":\"1\"}}}");
     assertThat(http.statusCode()).isEqualTo(504);
+    CallRequest noDeadline = CallRequest.newBuilder().setEvent(event("quote", "late-3")).build();
+    assertThatThrownBy(() -> CollectorGrpc.newBlockingStub(channel).call(noDeadline))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("processor slow did not answer within PT1S");
+            });
     release.countDown();
     Await.until(
-        "both late answers are counted",
-        () -> fixture.metric("eventflow.collector.late.responses") == 2.0);
+        "the three late answers are counted",
+        () -> fixture.metric("eventflow.collector.late.responses") == 3.0);
   }
 
   /**
-   * A processor that disconnects while it holds a call fails that call at once with UNAVAILABLE,
-   * well before its 60 s deadline; the next call goes to the instance still connected.
+   * A processor that disconnects while it holds calls fails them at once, well before their 60 s
+   * deadline: UNAVAILABLE over gRPC, 503 with Retry-After over HTTP; the next call goes to the
+   * instance still connected.
    */
   @Test
   void aProcessorLeavingMidCallFailsItsCallsFast() throws Exception {
@@ -203,7 +215,7 @@ class ProcessorsTest {
         CollectorFixture.start(
             dir, c -> c.callTimeouts(Duration.ofSeconds(1), Duration.ofMinutes(2)));
     channel = fixture.channel();
-    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch holding = new CountDownLatch(2);
     Processor leaving =
         connect(
             Processor.builder("leaving")
@@ -221,6 +233,15 @@ class ProcessorsTest {
                     .setEvent(event("quote", "dc-1"))
                     .setTimeout(Durations.fromSeconds(60))
                     .build());
+    CompletableFuture<HttpResponse<String>> pendingHttp =
+        fixture.http.sendAsync(
+            java.net.http.HttpRequest.newBuilder(fixture.uri("/v1/call/quote?timeout=60s"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"id\":\"dc-2\",\"attributes\":{\"n\":{\"intValue\":\"1\"}}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
     connect(Processor.builder("staying").on("quote", signedBy("staying")));
     leaving.close();
@@ -230,7 +251,11 @@ class ProcessorsTest {
             e ->
                 assertThat(Status.fromThrowable(e.getCause()).getCode())
                     .isEqualTo(Status.Code.UNAVAILABLE));
-    assertThat(call(event("quote", "dc-2"), Duration.ofSeconds(10)).getProcessor())
+    HttpResponse<String> http = pendingHttp.get(30, TimeUnit.SECONDS);
+    assertThat(http.statusCode()).isEqualTo(503);
+    assertThat(http.headers().firstValue("Retry-After")).contains("1");
+    assertThat(http.body()).contains("processor leaving disconnected mid-call");
+    assertThat(call(event("quote", "dc-3"), Duration.ofSeconds(10)).getProcessor())
         .isEqualTo("staying");
   }
 
