@@ -28,9 +28,9 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * eventflow.js in a real headless browser (Debian's chromium through chromedriver): a page on
  * another origin loads the tracker from the collector, tracks events, and they reach the events
  * topic through the real broker, by fetch while the page is open and by sendBeacon when it is left;
- * a batch answered 503 is retried with backoff until it is accepted. Skipped with a message where
- * chromium is not installed, except under {@code CI=true} ({@code .ci/run} installs it), where its
- * absence fails the test.
+ * a batch answered 503 is retried with backoff until it is accepted; the queue is bounded and kept
+ * in localStorage for the next page. Skipped with a message where chromium is not installed, except
+ * under {@code CI=true} ({@code .ci/run} installs it), where its absence fails the test.
  */
 class BrowserTrackerTest {
   @TempDir Path dir;
@@ -187,5 +187,40 @@ class BrowserTrackerTest {
     fixture.broker.restart();
     Await.until("a retry is accepted", Duration.ofSeconds(60), () -> stat("queued") == 0);
     assertThat(fixture.pull(4)).containsOnlyKeys(ids);
+  }
+
+  /**
+   * The queue holds at most maxQueue events, dropping the oldest, and lives in localStorage: when
+   * the browser refuses the beacon as the page is left (as it does past its size limit), the next
+   * page of the site starts with what is queued and sends it, and only that. The broker is stopped
+   * while the next page loads, so its request waits and the queue it loaded can be read.
+   */
+  @Test
+  void theQueueIsBoundedAndWhatAPageCouldNotSendGoesOutFromTheNext() throws Exception {
+    startCollector(c -> c);
+    init = "{ batchSize: 100, flushInterval: 60000, maxQueue: 3 }";
+    openPage();
+    JavascriptExecutor js = browser;
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add((String) js.executeScript("return eventflow.track('scroll', {n: " + i + "});"));
+    }
+    List<String> kept = ids.subList(2, 5);
+    assertThat(stat("queued")).isEqualTo(3);
+    assertThat(stat("dropped")).isEqualTo(2);
+    assertThat(
+            js.executeScript(
+                "return JSON.parse(localStorage.getItem('eventflow.queue')).map(e => e.id);"))
+        .isEqualTo(kept);
+
+    js.executeScript("Object.defineProperty(navigator, 'sendBeacon', { value: () => false });");
+    browser.get("about:blank"); // pagehide: the beacon is refused, the queue stays stored
+    fixture.broker.stop();
+    openPage();
+    assertThat(stat("queued")).isEqualTo(3);
+    fixture.broker.restart();
+    assertThat(fixture.pull(3)).containsOnlyKeys(kept);
+    Await.until(
+        "the next page's queue is empty", Duration.ofSeconds(60), () -> stat("queued") == 0);
   }
 }
