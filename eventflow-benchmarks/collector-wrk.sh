@@ -8,8 +8,11 @@
 # load average before and after.
 #
 #   eventflow-benchmarks/collector-wrk.sh [seconds=20] [connections=64] [warm-up seconds=60]
+#     [wrk script=collector-event.lua]
 #
 # connections may be a list (64,128,256): one measured run each, after one warm-up with the first.
+# collector-batch.lua POSTs batches of 100 events to /v1/batch instead (a connection is then one
+# batch in flight); the CPU is then also given per event.
 #
 # Needs wrk (Debian: apt-get install wrk) and the benchmarks jar (./mvnw -B -pl eventflow-benchmarks
 # -am package -DskipTests). COLLECTOR_JAVA_OPTS go to the collector's JVM (e.g. a JFR recording),
@@ -24,6 +27,7 @@ cp=${EXTRA_CP:+$EXTRA_CP:}$jar
 seconds=${1:-20}
 connections=${2:-64}
 warmup=${3:-60}
+script=$here/${4:-collector-event.lua}
 command -v wrk >/dev/null || { echo "collector-wrk.sh: wrk is not on the PATH (apt-get install wrk)" >&2; exit 2; }
 [ -f "$jar" ] || { echo "collector-wrk.sh: $jar is missing: build eventflow-benchmarks first" >&2; exit 2; }
 
@@ -71,11 +75,11 @@ java ${COLLECTOR_JAVA_OPTS:-} -cp "$cp" io.eventflow.benchmarks.CollectorDriver 
 collector_pid=$!
 exec 3>"$tmp/in"
 collector=$(await_line "$tmp/collector.out" "^collector " | cut -d' ' -f2)
-url=http://$collector/v1/events
+url=http://$collector/ # the wrk script sets the path
 echo "broker $broker (pid $broker_pid), collector $collector (pid $collector_pid), $(nproc) cores"
 
 # Warm-up: the JIT, the connections, the publisher's channel.
-wrk -t1 -c"${connections%%,*}" -d"${warmup}s" -s "$here/collector-event.lua" "$url" >"$tmp/warmup.txt"
+wrk -t1 -c"${connections%%,*}" -d"${warmup}s" -s "$script" "$url" >"$tmp/warmup.txt"
 grep -E "^requests/s|^not 2xx" "$tmp/warmup.txt" | sed 's/^/warm-up: /'
 
 for c in ${connections//,/ }; do
@@ -86,7 +90,7 @@ for c in ${connections//,/ }; do
   s0=$(switches "$collector_pid")
   b0=$(ticks "$broker_pid")
   /usr/bin/time -f "wrk cpu %U %S" -o "$tmp/wrk.time" \
-    wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$here/collector-event.lua" "$url" >"$tmp/run.txt"
+    wrk -t1 -c"$c" -d"${seconds}s" --latency -s "$script" "$url" >"$tmp/run.txt"
   c1=$(ticks "$collector_pid")
   thread_ticks "$collector_pid" >"$tmp/threads1"
   s1=$(switches "$collector_pid")
@@ -95,15 +99,19 @@ for c in ${connections//,/ }; do
 
   sed -n '/^requests /,$p' "$tmp/run.txt"
   requests=$(awk '/^requests /{print $2}' "$tmp/run.txt")
+  events=$(awk '/^events /{print $2}' "$tmp/run.txt")
+  events=${events:-$requests}
   hz=$(getconf CLK_TCK)
   read -r cu0 cs0 <<<"$c0"
   read -r cu1 cs1 <<<"$c1"
   read -r bu0 bs0 <<<"$b0"
   read -r bu1 bs1 <<<"$b1"
-  awk -v r="$requests" -v hz="$hz" -v cu=$((cu1 - cu0)) -v cs=$((cs1 - cs0)) \
+  awk -v r="$requests" -v e="$events" -v hz="$hz" -v cu=$((cu1 - cu0)) -v cs=$((cs1 - cs0)) \
     -v b=$((bu1 + bs1 - bu0 - bs0)) -v sw=$((s1 - s0)) '$1 == "wrk" {
     printf "collector CPU %.1f s = %.0f us/request (user %.0f, system %.0f); %.1f context switches/request\n",
       (cu + cs) / hz, (cu + cs) / hz / r * 1e6, cu / hz / r * 1e6, cs / hz / r * 1e6, sw / r
+    if (e != r) printf "collector CPU %.1f us/event, broker %.1f us/event, wrk %.1f us/event\n",
+      (cu + cs) / hz / e * 1e6, b / hz / e * 1e6, ($3 + $4) / e * 1e6
     printf "broker CPU %.1f s = %.0f us/request\n", b / hz, b / hz / r * 1e6
     printf "wrk CPU %.1f s = %.0f us/request\n", $3 + $4, ($3 + $4) / r * 1e6
   }' "$tmp/wrk.time"

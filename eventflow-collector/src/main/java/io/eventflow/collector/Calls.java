@@ -13,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * Request/response, whatever the protocol ({@code Call} over gRPC, {@code POST /v1/call/{type}}
  * over HTTP): fills in the event as the publisher does, checks it as ingest does, routes it to a
  * processor ({@link Processors}) and, unless told not to, publishes it at the same time. The answer
- * goes out once the processor answered and Pub/Sub confirmed.
+ * goes out once the processor answered and Pub/Sub confirmed. An event no processor received (none
+ * for its type) is answered at once and not published.
  */
 final class Calls {
   private final Processors processors;
@@ -65,7 +66,10 @@ final class Calls {
       deadline = maxTimeout;
     }
     CompletableFuture<Processors.Answer> answer = processors.call(completed, deadline);
-    if (!publish) {
+    // Failed before any processor saw the event (none for its type, or the one picked had just
+    // left): answer at once, without waiting for a publish, and publish nothing, so that a 404 or
+    // such a 503 means nothing happened and a retry cannot count the event twice.
+    if (!publish || answer.isCompletedExceptionally()) {
       return answer;
     }
     CompletableFuture<IntakeResult> published =

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Route;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.cors.CorsService;
@@ -137,7 +138,13 @@ public final class CollectorServer implements AutoCloseable {
             .enableHealthCheckService(true)
             .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, config.maxRequestBytes()))
             .build();
-    sb.service(grpc, api::apply);
+    // A gRPC stream is one HTTP request: the server's request limit would end a SendStream, or a
+    // processor's Connect stream, with RESOURCE_EXHAUSTED once its messages add up to 10 MB. Each
+    // message is bounded instead (above); a stream's total is not.
+    HttpService grpcApi = api.apply(grpc);
+    for (Route route : grpc.routes()) {
+      sb.route().addRoute(route).maxRequestLength(0).build(grpcApi);
+    }
 
     // Probes and metrics: no keys, no CORS. Liveness is the process; readiness is Pub/Sub making
     // progress and the server not stopping (HealthCheckService turns 503 when stopping begins).

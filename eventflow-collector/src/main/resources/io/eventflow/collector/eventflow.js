@@ -37,6 +37,7 @@
   var timer = null;
   var inFlight = 0; // events of the request under way (the first ones of the queue)
   var backoff = 0;
+  var retrying = false; // a batch was refused: the next request waits for the backoff timer
   var dropped = 0;
   var scriptOrigin = null;
 
@@ -115,6 +116,7 @@
     if (timer === null) {
       timer = setTimeout(function () {
         timer = null;
+        retrying = false;
         flush();
       }, delay);
     }
@@ -128,7 +130,13 @@
 
   function retry() {
     inFlight = 0;
+    retrying = true;
     backoff = Math.min(config.maxBackoff, backoff ? backoff * 2 : 1000);
+    // The backoff replaces a pending flush, which may come sooner or (a long flushInterval) later.
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
     schedule(backoff / 2 + Math.random() * (backoff / 2));
   }
 
@@ -222,7 +230,7 @@
         dropped += excess;
       }
       save();
-      if (queue.length - inFlight >= config.batchSize) {
+      if (!retrying && queue.length - inFlight >= config.batchSize) {
         flush();
       } else {
         schedule(config.flushInterval);

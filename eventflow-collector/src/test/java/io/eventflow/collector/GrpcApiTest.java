@@ -11,6 +11,7 @@ import io.eventflow.collector.pb.StreamEvent;
 import io.eventflow.common.AttributeValues;
 import io.eventflow.common.pb.Event;
 import io.eventflow.common.pb.InvalidReason;
+import io.eventflow.testing.Await;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -24,11 +25,14 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +59,27 @@ class GrpcApiTest {
         .setType("tap")
         .putAttributes("n", AttributeValues.of(1L))
         .build();
+  }
+
+  /** Collects a SendStream's acknowledgements by sequence; {@code done} ends with the stream. */
+  private static StreamObserver<StreamAck> collecting(
+      Map<Long, StreamAck> acks, CompletableFuture<Void> done) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(StreamAck ack) {
+        acks.put(ack.getSequence(), ack);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        done.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        done.complete(null);
+      }
+    };
   }
 
   /** Send publishes the valid events and names the others with index and reason. */
@@ -89,24 +114,7 @@ class GrpcApiTest {
     Map<Long, StreamAck> acks = new ConcurrentHashMap<>();
     CompletableFuture<Void> done = new CompletableFuture<>();
     StreamObserver<StreamEvent> events =
-        CollectorGrpc.newStub(channel)
-            .sendStream(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(StreamAck ack) {
-                    acks.put(ack.getSequence(), ack);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    done.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    done.complete(null);
-                  }
-                });
+        CollectorGrpc.newStub(channel).sendStream(collecting(acks, done));
     for (int i = 0; i < count; i++) {
       Event event = i == 7 ? event("s-7").toBuilder().clearAttributes().build() : event("s-" + i);
       events.onNext(StreamEvent.newBuilder().setSequence(i).setEvent(event).build());
@@ -119,6 +127,54 @@ class GrpcApiTest {
     assertThat(acks.get(7L).getId()).isEmpty();
     assertThat(acks.get(7L).getRejection().getReason()).isEqualTo(InvalidReason.NO_ATTRIBUTES);
     assertThat(fixture.pull(count - 1)).hasSize(count - 1).doesNotContainKey("s-7");
+  }
+
+  /**
+   * While Pub/Sub does not confirm, a SendStream reads no more than its window of 1,000 events. The
+   * in-flight bound here holds 1,250 of the stream's events: had the collector read on, the 1,251st
+   * would have been refused and the stream ended UNAVAILABLE. Instead the window fills, and once
+   * Pub/Sub is back all 1,500 events are acknowledged and the stream ends normally.
+   */
+  @Test
+  void sendStreamReadsAtMostItsWindowWhilePubSubDoesNotConfirm() throws Exception {
+    int window = CollectorGrpcService.STREAM_WINDOW;
+    int count = 1_500;
+    // Sequences of one varint length and ids of one width: every message has the same size.
+    long firstSequence = 1_000_000;
+    IntFunction<StreamEvent> message =
+        i ->
+            StreamEvent.newBuilder()
+                .setSequence(firstSequence + i)
+                .setEvent(event(String.format(Locale.ROOT, "w-%04d", i)))
+                .build();
+    long size = message.apply(0).getSerializedSize();
+    long bound = 1_250 * size;
+    fixture =
+        CollectorFixture.start(
+            dir,
+            c ->
+                c.sizeLimits((int) size, bound)
+                    .maxInFlightBytes(bound)
+                    .acceptTimeout(Duration.ofSeconds(60)));
+    channel = fixture.channel();
+    fixture.broker.stop();
+    Map<Long, StreamAck> acks = new ConcurrentHashMap<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    StreamObserver<StreamEvent> events =
+        CollectorGrpc.newStub(channel).sendStream(collecting(acks, done));
+    for (int i = 0; i < count; i++) {
+      events.onNext(message.apply(i));
+    }
+    events.onCompleted();
+    Await.until(
+        "the window's events wait for Pub/Sub", () -> fixture.inFlightBytes() == window * size);
+    assertThat(acks).isEmpty();
+
+    fixture.broker.restart();
+    done.get(60, TimeUnit.SECONDS);
+    assertThat(acks).hasSize(count);
+    assertThat(acks.get(firstSequence + count - 1).getId()).isEqualTo("w-1499");
+    assertThat(fixture.pull(count)).hasSize(count);
   }
 
   /** With Pub/Sub down, Send is UNAVAILABLE after the accept timeout, not OK. */

@@ -28,6 +28,15 @@ class OutageTest {
     }
   }
 
+  /** Returns the status of {@code GET /readyz}. */
+  private int readyz() {
+    try {
+      return fixture.get("/readyz").statusCode();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static String event(String id) {
     return "{\"id\":\"" + id + "\",\"type\":\"t\",\"attributes\":{\"n\":{\"intValue\":\"1\"}}}";
   }
@@ -40,7 +49,7 @@ class OutageTest {
   void brokerStoppedAnswers503AndNothingIsLostAfterItReturns() throws Exception {
     fixture = CollectorFixture.start(dir, c -> c.acceptTimeout(Duration.ofSeconds(1)));
     assertThat(fixture.postJson("/v1/events", event("before")).statusCode()).isEqualTo(200);
-    assertThat(fixture.get("/readyz").statusCode()).isEqualTo(200);
+    assertThat(readyz()).isEqualTo(200);
 
     fixture.broker.stop();
     List<String> ids = List.of("during-1", "during-2", "during-3");
@@ -50,7 +59,7 @@ class OutageTest {
       assertThat(response.headers().firstValue("Retry-After")).contains("1");
       assertThat(response.body()).contains("retry later");
     }
-    assertThat(fixture.get("/readyz").statusCode()).isEqualTo(503);
+    assertThat(readyz()).isEqualTo(503);
     assertThat(fixture.get("/healthz").statusCode()).isEqualTo(200);
 
     fixture.broker.restart();
@@ -66,15 +75,7 @@ class OutageTest {
             }
           });
     }
-    Await.until(
-        "/readyz is 200 again",
-        () -> {
-          try {
-            return fixture.get("/readyz").statusCode() == 200;
-          } catch (Exception e) {
-            throw new AssertionError(e);
-          }
-        });
+    Await.until("/readyz is 200 again", () -> readyz() == 200);
     assertThat(fixture.pull(4)).containsKeys("before", "during-1", "during-2", "during-3");
   }
 
@@ -107,8 +108,9 @@ class OutageTest {
   }
 
   /**
-   * A graceful stop during an outage waits for the request in flight: once Pub/Sub is back it gets
-   * its 200 and its event is on the topic, and only then does the stop finish.
+   * A graceful stop during an outage waits for the request in flight, which has no answer while
+   * Pub/Sub has not confirmed; /readyz turns 503 as the stop begins. Once Pub/Sub is back the
+   * request gets its 200 and its event is on the topic, and only then does the stop finish.
    */
   @Test
   void gracefulStopFinishesTheRequestsInFlight() throws Exception {
@@ -122,7 +124,12 @@ class OutageTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     Await.until("the request waits for Pub/Sub", () -> fixture.inFlightBytes() > 0);
+    // Ready still: an outage shows in /readyz only after the accept timeout without progress.
+    assertThat(readyz()).isEqualTo(200);
     CompletableFuture<Void> stopped = CompletableFuture.runAsync(fixture.collector::close);
+    Await.until("/readyz turns 503 while stopping", () -> readyz() == 503);
+    assertThat(inFlight).isNotDone();
+    assertThat(stopped).isNotDone();
     fixture.broker.restart();
     assertThat(inFlight.get().statusCode()).isEqualTo(200);
     stopped.get();

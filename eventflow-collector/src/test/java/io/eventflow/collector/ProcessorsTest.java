@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -105,9 +106,43 @@ class ProcessorsTest {
     assertThat(fixture.metric("eventflow.collector.processors")).isEqualTo(3.0);
   }
 
-  /** No processor for the type: NOT_FOUND at once, and 404 over HTTP. */
+  /**
+   * A processor's Connect stream is one long request: its answers may add up to more than the
+   * request limit (here 20 KB), as only each message is bounded. 200 answers of about 500 bytes
+   * reach their callers over the one stream, which would have been cut at the limit.
+   */
   @Test
-  void noProcessorIsNotFound() throws Exception {
+  void aProcessorsStreamCarriesMoreThanTheRequestLimitInAll() throws Exception {
+    fixture = CollectorFixture.start(dir, c -> c.sizeLimits(5_000, 20_000));
+    channel = fixture.channel();
+    String padding = "x".repeat(500);
+    connect(
+        Processor.builder("verbose")
+            .on(
+                "quote",
+                event ->
+                    event.toBuilder()
+                        .putAttributes("padding", AttributeValues.of(padding))
+                        .build()));
+    for (int i = 0; i < 200; i++) {
+      CallResponse response =
+          CollectorGrpc.newBlockingStub(channel)
+              .call(
+                  CallRequest.newBuilder()
+                      .setEvent(event("quote", "big-" + i))
+                      .setTimeout(Durations.fromSeconds(10))
+                      .setSkipPublish(true)
+                      .build());
+      assertThat(response.getResponse().getId()).isEqualTo("big-" + i);
+    }
+  }
+
+  /**
+   * No processor for the type: NOT_FOUND at once, and 404 over HTTP; neither event is published
+   * (nothing happened, so the caller may retry), while a call that reaches a processor is.
+   */
+  @Test
+  void noProcessorIsNotFoundAndPublishesNothing() throws Exception {
     fixture = CollectorFixture.start(dir, c -> c);
     channel = fixture.channel();
     connect(Processor.builder("other").on("refund", signedBy("other")));
@@ -119,13 +154,18 @@ class ProcessorsTest {
               assertThat(e.getStatus().getDescription()).contains("event type quote");
             });
     HttpResponse<String> http =
-        fixture.postJson("/v1/call/quote", "{\"attributes\":{\"n\":{\"intValue\":\"1\"}}}");
+        fixture.postJson(
+            "/v1/call/quote", "{\"id\":\"nf-2\",\"attributes\":{\"n\":{\"intValue\":\"1\"}}}");
     assertThat(http.statusCode()).isEqualTo(404);
+    call(event("refund", "found-1"), Duration.ofSeconds(10));
+    // Published in this order, so nf-1 or nf-2 would have arrived first.
+    assertThat(fixture.pull(1)).containsOnlyKeys("found-1");
   }
 
   /**
-   * A processor slower than the deadline: DEADLINE_EXCEEDED (504 over HTTP); its answer, when it
-   * finally comes, is dropped and counted.
+   * A processor slower than the deadline: DEADLINE_EXCEEDED (504 over HTTP), also for a call that
+   * sets no deadline and so gets the default of 1 s; its answers, when they finally come, are
+   * dropped and counted.
    */
   @Test
   void answersAfterTheDeadlineAreDroppedAndCounted() throws Exception {
@@ -149,15 +189,25 @@ class ProcessorsTest {
             "/v1/call/quote?timeout=200ms",
             "{\"id\":\"late-2\",\"attributes\":{\"n\":{\"intValue\":\"1\"}}}");
     assertThat(http.statusCode()).isEqualTo(504);
+    CallRequest noDeadline = CallRequest.newBuilder().setEvent(event("quote", "late-3")).build();
+    assertThatThrownBy(() -> CollectorGrpc.newBlockingStub(channel).call(noDeadline))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("processor slow did not answer within PT1S");
+            });
     release.countDown();
     Await.until(
-        "both late answers are counted",
-        () -> fixture.metric("eventflow.collector.late.responses") == 2.0);
+        "the three late answers are counted",
+        () -> fixture.metric("eventflow.collector.late.responses") == 3.0);
   }
 
   /**
-   * A processor that disconnects while it holds a call fails that call at once with UNAVAILABLE,
-   * well before its 60 s deadline; the next call goes to the instance still connected.
+   * A processor that disconnects while it holds calls fails them at once, well before their 60 s
+   * deadline: UNAVAILABLE over gRPC, 503 with Retry-After over HTTP; the next call goes to the
+   * instance still connected.
    */
   @Test
   void aProcessorLeavingMidCallFailsItsCallsFast() throws Exception {
@@ -165,7 +215,7 @@ class ProcessorsTest {
         CollectorFixture.start(
             dir, c -> c.callTimeouts(Duration.ofSeconds(1), Duration.ofMinutes(2)));
     channel = fixture.channel();
-    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch holding = new CountDownLatch(2);
     Processor leaving =
         connect(
             Processor.builder("leaving")
@@ -183,6 +233,15 @@ class ProcessorsTest {
                     .setEvent(event("quote", "dc-1"))
                     .setTimeout(Durations.fromSeconds(60))
                     .build());
+    CompletableFuture<HttpResponse<String>> pendingHttp =
+        fixture.http.sendAsync(
+            java.net.http.HttpRequest.newBuilder(fixture.uri("/v1/call/quote?timeout=60s"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"id\":\"dc-2\",\"attributes\":{\"n\":{\"intValue\":\"1\"}}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
     connect(Processor.builder("staying").on("quote", signedBy("staying")));
     leaving.close();
@@ -192,7 +251,11 @@ class ProcessorsTest {
             e ->
                 assertThat(Status.fromThrowable(e.getCause()).getCode())
                     .isEqualTo(Status.Code.UNAVAILABLE));
-    assertThat(call(event("quote", "dc-2"), Duration.ofSeconds(10)).getProcessor())
+    HttpResponse<String> http = pendingHttp.get(30, TimeUnit.SECONDS);
+    assertThat(http.statusCode()).isEqualTo(503);
+    assertThat(http.headers().firstValue("Retry-After")).contains("1");
+    assertThat(http.body()).contains("processor leaving disconnected mid-call");
+    assertThat(call(event("quote", "dc-3"), Duration.ofSeconds(10)).getProcessor())
         .isEqualTo("staying");
   }
 
