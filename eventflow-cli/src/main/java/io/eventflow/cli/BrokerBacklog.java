@@ -1,5 +1,10 @@
 package io.eventflow.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -122,38 +127,41 @@ record BrokerBacklog(
     return out.toString();
   }
 
+  private static final JsonFactory JSON = new JsonFactory();
+
   /**
-   * {@code {"subscriptions": [{"name": ..., "num_undelivered_messages": 3, "backlog_bytes": 900,
-   * "oldest_unacked_message_age_seconds": 90.0, "num_outstanding_messages": 2, "delivery_attempts":
-   * {"0": 1, "1": 1, "2": 1, "3": 0, "4+": 0}}]}}.
+   * {@code {"subscriptions":[{"name":...,"num_undelivered_messages":3,"backlog_bytes":900,
+   * "oldest_unacked_message_age_seconds":90.000,"num_outstanding_messages":2,"delivery_attempts":
+   * {"0":1,"1":1,"2":1,"3":0,"4+":0}}]}}, written by Jackson's generator (names escaped as JSON
+   * requires).
    */
   static String json(Map<String, BrokerBacklog> backlogs) {
-    StringBuilder out = new StringBuilder("{\"subscriptions\": [");
-    boolean first = true;
-    for (Map.Entry<String, BrokerBacklog> e : backlogs.entrySet()) {
-      BrokerBacklog b = e.getValue();
-      out.append(first ? "" : ", ")
-          .append("{\"name\": \"")
-          .append(e.getKey().replace("\\", "\\\\").replace("\"", "\\\""))
-          .append("\", \"num_undelivered_messages\": ")
-          .append(b.unacknowledged())
-          .append(", \"backlog_bytes\": ")
-          .append(b.bytes())
-          .append(", \"oldest_unacked_message_age_seconds\": ")
-          .append(String.format(Locale.ROOT, "%.3f", b.oldestAgeSeconds()))
-          .append(", \"num_outstanding_messages\": ")
-          .append(b.outstanding())
-          .append(", \"delivery_attempts\": {");
-      for (int i = 0; i < ATTEMPTS.length; i++) {
-        out.append(i == 0 ? "" : ", ")
-            .append('"')
-            .append(ATTEMPTS[i])
-            .append("\": ")
-            .append(b.byDeliveryAttempts()[i]);
+    StringWriter text = new StringWriter();
+    try (JsonGenerator out = JSON.createGenerator(text)) {
+      out.writeStartObject();
+      out.writeArrayFieldStart("subscriptions");
+      for (Map.Entry<String, BrokerBacklog> e : backlogs.entrySet()) {
+        BrokerBacklog b = e.getValue();
+        out.writeStartObject();
+        out.writeStringField("name", e.getKey());
+        out.writeNumberField("num_undelivered_messages", b.unacknowledged());
+        out.writeNumberField("backlog_bytes", b.bytes());
+        out.writeFieldName("oldest_unacked_message_age_seconds");
+        out.writeNumber(String.format(Locale.ROOT, "%.3f", b.oldestAgeSeconds()));
+        out.writeNumberField("num_outstanding_messages", b.outstanding());
+        out.writeObjectFieldStart("delivery_attempts");
+        for (int i = 0; i < ATTEMPTS.length; i++) {
+          out.writeNumberField(ATTEMPTS[i], b.byDeliveryAttempts()[i]);
+        }
+        out.writeEndObject();
+        out.writeEndObject();
       }
-      out.append("}}");
-      first = false;
+      out.writeEndArray();
+      out.writeEndObject();
+    } catch (IOException e) {
+      // A StringWriter does no I/O; Jackson declares it anyway.
+      throw new UncheckedIOException(e);
     }
-    return out.append("]}").toString();
+    return text.toString();
   }
 }

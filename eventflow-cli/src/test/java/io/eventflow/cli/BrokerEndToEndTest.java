@@ -136,10 +136,10 @@ class BrokerEndToEndTest {
             .run("broker", "status", "--emulator", broker.hostAndPort(), "--format", "json");
     assertThat(json.exitCode()).as(json.err()).isZero();
     assertThat(json.out())
-        .startsWith("{\"subscriptions\": [{\"name\": \"" + subscription + "\"")
-        .contains("\"num_undelivered_messages\": 2")
-        .contains("\"num_outstanding_messages\": 1")
-        .contains("\"delivery_attempts\": {\"0\": 1, \"1\": 1, \"2\": 0, \"3\": 0, \"4+\": 0}");
+        .startsWith("{\"subscriptions\":[{\"name\":\"" + subscription + "\"")
+        .contains("\"num_undelivered_messages\":2")
+        .contains("\"num_outstanding_messages\":1")
+        .contains("\"delivery_attempts\":{\"0\":1,\"1\":1,\"2\":0,\"3\":0,\"4+\":0}");
   }
 
   /** Without an address, or with an unknown format, one line says what is wrong. */
