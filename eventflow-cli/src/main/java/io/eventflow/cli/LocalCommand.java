@@ -97,7 +97,7 @@ final class LocalCommand implements Callable<Integer> {
       paramLabel = "PORT",
       defaultValue = "1883",
       description =
-          "Port of the embedded MQTT broker (MQTT 3.1.1), whose messages the bridge turns into"
+          "Port of the embedded MQTT broker (MQTT 3.1.1 and 5), whose messages the bridge turns into"
               + " events; -1 runs none. Default: 1883.")
   int mqttPort;
 

@@ -44,6 +44,16 @@ final class EmbeddedFlink implements AutoCloseable {
    */
   private static final String MANAGED_MEMORY = "128m";
 
+  /**
+   * How often the cluster's Pekko schedulers (its RPC and its metrics actor systems) wake up: each
+   * runs a timer wheel that ticks every 10 ms by default, idle or not. That is 200 wake-ups a
+   * second and 0.5% of a core on an idle stack; at 100 ms, 0.1% (docs/BENCHMARKS.md, "Idle, quiet
+   * evening"). What they schedule is coarse (heartbeats every 10 s, RPC timeouts, the 2 s restart
+   * delay), so it runs at most 100 ms later. Flink has no setting for it; Pekko takes what Flink
+   * leaves unset from system properties, so this sets one unless the JVM was given its own.
+   */
+  static final String PEKKO_TICK = "100ms";
+
   private final MiniCluster cluster;
   private final String master;
   private final Path jobJar;
@@ -70,6 +80,9 @@ final class EmbeddedFlink implements AutoCloseable {
     Files.createDirectories(rocksdb);
     Files.createDirectories(tmp);
 
+    if (System.getProperty("pekko.scheduler.tick-duration") == null) {
+      System.setProperty("pekko.scheduler.tick-duration", PEKKO_TICK);
+    }
     Configuration conf = new Configuration();
     conf.setString("rest.address", host);
     conf.setString("rest.bind-address", host);

@@ -247,11 +247,18 @@ public final class LocalStack implements AutoCloseable {
    * events/s). H2's {@code async:} file system is not closed by interrupts. H2 closes its databases
    * from a JVM shutdown hook by default, which would fail the rollups job in the middle of a clean
    * stop: the stack closes the store itself ({@code DB_CLOSE_ON_EXIT=FALSE}).
+   *
+   * <p>Every commit is in the file when it returns ({@code WRITE_DELAY=0}; H2 otherwise keeps
+   * commits in memory for up to 500 ms and writes them from a background thread). The rollups job
+   * writes a checkpoint's rows once the checkpoint completed, and a restore hands over again only
+   * the rows of the checkpoint it restores: a commit still in memory when the next checkpoint
+   * completed would be lost by a {@code kill -9}. Written, not forced to the disk: what the
+   * operating system holds survives the process, not a power cut.
    */
   static String storeUrl(Path dir) {
     return "jdbc:h2:async:"
         + dir.resolve("intervals").resolve("intervals")
-        + ";DB_CLOSE_ON_EXIT=FALSE";
+        + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
   }
 
   /** Starts the embedded Flink cluster on a thread of its own, or nothing for the DirectRunner. */
