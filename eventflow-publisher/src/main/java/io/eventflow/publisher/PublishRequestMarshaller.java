@@ -21,15 +21,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Writes Pub/Sub {@code Publish} requests in the same bytes protobuf writes, at a fraction of the
- * cost, and is put on the client's channel by {@link #interceptor()}.
+ * Writes Pub/Sub {@code Publish} requests in the same bytes protobuf writes, for less CPU; {@link
+ * #interceptor()} puts it on the client's channel.
  *
  * <p>Why: protobuf-java writes a {@code map<string, string>} entry by building a {@code MapEntry}
  * message for it, sizing it and encoding its strings a character at a time, twice per request (once
- * for the size, once for the bytes). Every event carries six attributes, so at 100,000 events/s the
- * client's batching thread spent 37% of the collector's profile samples in {@code
- * PubsubMessage.writeTo} (docs/BENCHMARKS.md, "Batch path: where the CPU went"). Here each string
- * is encoded once, with the JDK's intrinsic UTF-8 encoder, straight into one array.
+ * for the size, once for the bytes). Every event carries six attributes, so at ~240,000 events/s
+ * the client's batching thread spent 37% of the collector's profile samples in {@code
+ * PubsubMessage.writeTo} (docs/BENCHMARKS.md, "The batch path's CPU"). Here each string is encoded
+ * once, with the JDK's intrinsic UTF-8 encoder, straight into one array.
  *
  * <p>A message with anything else set (a message id, a publish time, unknown fields) is written by
  * protobuf itself, as is a request with unknown fields, so every request is written exactly as

@@ -12,9 +12,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Events handed to Pub/Sub together by {@link EventPublisher#publishAll}: the id of every event
  * sent, why each other one was not sent, and one future for the confirmation of them all.
  *
- * <p>One future for the group instead of one per event: at 100,000 events/s the per-event futures
- * and callbacks cost the collector 9% of its profile samples (docs/BENCHMARKS.md, "Batch path:
- * where the CPU went").
+ * <p>One future for the group instead of one per event: in the collector's profile at ~240,000
+ * events/s the per-event futures and callbacks were 9% of the samples (docs/BENCHMARKS.md, "The
+ * batch path's CPU").
  */
 public final class PublishedEvents {
   private final List<String> ids;
