@@ -12,7 +12,8 @@
 #
 # connections may be a list (64,128,256): one measured run each, after one warm-up with the first.
 # collector-batch.lua POSTs batches of 100 events to /v1/batch instead (a connection is then one
-# batch in flight); the CPU is then also given per event.
+# batch in flight), collector-ndjson.lua the same batches as newline-delimited JSON; the CPU is
+# then also given per event.
 #
 # Needs wrk (Debian: apt-get install wrk) and the benchmarks jar (./mvnw -B -pl eventflow-benchmarks
 # -am package -DskipTests). COLLECTOR_JAVA_OPTS go to the collector's JVM (e.g. a JFR recording),

@@ -1,19 +1,20 @@
 package io.eventflow.collector;
 
 import io.eventflow.common.pb.Event;
-import io.eventflow.publisher.InvalidEventException;
-import java.util.concurrent.CompletableFuture;
+import io.eventflow.publisher.PublishedEvents;
+import java.util.List;
 
 /** Where accepted events go: Pub/Sub through {@code EventPublisher} ({@link PubSubEventSink}). */
 public interface EventSink extends AutoCloseable {
   /**
-   * Publishes an event, filling in a missing id, timestamp or source.
+   * Publishes events, filling in a missing id, timestamp or source; an event ingest would reject is
+   * not sent, and named in the result.
    *
-   * @return a future of the event's id, done once the event is stored; it fails when the sink
-   *     cannot take more now or could not store it
-   * @throws InvalidEventException if ingest would reject the event, naming the rule
+   * @return the ids of the events sent, the invalid ones with the rule each breaks, and a future
+   *     done once every event sent is stored; it fails when the sink cannot take more now or could
+   *     not store one
    */
-  CompletableFuture<String> publish(Event event);
+  PublishedEvents publish(List<Event> events);
 
   /**
    * Returns the event with a missing id, timestamp or source filled in as {@link #publish} would;

@@ -1,9 +1,14 @@
 package io.eventflow.collector;
 
+import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
+
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
 import io.eventflow.common.pb.Event;
-import io.eventflow.publisher.InvalidEventException;
+import io.eventflow.publisher.PublishedEvents;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -49,28 +54,49 @@ final class Intake {
               "too many events are waiting for Pub/Sub; retry later", null));
     }
     List<Rejected> rejected = new ArrayList<>();
-    List<CompletableFuture<String>> publishes = new ArrayList<>(decoded.size());
-    try {
-      for (int i = 0; i < decoded.size(); i++) {
-        Decoded d = decoded.get(i);
-        if (d.rejected() != null) {
-          rejected.add(d.rejected());
-          continue;
-        }
-        Event event =
-            source.isPresent() ? d.event().toBuilder().setSource(source.get()).build() : d.event();
-        try {
-          publishes.add(sink.publish(event));
-        } catch (InvalidEventException e) {
-          rejected.add(new Rejected(i, e.violation().reason(), e.getMessage()));
-        }
+    List<Event> events = new ArrayList<>(decoded.size());
+    int[] indices = new int[decoded.size()]; // each event's position in the request
+    for (int i = 0; i < decoded.size(); i++) {
+      Decoded d = decoded.get(i);
+      if (d.rejected() != null) {
+        rejected.add(d.rejected());
+        continue;
       }
-    } catch (RuntimeException e) { // the publisher closed under us: the server is stopping
-      publishes.add(CompletableFuture.failedFuture(e));
+      indices[events.size()] = i;
+      events.add(
+          source.isPresent() ? d.event().toBuilder().setSource(source.get()).build() : d.event());
     }
+    // One future for all of the request's events: Pub/Sub confirmed every one, or one failed.
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    List<String> sentIds = List.of();
+    try {
+      PublishedEvents published = sink.publish(events);
+      sentIds = published.ids();
+      published
+          .invalid()
+          .forEach(
+              (k, e) ->
+                  rejected.add(new Rejected(indices[k], e.violation().reason(), e.getMessage())));
+      ApiFutures.addCallback(
+          published.confirmed(),
+          new ApiFutureCallback<Void>() {
+            @Override
+            public void onSuccess(Void ok) {
+              all.complete(null);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+              all.completeExceptionally(t);
+            }
+          },
+          directExecutor());
+    } catch (RuntimeException e) { // the publisher closed under us: the server is stopping
+      all.completeExceptionally(e);
+    }
+    rejected.sort(Comparator.comparingInt(Rejected::index)); // unreadable and invalid, in order
+    List<String> ids = sentIds;
     rejected.forEach(r -> metrics.rejected(r.reason()));
-    CompletableFuture<Void> all =
-        CompletableFuture.allOf(publishes.toArray(CompletableFuture[]::new));
     // The bytes stay taken until Pub/Sub answered every publish, also after a timeout's 503.
     all.whenComplete((ok, error) -> inFlight.release(bytes));
     return all.copy()
@@ -87,8 +113,6 @@ final class Intake {
                     cause);
               }
               // The durable step: Pub/Sub confirmed every valid event; only now is it accepted.
-              List<String> ids = new ArrayList<>(publishes.size());
-              publishes.forEach(p -> ids.add(p.join()));
               metrics.accepted(ids.size(), System.nanoTime() - start);
               return new IntakeResult(ids.size(), ids, rejected);
             });

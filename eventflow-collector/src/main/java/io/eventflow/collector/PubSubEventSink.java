@@ -3,15 +3,15 @@ package io.eventflow.collector;
 import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
 
 import com.google.api.core.ApiFuture;
-import com.google.api.core.ApiFutureCallback;
-import com.google.api.core.ApiFutures;
 import com.google.api.gax.batching.FlowController.LimitExceededBehavior;
 import io.eventflow.common.pb.Event;
 import io.eventflow.publisher.EventPublisher;
+import io.eventflow.publisher.PublishedEvents;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * a full publisher means 503 for the client, not a stalled server. It is ready while Pub/Sub makes
  * progress: not ready when publishes are outstanding and none was confirmed for the stall time,
  * which is what an outage looks like (the client library retries them meanwhile); ready again with
- * the next confirmation, or once the stuck publishes failed for good.
+ * the next confirmation of a request's events, or once the stuck publishes failed for good.
  */
 public final class PubSubEventSink implements EventSink {
   private static final Logger logger = LoggerFactory.getLogger(PubSubEventSink.class);
@@ -73,28 +73,34 @@ public final class PubSubEventSink implements EventSink {
   }
 
   @Override
-  public CompletableFuture<String> publish(Event event) {
-    ApiFuture<String> id = publisher.publish(event);
+  public PublishedEvents publish(List<Event> events) {
     outstanding.incrementAndGet();
-    CompletableFuture<String> result = new CompletableFuture<>();
-    ApiFutures.addCallback(
-        id,
-        new ApiFutureCallback<String>() {
-          @Override
-          public void onSuccess(String value) {
+    PublishedEvents published;
+    try {
+      published = publisher.publishAll(events);
+    } catch (RuntimeException e) {
+      outstanding.decrementAndGet();
+      throw e;
+    }
+    ApiFuture<Void> confirmed = published.confirmed();
+    confirmed.addListener(
+        () -> {
+          if (!failed(confirmed)) {
             lastProgressNanos.set(nanoTime.getAsLong());
-            outstanding.decrementAndGet();
-            result.complete(value);
           }
-
-          @Override
-          public void onFailure(Throwable t) {
-            outstanding.decrementAndGet();
-            result.completeExceptionally(t);
-          }
+          outstanding.decrementAndGet();
         },
         directExecutor());
-    return result;
+    return published;
+  }
+
+  private static boolean failed(ApiFuture<Void> done) {
+    try {
+      done.get();
+      return false;
+    } catch (ExecutionException | InterruptedException | RuntimeException e) {
+      return true;
+    }
   }
 
   @Override

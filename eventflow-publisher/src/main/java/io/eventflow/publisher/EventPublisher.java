@@ -9,10 +9,12 @@ import com.google.api.gax.batching.FlowControlSettings;
 import com.google.api.gax.batching.FlowController.LimitExceededBehavior;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.ChannelPoolSettings;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.cloud.pubsub.v1.Publisher;
+import com.google.cloud.pubsub.v1.TopicAdminSettings;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import com.google.pubsub.v1.PubsubMessage;
@@ -38,7 +40,10 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -185,6 +190,13 @@ public final class EventPublisher implements AutoCloseable {
               FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel.channel)))
           .setCredentialsProvider(NoCredentialsProvider.create());
     } else {
+      // The client's own default channels (one per CPU), with the cheaper Publish encoding.
+      pubsub.setChannelProvider(
+          TopicAdminSettings.defaultGrpcTransportProviderBuilder()
+              .setChannelPoolSettings(
+                  ChannelPoolSettings.staticallySized(Runtime.getRuntime().availableProcessors()))
+              .setInterceptorProvider(() -> List.of(PublishRequestMarshaller.interceptor()))
+              .build());
       if (builder.credentials != null) {
         pubsub.setCredentialsProvider(builder.credentials);
       }
@@ -290,10 +302,79 @@ public final class EventPublisher implements AutoCloseable {
     return completed.build();
   }
 
+  /**
+   * Publishes events together, each as {@link #publish(Event)} would: what one lacks is filled in,
+   * and one ingest would reject is not sent (and named in the result) while the others are. Their
+   * confirmation is one future, which costs less per event than a future each.
+   *
+   * @return the ids of the events sent, the invalid ones, and a future done once Pub/Sub confirmed
+   *     every event sent; if the client refuses one midway (it is closing), that event and the rest
+   *     are not sent and the future fails, once the ones sent were answered
+   * @throws IllegalStateException if the publisher is closed
+   */
+  public PublishedEvents publishAll(List<Event> events) {
+    checkOpen();
+    List<String> ids = new ArrayList<>(events.size());
+    Map<Integer, InvalidEventException> invalid = new HashMap<>();
+    List<PubsubMessage> messages = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      Event event = complete(events.get(i));
+      try {
+        messages.add(message(event));
+        ids.add(event.getId());
+      } catch (InvalidEventException e) {
+        invalid.put(i, e);
+      }
+    }
+    int count = messages.size();
+    outstanding.add(count);
+    // Counted down once the group's future is done, so it is done by the time flush() returns.
+    PublishedEvents.Confirmation confirmation =
+        new PublishedEvents.Confirmation(count, () -> outstanding.add(-count));
+    for (int i = 0; i < count; i++) {
+      ApiFuture<String> published;
+      try {
+        published = publisher.publish(messages.get(i));
+      } catch (RuntimeException e) {
+        confirmation.notSent(count - i, e);
+        break;
+      }
+      published.addListener(() -> confirmation.answered(published), directExecutor());
+    }
+    return new PublishedEvents(ids, invalid, confirmation);
+  }
+
   private ApiFuture<String> send(Event event) {
+    checkOpen();
+    PubsubMessage message = message(event);
+    outstanding.add(1);
+    ApiFuture<String> messageId;
+    try {
+      messageId = publisher.publish(message);
+    } catch (RuntimeException e) {
+      outstanding.add(-1);
+      throw e;
+    }
+    String id = event.getId();
+    ApiFuture<String> eventId = ApiFutures.transform(messageId, ignored -> id, directExecutor());
+    // Counted down on the future the caller holds, so it is done by the time flush() returns.
+    eventId.addListener(() -> outstanding.add(-1), directExecutor());
+    return eventId;
+  }
+
+  private void checkOpen() {
     if (closed.get()) {
       throw new IllegalStateException("publisher to " + topic + " is closed");
     }
+  }
+
+  /**
+   * Returns the Pub/Sub message of a completed event: its payload and the attributes ingest and
+   * subscriptions read.
+   *
+   * @throws InvalidEventException if ingest would reject the event
+   */
+  private PubsubMessage message(Event event) {
     Optional<Violation> violation = validator.validate(event);
     if (violation.isPresent()) {
       throw new InvalidEventException(violation.get());
@@ -320,20 +401,7 @@ public final class EventPublisher implements AutoCloseable {
     if (event.hasCustomer()) {
       message.putAttributes(MessageAttributes.CUSTOMER, event.getCustomer().getValue());
     }
-
-    outstanding.increment();
-    ApiFuture<String> messageId;
-    try {
-      messageId = publisher.publish(message.build());
-    } catch (RuntimeException e) {
-      outstanding.decrement();
-      throw e;
-    }
-    String id = event.getId();
-    ApiFuture<String> eventId = ApiFutures.transform(messageId, ignored -> id, directExecutor());
-    // Counted down on the future the caller holds, so it is done by the time flush() returns.
-    eventId.addListener(outstanding::decrement, directExecutor());
-    return eventId;
+    return message.build();
   }
 
   /**
@@ -463,6 +531,7 @@ public final class EventPublisher implements AutoCloseable {
                 .usePlaintext()
                 .eventLoopGroup(loop)
                 .channelType(NioSocketChannel.class)
+                .intercept(PublishRequestMarshaller.interceptor())
                 .build();
       } catch (RuntimeException e) {
         loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -495,12 +564,9 @@ public final class EventPublisher implements AutoCloseable {
   private static final class Outstanding {
     private long count;
 
-    synchronized void increment() {
-      count++;
-    }
-
-    synchronized void decrement() {
-      if (--count == 0) {
+    synchronized void add(long events) {
+      count += events;
+      if (count == 0) {
         notifyAll();
       }
     }

@@ -334,6 +334,9 @@ class EventPublisherTest {
     assertThatThrownBy(() -> publisher.publish(purchase()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
+    assertThatThrownBy(() -> publisher.publishAll(List.of(purchase().build())))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
@@ -342,9 +345,12 @@ class EventPublisherTest {
     try (EventPublisher publisher = publisher().build()) {
       ApiFuture<String> first = publisher.publish(purchase());
       ApiFuture<String> second = publisher.publish(purchase());
+      ApiFuture<Void> group =
+          publisher.publishAll(List.of(purchase().build(), purchase().build())).confirmed();
       publisher.flush();
 
-      for (ApiFuture<String> future : List.of(first, second)) {
+      assertThat(publisher.outstandingEvents()).isZero();
+      for (ApiFuture<?> future : List.of(first, second, group)) {
         assertThatThrownBy(future::get)
             .isInstanceOf(ExecutionException.class)
             .cause()
@@ -352,6 +358,43 @@ class EventPublisherTest {
             .hasMessageContaining("Topic not found");
       }
     }
+  }
+
+  /** The valid events of a group are sent; the invalid one is named by position, not sent. */
+  @Test
+  void publishAllSendsTheValidEventsAndNamesTheInvalidOnes() throws Exception {
+    PublishedEvents published;
+    try (EventPublisher publisher = publisher().build()) {
+      published =
+          publisher.publishAll(
+              List.of(purchase().build(), purchase().setType(" ").build(), purchase().build()));
+      assertThat(published.confirmed().isDone()).isFalse(); // the batch waits for the flush
+      publisher.flush();
+      assertThat(published.confirmed().isDone()).isTrue();
+      published.confirmed().get();
+    }
+
+    assertThat(published.ids()).containsExactly("event-1", "event-3");
+    assertThat(published.invalid()).containsOnlyKeys(1);
+    assertThat(published.invalid().get(1).violation().reason())
+        .isEqualTo(InvalidReason.MISSING_TYPE);
+    assertThat(pubsub.messages())
+        .extracting(m -> m.getAttributesOrThrow("event.id"))
+        .containsExactly("event-1", "event-3");
+    assertThat(pubsub.messages().get(1).getData())
+        .isEqualTo(complete(purchase(), "event-3").build().toByteString());
+  }
+
+  /** A group with nothing valid to send is confirmed at once. */
+  @Test
+  void publishAllOfOnlyInvalidEventsIsConfirmedAtOnce() throws Exception {
+    try (EventPublisher publisher = publisher().build()) {
+      PublishedEvents published = publisher.publishAll(List.of(purchase().setType("").build()));
+      assertThat(published.confirmed().isDone()).isTrue();
+      assertThat(published.ids()).isEmpty();
+      assertThat(publisher.outstandingEvents()).isZero();
+    }
+    assertThat(pubsub.messages()).isEmpty();
   }
 
   @Test
@@ -401,11 +444,15 @@ class EventPublisherTest {
             .build()) {
       ApiFuture<String> first = publisher.publish(purchase());
       ApiFuture<String> second = publisher.publish(purchase());
+      // A group's one future fails the same way.
+      ApiFuture<Void> group = publisher.publishAll(List.of(purchase().build())).confirmed();
 
-      assertThat(second.isDone()).isTrue();
-      assertThatThrownBy(second::get)
-          .cause()
-          .isInstanceOf(FlowController.MaxOutstandingElementCountReachedException.class);
+      for (ApiFuture<?> refused : List.of(second, group)) {
+        assertThat(refused.isDone()).isTrue();
+        assertThatThrownBy(refused::get)
+            .cause()
+            .isInstanceOf(FlowController.MaxOutstandingElementCountReachedException.class);
+      }
 
       pubsub.releaseResponses();
       assertThat(first.get()).isEqualTo("event-1");
