@@ -11,7 +11,8 @@ import org.apache.beam.sdk.util.VarInt;
  * A set of 64-bit id fingerprints, each with the second it was first seen: the state of one shard
  * of {@link DropRepeatedIdsInState}. An open-addressing hash table of two parallel arrays, 12 bytes
  * a slot, between a quarter and 70% full (17 to 48 bytes of heap per id); a checkpoint writes the
- * held ids as one block of 12 bytes each instead of one state cell, one value and one timer per id.
+ * held ids as one block of 16 bytes each (fingerprint, second and slot) instead of one state cell,
+ * one value and one timer per id.
  *
  * <p>Seconds are stored relative to a base second, so they fit an {@code int}. A fingerprint
  * remembered past its window stays in the table, counted as absent, until {@link #purge} or a
