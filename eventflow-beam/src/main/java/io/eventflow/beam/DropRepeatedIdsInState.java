@@ -34,9 +34,9 @@ import org.joda.time.Duration;
  * Flink's heap state backend, which has no incremental checkpoints, a checkpoint serializes each of
  * them: at 10,000 events/s and a 10-minute window that is 6 million keys and timers per checkpoint,
  * which took 41% of the local stack's CPU at one checkpoint a second. Here ids are hashed into
- * {@link #SHARDS} keys, each holding one {@link IdFingerprints} table (12 bytes per id, written as
+ * {@link #SHARDS} keys, each holding one {@link IdFingerprints} table (16 bytes per id, written as
  * one block of bytes) and one timer that purges expired ids every quarter window: a checkpoint of
- * the same window is about 72 MB of plain bytes.
+ * the same window is about 96 MB of plain bytes.
  *
  * <p>Exactness: two distinct ids are taken for one when their 128-bit murmur3 hashes agree in the
  * 10 bits choosing the shard and the 64 bits stored; with n ids in a shard's window the chance that

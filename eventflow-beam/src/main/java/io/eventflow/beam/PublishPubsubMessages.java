@@ -2,7 +2,6 @@ package io.eventflow.beam;
 
 import com.google.api.core.ApiFuture;
 import com.google.protobuf.ByteString;
-import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PublishResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -72,7 +71,10 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
 
     private final String topic;
     private final PubsubEndpoint endpoint;
-    private transient List<com.google.pubsub.v1.PubsubMessage> batch = new ArrayList<>();
+
+    /** The batch's messages, each already in its wire form (see {@link PubsubMessageBytes}). */
+    private transient List<ByteString> batch = new ArrayList<>();
+
     private transient int batchBytes;
     private transient Deque<ApiFuture<PublishResponse>> inFlight = new ArrayDeque<>();
 
@@ -90,18 +92,13 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
 
     @ProcessElement
     public void processElement(@Element PubsubMessage message) throws Exception {
-      byte[] payload = message.getPayload();
-      com.google.pubsub.v1.PubsubMessage.Builder proto =
-          com.google.pubsub.v1.PubsubMessage.newBuilder().setData(ByteString.copyFrom(payload));
-      if (message.getAttributeMap() != null) {
-        proto.putAllAttributes(message.getAttributeMap());
-      }
-      com.google.pubsub.v1.PubsubMessage built = proto.build();
-      if (batchBytes + built.getSerializedSize() > MAX_BYTES_PER_PUBLISH) {
+      ByteString encoded =
+          PubsubMessageBytes.encode(message.getPayload(), message.getAttributeMap());
+      if (batchBytes + encoded.size() > MAX_BYTES_PER_PUBLISH) {
         flush();
       }
-      batch.add(built);
-      batchBytes += built.getSerializedSize();
+      batch.add(encoded);
+      batchBytes += encoded.size();
       if (batch.size() >= MAX_MESSAGES_PER_PUBLISH) {
         flush();
       }
@@ -132,8 +129,7 @@ public final class PublishPubsubMessages extends PTransform<PCollection<PubsubMe
           endpoint
               .publisher()
               .publishCallable()
-              .futureCall(
-                  PublishRequest.newBuilder().setTopic(topic).addAllMessages(batch).build()));
+              .futureCall(PubsubMessageBytes.request(topic, batch)));
       batch = new ArrayList<>();
       batchBytes = 0;
     }

@@ -96,6 +96,15 @@ public record PubsubEndpoint(String hostAndPort, boolean plaintext) implements S
   private static Connection connect(PubsubEndpoint endpoint) {
     SubscriberStubSettings.Builder subscriber = SubscriberStubSettings.newBuilder();
     PublisherStubSettings.Builder publisher = PublisherStubSettings.newBuilder();
+    // Publish calls go out as the caller made them: PublishPubsubMessages sends full batches of
+    // messages already in wire form (PubsubMessageBytes), which the stub's own batching would take
+    // apart and build again (and whose unknown-field form it cannot merge).
+    publisher
+        .publishSettings()
+        .setBatchingSettings(
+            publisher.publishSettings().getBatchingSettings().toBuilder()
+                .setIsEnabled(false)
+                .build());
     ManagedChannel channel = null;
     if (endpoint.plaintext()) {
       channel =

@@ -2,10 +2,13 @@ package io.eventflow.beam;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.VarInt;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +46,35 @@ class IdFingerprintsTest {
   void zeroIsNoFingerprint() {
     assertThat(IdFingerprints.fingerprint(0)).isNotZero();
     assertThat(IdFingerprints.fingerprint(-7)).isEqualTo(-7);
+  }
+
+  /**
+   * A table in the format of earlier checkpoints (base second, count, then each fingerprint and its
+   * second, without slots) decodes to the same set: restoring such a checkpoint keeps every id.
+   */
+  @Test
+  void decodesTheFormatOfEarlierCheckpoints() throws Exception {
+    long base = 1_700_000_000L;
+    long[] ids = {5, 17, 1L << 40, -3, 99};
+    int[] seconds = {0, 1, 2, 3, 600};
+    ByteBuffer earlier = ByteBuffer.allocate(8 + 4 + ids.length * 12);
+    earlier.putLong(base).putInt(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      earlier.putLong(ids[i]).putInt(seconds[i]);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    VarInt.encode(earlier.capacity(), bytes);
+    bytes.write(earlier.array());
+
+    IdFingerprints set =
+        CoderUtils.decodeFromByteArray(new IdFingerprints.Coder(), bytes.toByteArray());
+
+    assertThat(set.size()).isEqualTo(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      long seenAt = base + seconds[i];
+      assertThat(set.addIfAbsent(ids[i], seenAt + WINDOW, WINDOW)).as("id %d", ids[i]).isFalse();
+      assertThat(set.addIfAbsent(ids[i], seenAt + WINDOW + 1, WINDOW)).as("id %d", ids[i]).isTrue();
+    }
   }
 
   /**

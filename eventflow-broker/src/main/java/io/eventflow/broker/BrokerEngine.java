@@ -371,32 +371,36 @@ final class BrokerEngine implements AutoCloseable {
 
   /** Appends the request's messages; the future completes once they are in the log. */
   CompletableFuture<PublishResponse> publish(PublishRequest request) {
-    return publish(request, null);
-  }
-
-  /** Appends a request read off the wire, keeping each message's bytes as they came. */
-  CompletableFuture<PublishResponse> publish(WirePublish request) {
-    return publish(request.request(), request.messages());
+    return publish(request.getTopic(), request.getMessagesList(), null);
   }
 
   /**
-   * Appends the messages of {@code request}; {@code wire}, when not null, holds their bytes as
-   * published (see {@link WirePublish}).
+   * Appends a request read off the wire, keeping each message's bytes as they came; a message
+   * {@link WirePublish} checked on its bytes (not decoded) passed the same checks.
+   */
+  CompletableFuture<PublishResponse> publish(WirePublish request) {
+    return publish(request.topic(), request.decoded(), request.messages());
+  }
+
+  /**
+   * Appends {@code messages} to {@code topicName}; {@code wire}, when not null, holds their bytes
+   * as published (see {@link WirePublish}), and a null message is one checked on those bytes.
    */
   private CompletableFuture<PublishResponse> publish(
-      PublishRequest request, List<ByteString> wire) {
-    TopicState topic = requireTopic(request.getTopic());
-    List<PubsubMessage> messages = request.getMessagesList();
+      String topicName, List<@Nullable PubsubMessage> messages, @Nullable List<ByteString> wire) {
+    TopicState topic = requireTopic(topicName);
     if (messages.isEmpty()) {
       throw invalid("The request must contain at least one message.");
     }
     long total = 0;
-    String orderingKey = messages.get(0).getOrderingKey();
+    String orderingKey = orderingKey(messages.get(0));
     for (int i = 0; i < messages.size(); i++) {
       PubsubMessage m = messages.get(i);
-      checkMessage(m);
+      if (m != null) {
+        checkMessage(m);
+      }
       // Pub/Sub's rule, which the official publisher's ordering mode follows (one key per batch).
-      if (!m.getOrderingKey().equals(orderingKey)) {
+      if (!orderingKey(m).equals(orderingKey)) {
         throw invalid(
             "In a single publish request, all messages must have no ordering key or they must all"
                 + " have the same ordering key.");
@@ -407,6 +411,7 @@ final class BrokerEngine implements AutoCloseable {
       throw invalid(
           "The request is larger than the 10 MB Pub/Sub allows (" + total + " bytes of messages).");
     }
+    int count = messages.size();
     return append(topic, messages, wire)
         .handle(
             (first, error) -> {
@@ -414,13 +419,18 @@ final class BrokerEngine implements AutoCloseable {
                 throw publishFailure(topic, error);
               }
               // Answered only here: the log wrote the batch (and forced it under fsync always).
-              metrics.published(topic.name(), messages.size());
+              metrics.published(topic.name(), count);
               PublishResponse.Builder response = PublishResponse.newBuilder();
-              for (int i = 0; i < messages.size(); i++) {
+              for (int i = 0; i < count; i++) {
                 response.addMessageIds(Long.toString(first + i));
               }
               return response.build();
             });
+  }
+
+  /** A message's ordering key; none for one checked on its bytes, which has none. */
+  private static String orderingKey(@Nullable PubsubMessage message) {
+    return message == null ? "" : message.getOrderingKey();
   }
 
   /**
@@ -443,7 +453,7 @@ final class BrokerEngine implements AutoCloseable {
   }
 
   private static CompletableFuture<Long> append(
-      TopicState topic, List<PubsubMessage> messages, List<ByteString> wire) {
+      TopicState topic, List<@Nullable PubsubMessage> messages, @Nullable List<ByteString> wire) {
     return topic
         .log()
         .append(
@@ -453,7 +463,8 @@ final class BrokerEngine implements AutoCloseable {
                     messages.get(i), wire != null ? wire.get(i) : null, offset, time));
   }
 
-  private static void checkMessage(PubsubMessage m) {
+  /** Checks a message against Pub/Sub's limits, answering INVALID_ARGUMENT as Pub/Sub does. */
+  static void checkMessage(PubsubMessage m) {
     if (m.getData().isEmpty() && m.getAttributesCount() == 0) {
       throw invalid("Some messages are empty: a message needs data or at least one attribute.");
     }

@@ -13,6 +13,7 @@ import com.google.pubsub.v1.PullResponse;
 import com.google.pubsub.v1.ReceivedMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** The bytes a topic's log keeps for each published message. */
 public final class StoredMessages {
@@ -35,12 +36,18 @@ public final class StoredMessages {
    * came in a Publish request, when not null: copied as they are instead of encoding the message
    * again (its attribute map above all: protobuf builds an entry object per attribute to size it
    * and again to write it; sizing and writing were 5-6% of the local stack's CPU at 20,000
-   * events/s, JFR).
+   * events/s, JFR). A null {@code message} is one read off the wire and checked on its bytes
+   * ({@link WirePublish}): it has neither a message id nor a publish time, and {@code wire} is set.
    */
-  public static byte[] bytes(PubsubMessage message, ByteString wire, long offset, long micros) {
+  public static byte[] bytes(
+      @Nullable PubsubMessage message, @Nullable ByteString wire, long offset, long micros) {
     String id = Long.toString(offset);
     Timestamp publishTime = Micros.toTimestamp(micros);
-    if (!message.getMessageId().isEmpty() || message.hasPublishTime()) {
+    if (message == null) {
+      if (wire == null) {
+        throw new IllegalArgumentException("a message checked on its bytes needs those bytes");
+      }
+    } else if (!message.getMessageId().isEmpty() || message.hasPublishTime()) {
       // Pub/Sub ignores what a publisher puts there; the builder replaces both (an embedded
       // message written twice would be merged, not replaced).
       return message.toBuilder().setMessageId(id).setPublishTime(publishTime).build().toByteArray();

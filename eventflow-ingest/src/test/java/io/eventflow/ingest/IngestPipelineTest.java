@@ -197,6 +197,48 @@ class IngestPipelineTest {
   }
 
   /**
+   * With --checkpointedWrites (the local stack's Flink) each folder's pane is one file named by the
+   * run, window and pane, holding a gzip member per bundle: rows of two bundles in one window read
+   * back as one file of every row, as any gzip reader reads it.
+   */
+  @Test
+  void checkpointedArchiveWritesEachPaneAsOneFileOfEveryRow() throws Exception {
+    IngestHarness harness = new IngestHarness(directory);
+    harness.with(
+        "--archiveLocation=" + harness.archive(),
+        "--checkpointedWrites",
+        "--archiveRunId=" + IngestHarness.RUN_ID);
+    Event second = event("e-7").build();
+
+    harness.run(
+        stream()
+            .advanceWatermarkTo(T0)
+            .addElements(
+                at(T0, message("m-1", PURCHASE, ContentType.JSON)),
+                at(T0, message("m-2", SIGNUP, ContentType.PROTOBUF)),
+                at(T0, message("m-4", NO_TIMESTAMP, ContentType.JSON)))
+            // A second bundle, in the same arrival window (the test clock stands still).
+            .advanceProcessingTime(Duration.standardSeconds(1))
+            .addElements(at(T0, message("m-7", second, ContentType.PROTOBUF)))
+            .advanceWatermarkToInfinity(),
+        List.of(republished(PURCHASE, T0), republished(SIGNUP, T0), republished(second, T0)));
+
+    Map<String, List<TableRow>> archived = harness.archivedRows();
+    assertThat(column(archived.get("valid/dt=2026-03-01/type=purchase"), r -> r.get("id")))
+        .containsExactlyInAnyOrder("e-1", "e-7");
+    assertThat(column(archived.get("valid/dt=2026-03-01/type=signup"), r -> r.get("id")))
+        .containsExactly("e-2");
+    assertThat(column(archived.get("invalid/dt=2026-03-01"), r -> r.get("reason")))
+        .containsExactly("MISSING_TIMESTAMP");
+    assertThat(harness.archivedFileNames())
+        .hasSize(3)
+        .allSatisfy(
+            name ->
+                assertThat(name)
+                    .matches(".*/part-" + IngestHarness.RUN_ID + "-.*-pane-\\d+\\.json\\.gz"));
+  }
+
+  /**
    * A row arriving after its archive window closed is still written, in a later pane whose file
    * name differs from the on-time pane's. Rows are stamped with their arrival time (the clock's
    * now), so only a watermark ahead of the clock makes one late, by minutes at most.
